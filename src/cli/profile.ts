@@ -1,0 +1,16 @@
+/**
+ * `airlock profile`: placeholder until its owner lands it.
+ *
+ * @module
+ */
+
+import type { Command } from "commander";
+
+/**
+ * Registers `airlock profile`.
+ *
+ * @param program The root program.
+ */
+export function register(program: Command): void {
+  void program;
+}

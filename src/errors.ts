@@ -1,0 +1,196 @@
+/**
+ * Error classes for airlock and the one place that maps them to exit codes.
+ *
+ * Every failure airlock reports to a user is an {@linkcode AirlockError}: a one-line
+ * message in std's grammar ("Cannot <action>: <state>"), an optional one-line `hint`
+ * saying how to fix it, and the documented exit code. Underlying errors (errno, a
+ * parse error) go in `cause`; no secret value ever appears in a message, hint or cause.
+ *
+ * Exit codes (documented in the README):
+ * - 2   usage error (bad flags, no command)
+ * - 125 airlock could not start the command (bad profile, missing kernel feature,
+ *       missing credential, proxy failure)
+ * - 126 the command was found but cannot be executed
+ * - 127 the command was not found
+ * - otherwise the command's own status, or 128+N when it was killed by signal N
+ *
+ * @module
+ */
+
+/** Exit code: the command line was malformed. */
+export const EXIT_USAGE = 2;
+/** Exit code: airlock failed before the command started. */
+export const EXIT_AIRLOCK_FAILED = 125;
+/** Exit code: the command exists but cannot be executed. */
+export const EXIT_NOT_EXECUTABLE = 126;
+/** Exit code: the command was not found. */
+export const EXIT_NOT_FOUND = 127;
+
+/** Options shared by every {@linkcode AirlockError}. */
+export interface AirlockErrorOptions {
+  /** One line telling the user how to fix the problem. */
+  hint?: string;
+  /** The underlying error (never one carrying a secret). */
+  cause?: unknown;
+}
+
+/**
+ * Base class of every error airlock reports to a user.
+ *
+ * @example Throwing and mapping to an exit code
+ * ```ts
+ * import { AirlockError, exitCodeFor } from "./errors.ts";
+ * const err = new AirlockError("Cannot do it: current state is bad", 125);
+ * console.assert(exitCodeFor(err) === 125);
+ * ```
+ */
+export class AirlockError extends Error {
+  /** The process exit code this error maps to. */
+  readonly exitCode: number;
+  /** One line telling the user how to fix the problem, if known. */
+  readonly hint: string | undefined;
+
+  /**
+   * @param message One line: what failed and the current state.
+   * @param exitCode The documented exit code.
+   * @param options A hint and the underlying cause.
+   */
+  constructor(message: string, exitCode: number, options: AirlockErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "AirlockError";
+    this.exitCode = exitCode;
+    this.hint = options.hint;
+  }
+}
+
+/** The command line is malformed (exit 2). */
+export class UsageError extends AirlockError {
+  /**
+   * @param message What is wrong with the command line.
+   * @param options A hint and cause.
+   */
+  constructor(message: string, options: AirlockErrorOptions = {}) {
+    super(message, EXIT_USAGE, options);
+    this.name = "UsageError";
+  }
+}
+
+/** A profile cannot be found, parsed or validated (exit 125). */
+export class ProfileError extends AirlockError {
+  /**
+   * @param message What is wrong, naming the profile, key and value.
+   * @param options A hint and cause.
+   */
+  constructor(message: string, options: AirlockErrorOptions = {}) {
+    super(message, EXIT_AIRLOCK_FAILED, options);
+    this.name = "ProfileError";
+  }
+}
+
+/** The kernel lacks a sandbox feature the policy needs (exit 125). */
+export class SandboxUnavailableError extends AirlockError {
+  /**
+   * @param message The missing feature and what the kernel has.
+   * @param options A hint and cause.
+   */
+  constructor(message: string, options: AirlockErrorOptions = {}) {
+    super(message, EXIT_AIRLOCK_FAILED, options);
+    this.name = "SandboxUnavailableError";
+  }
+}
+
+/** Applying the sandbox failed (exit 125). */
+export class SandboxSetupError extends AirlockError {
+  /**
+   * @param message The step that failed.
+   * @param options A hint and cause (for example the errno).
+   */
+  constructor(message: string, options: AirlockErrorOptions = {}) {
+    super(message, EXIT_AIRLOCK_FAILED, options);
+    this.name = "SandboxSetupError";
+  }
+}
+
+/** A credential could not be stored, found or resolved (exit 125). */
+export class KeystoreError extends AirlockError {
+  /**
+   * @param message What failed, naming the credential (never its value).
+   * @param options A hint and cause.
+   */
+  constructor(message: string, options: AirlockErrorOptions = {}) {
+    super(message, EXIT_AIRLOCK_FAILED, options);
+    this.name = "KeystoreError";
+  }
+}
+
+/** The credential proxy could not be configured or started (exit 125). */
+export class ProxyError extends AirlockError {
+  /**
+   * @param message What failed.
+   * @param options A hint and cause.
+   */
+  constructor(message: string, options: AirlockErrorOptions = {}) {
+    super(message, EXIT_AIRLOCK_FAILED, options);
+    this.name = "ProxyError";
+  }
+}
+
+/** The command to run was not found (exit 127). */
+export class CommandNotFoundError extends AirlockError {
+  /**
+   * @param message Names the command and the PATH searched.
+   * @param options A hint and cause.
+   */
+  constructor(message: string, options: AirlockErrorOptions = {}) {
+    super(message, EXIT_NOT_FOUND, options);
+    this.name = "CommandNotFoundError";
+  }
+}
+
+/** The command was found but cannot be executed (exit 126). */
+export class CommandNotExecutableError extends AirlockError {
+  /**
+   * @param message Names the command and why.
+   * @param options A hint and cause.
+   */
+  constructor(message: string, options: AirlockErrorOptions = {}) {
+    super(message, EXIT_NOT_EXECUTABLE, options);
+    this.name = "CommandNotExecutableError";
+  }
+}
+
+/**
+ * The exit code for any thrown value: an {@linkcode AirlockError}'s own code, else 125.
+ *
+ * @param err The thrown value.
+ * @returns The process exit code to use.
+ * @example
+ * ```ts
+ * import { exitCodeFor, UsageError } from "./errors.ts";
+ * console.assert(exitCodeFor(new UsageError("Cannot run: no command given")) === 2);
+ * console.assert(exitCodeFor(new Error("boom")) === 125);
+ * ```
+ */
+export function exitCodeFor(err: unknown): number {
+  return err instanceof AirlockError ? err.exitCode : EXIT_AIRLOCK_FAILED;
+}
+
+/**
+ * Formats an error for stderr: `airlock: <message>` and, when known, `  hint: <hint>`.
+ * Unknown errors show only their message, never a stack trace.
+ *
+ * @param err The thrown value.
+ * @returns One or two lines, without a trailing newline.
+ * @example
+ * ```ts
+ * import { formatError, UsageError } from "./errors.ts";
+ * const text = formatError(new UsageError("Cannot run: no command given", { hint: "add -- CMD" }));
+ * console.assert(text === "airlock: Cannot run: no command given\n  hint: add -- CMD");
+ * ```
+ */
+export function formatError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const firstLine = message.split("\n")[0] ?? "";
+  const hint = err instanceof AirlockError && err.hint ? `\n  hint: ${err.hint}` : "";
+  return `airlock: ${firstLine}${hint}`;
+}

@@ -1,0 +1,135 @@
+/**
+ * The resolved policy: what one `airlock run` grants, after the profile, its `extends`
+ * chain, path variables and command-line flags have been merged and validated.
+ *
+ * A {@linkcode Policy} is plain data (JSON-serialisable): `--dry-run --json` prints it,
+ * `airlock why` evaluates it, and a {@linkcode Sandbox} enforces it.
+ *
+ * @module
+ */
+
+/** A filesystem right: `read` = read files, list directories, execute; `write` = the full write set. */
+export type Access = "read" | "write";
+
+/** One filesystem grant, with an absolute, normalised path. */
+export interface PathRule {
+  /** Absolute path (variables expanded, `..` removed, symlinks resolved). */
+  path: string;
+  /** The rights granted beneath `path`. */
+  access: Access[];
+  /** Where the rule came from, for `why` and `--dry-run`: `profile default: filesystem.read[2]`, `--allow`, `workdir`. */
+  origin: string;
+}
+
+/** How the command may use the network. */
+export type NetworkMode = "proxy" | "none" | "open";
+
+/** Network grants. Ports are TCP; UDP is never allowed unless the mode is `open`. */
+export interface NetworkPolicy {
+  /** `proxy`: TCP connect only to airlock's proxy port (plus `connectPorts`); `none`: no TCP; `open`: unrestricted. */
+  mode: NetworkMode;
+  /** TCP ports the command may connect to (not including the proxy's, which is added at launch). */
+  connectPorts: number[];
+  /** TCP ports the command may bind. */
+  bindPorts: number[];
+  /** Domains the proxy forwards to for CONNECT and plain HTTP: exact names or `*.suffix`. */
+  allowDomains: string[];
+  /** Upstream address ranges (CIDR) the proxy may reach although they are private. */
+  allowRanges: string[];
+  /** Whether new AF_UNIX sockets may be created (seccomp blocks them otherwise). */
+  allowUnixSockets: boolean;
+  /** Upstream pins in curl's `HOST:PORT:ADDR` syntax (`--resolve`), validated by the proxy. */
+  resolve: string[];
+  /** Extra CA certificate files (PEM) trusted for upstream TLS (`--upstream-ca`). */
+  upstreamCaFiles: string[];
+}
+
+/** The command's environment after filtering. */
+export interface EnvPolicy {
+  /** The environment the command gets (never containing a secret value). */
+  vars: Record<string, string>;
+  /** Names removed because they look like credentials or the profile denies them (names only). */
+  removed: string[];
+  /** Names set or overridden by the profile. */
+  set: string[];
+}
+
+/** A custom proxy route declared in a profile (`routes.NAME`). */
+export interface RouteConfig {
+  /** Upstream base URL, `https://host[:port][/base]`. */
+  upstream: string;
+  /** Where the phantom token is read: a header (`authorization`, with optional `format` such as `Bearer {}`) or a query parameter. */
+  token: { header: string; format?: string } | { query: string };
+  /** How the real credential is injected: a header with a format such as `token {}`, or a query parameter. */
+  inject: { header: string; format?: string } | { query: string };
+  /** Variables to set for the command; values may use `{base_url}` and `{token}`. */
+  env: Record<string, string>;
+  /** Token prefix, so tools that check a key's shape keep working. */
+  tokenPrefix?: string;
+}
+
+/** Everything a run grants. */
+export interface Policy {
+  /** The profile's name (built-in or user) or the path it was loaded from. */
+  profile: string;
+  /** The profiles merged, base first (`["default", "claude-code"]`). */
+  profileChain: string[];
+  /** The working directory of the command (absolute). */
+  cwd: string;
+  /** The workdir granted read+write, or null with `--no-workdir`. */
+  workdir: string | null;
+  /** Filesystem grants; everything else is denied. */
+  paths: PathRule[];
+  /** Network grants. */
+  network: NetworkPolicy;
+  /** The filtered environment. */
+  env: EnvPolicy;
+  /** Credentials for the proxy: route name → credential reference (`keyring:NAME`, `env:VAR`, `file:PATH`, `cmd:…`). */
+  credentials: Record<string, string>;
+  /** Custom proxy routes from the profile. */
+  routes: Record<string, RouteConfig>;
+  /** Run with what the kernel has instead of failing closed. */
+  bestEffort: boolean;
+  /** Protected paths the user explicitly allowed with `--bypass-protection`. */
+  bypassProtection: string[];
+}
+
+/** What the command line (and environment) asks for; `resolvePolicy()` turns it into a {@linkcode Policy}. */
+export interface PolicyRequest {
+  /** Profile name or path (`default` when not given). */
+  profile: string;
+  /** `--allow` paths (read+write). */
+  allow: string[];
+  /** `--read` paths (read+execute). */
+  read: string[];
+  /** `--write` paths (write set). */
+  write: string[];
+  /** `--workdir`, or undefined for the current directory. */
+  workdir?: string;
+  /** `--no-workdir`. */
+  noWorkdir: boolean;
+  /** `--net`, or undefined for the profile's mode. */
+  net?: NetworkMode;
+  /** `--allow-port`. */
+  allowPorts: number[];
+  /** `--listen-port`. */
+  listenPorts: number[];
+  /** `--allow-unix-sockets`. */
+  allowUnixSockets: boolean;
+  /** `--allow-domain`. */
+  allowDomains: string[];
+  /** `--credential NAME[=REF]`. */
+  credentials: string[];
+  /** `--bypass-protection`. */
+  bypassProtection: string[];
+  /** `--resolve HOST:PORT:ADDR`. */
+  resolve: string[];
+  /** `--upstream-ca FILE`. */
+  upstreamCa: string[];
+  /** `--best-effort`. */
+  bestEffort: boolean;
+  /** The current directory. */
+  cwd: string;
+  /** airlock's own environment. */
+  env: Record<string, string>;
+}
