@@ -75,13 +75,8 @@ export async function main(args: string[]): Promise<number> {
     await program.parseAsync(args, { from: "user" });
     return actionStatus;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      if (
-        err.code === "commander.helpDisplayed" || err.code === "commander.version" ||
-        err.code === "commander.help"
-      ) return 0;
-      return err.exitCode === 0 ? 0 : EXIT_USAGE;
-    }
+    // Help and --version exit 0; every other commander error is a usage error.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE;
     console.error(formatError(err));
     return exitCodeFor(err);
   }

@@ -60,9 +60,10 @@ export function register(program: Command): void {
  * @returns The exit status to pass through.
  */
 async function runConfined(argv: string[], values: RunFlagValues): Promise<number> {
+  const request = policyRequestFromFlags(values);
   const { resolvePolicy } = await import("../policy/mod.ts");
   const { getSandbox } = await import("../sandbox/mod.ts");
-  const policy = await resolvePolicy(policyRequestFromFlags(values));
+  const policy = await resolvePolicy(request);
   const sandbox = getSandbox();
   const report = sandbox.check(policy, { argv });
   if (values.dryRun) {
