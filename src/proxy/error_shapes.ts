@@ -1,0 +1,108 @@
+/**
+ * Error bodies in each provider's JSON shape, so an SDK surfaces the proxy's refusal
+ * the way it surfaces the provider's own errors. Messages are short and generic: the
+ * detail goes to the audit log, never to the client.
+ *
+ * @module
+ */
+
+/** The providers whose error JSON shape the proxy can speak. */
+export type ErrorShape = "openai" | "anthropic" | "gemini" | "generic";
+
+/** The kinds of error the proxy answers with. */
+export type ProxyErrorKind =
+  | "unauthorized"
+  | "not-found"
+  | "bad-gateway"
+  | "gateway-timeout"
+  | "forbidden"
+  | "internal";
+
+const STATUS: Record<ProxyErrorKind, number> = {
+  "unauthorized": 401,
+  "not-found": 404,
+  "bad-gateway": 502,
+  "gateway-timeout": 504,
+  "forbidden": 403,
+  "internal": 500,
+};
+
+const MESSAGE: Record<ProxyErrorKind, string> = {
+  "unauthorized": "airlock: invalid or missing session token for this route",
+  "not-found": "airlock: no such proxy route",
+  "bad-gateway": "airlock: the upstream could not be reached (see the airlock audit log)",
+  "gateway-timeout": "airlock: the upstream did not answer in time",
+  "forbidden": "airlock: request refused by policy",
+  "internal": "airlock: internal proxy error",
+};
+
+const ANTHROPIC_TYPE: Record<ProxyErrorKind, string> = {
+  "unauthorized": "authentication_error",
+  "not-found": "not_found_error",
+  "bad-gateway": "api_error",
+  "gateway-timeout": "api_error",
+  "forbidden": "permission_error",
+  "internal": "api_error",
+};
+
+const GEMINI_STATUS: Record<ProxyErrorKind, string> = {
+  "unauthorized": "UNAUTHENTICATED",
+  "not-found": "NOT_FOUND",
+  "bad-gateway": "UNAVAILABLE",
+  "gateway-timeout": "DEADLINE_EXCEEDED",
+  "forbidden": "PERMISSION_DENIED",
+  "internal": "INTERNAL",
+};
+
+/**
+ * Builds the JSON body for an error in a provider's shape.
+ *
+ * @param shape The provider shape.
+ * @param kind The error kind.
+ * @returns The body object.
+ * @example
+ * ```ts
+ * import { errorBody } from "./error_shapes.ts";
+ * const body = errorBody("anthropic", "unauthorized") as { type: string };
+ * console.assert(body.type === "error");
+ * ```
+ */
+export function errorBody(shape: ErrorShape, kind: ProxyErrorKind): unknown {
+  const message = MESSAGE[kind];
+  switch (shape) {
+    case "openai":
+      return {
+        error: {
+          message,
+          type: kind === "unauthorized" ? "invalid_request_error" : "api_error",
+          param: null,
+          code: kind === "unauthorized" ? "invalid_api_key" : kind.replace("-", "_"),
+        },
+      };
+    case "anthropic":
+      return { type: "error", error: { type: ANTHROPIC_TYPE[kind], message } };
+    case "gemini":
+      return { error: { code: STATUS[kind], message, status: GEMINI_STATUS[kind] } };
+    default:
+      return { error: { message, code: kind } };
+  }
+}
+
+/**
+ * Builds an error response in a provider's shape.
+ *
+ * @param shape The provider shape.
+ * @param kind The error kind (sets the status).
+ * @returns A JSON response.
+ * @example
+ * ```ts
+ * import { errorResponse } from "./error_shapes.ts";
+ * console.assert(errorResponse("openai", "unauthorized").status === 401);
+ * ```
+ */
+export function errorResponse(shape: ErrorShape, kind: ProxyErrorKind): Response {
+  return new Response(JSON.stringify(errorBody(shape, kind)), {
+    status: STATUS[kind],
+    headers: { "content-type": "application/json" },
+  });
+}

@@ -1,0 +1,135 @@
+/**
+ * Absolute-form plain HTTP forwarding (`GET http://host/path` sent to the proxy, as
+ * `HTTP_PROXY` clients do): proxy credentials, the domain allowlist and the checked
+ * dialer, like CONNECT, then the request is relayed to the checked address with the
+ * original `Host` header. Bodies stream both ways.
+ *
+ * @module
+ */
+
+import { type IncomingMessage, request as httpRequest, type ServerResponse } from "node:http";
+import type { AuditRecord } from "../audit/session_log.ts";
+import type { ConnectDeps } from "./connect.ts";
+import { DialError } from "./dialer.ts";
+import { domainAllowed, domainRefusal, PROXY_CHALLENGE, proxyAuthorized } from "./egress_policy.ts";
+import { auditPath, HOP_BY_HOP } from "./headers.ts";
+
+function plain(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  extra: Record<string, string> = {},
+) {
+  res.writeHead(status, { "content-type": "text/plain", ...extra });
+  res.end(body);
+}
+
+function filtered(headers: IncomingMessage["headers"]): Record<string, string | string[]> {
+  const named = String(headers["connection"] ?? "").split(",").map((s) => s.trim().toLowerCase());
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined || HOP_BY_HOP.includes(k) || named.includes(k)) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Handles an absolute-form request.
+ *
+ * @param deps Token, allowlist, dialer, audit (shared with CONNECT).
+ * @param req The incoming request (its `url` is absolute).
+ * @param res The response.
+ */
+export async function handleForward(
+  deps: ConnectDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const started = Date.now();
+  let url: URL;
+  try {
+    url = new URL(req.url ?? "");
+  } catch {
+    plain(res, 400, "airlock: malformed request target\n");
+    return;
+  }
+  const record = (fields: Partial<AuditRecord> & { status: number; decision: string }) =>
+    deps.audit({
+      time: new Date(started).toISOString(),
+      kind: "forward",
+      host: url.host,
+      method: req.method ?? "GET",
+      path: auditPath(url),
+      bytesUp: 0,
+      bytesDown: 0,
+      durationMs: Date.now() - started,
+      ...fields,
+    });
+  if (!proxyAuthorized(req.headers["proxy-authorization"], deps.proxyToken)) {
+    record({ status: 407, decision: "proxy-auth-required" });
+    plain(res, 407, "airlock: proxy authentication required\n", {
+      "proxy-authenticate": PROXY_CHALLENGE,
+    });
+    return;
+  }
+  if (url.protocol !== "http:") {
+    record({ status: 400, decision: "bad-request", detail: "only http:// in absolute form" });
+    plain(res, 400, "airlock: use CONNECT for https\n");
+    return;
+  }
+  if (!domainAllowed(url.hostname, deps.allowDomains)) {
+    record({ status: 403, decision: "denied-domain" });
+    plain(res, 403, domainRefusal(url.hostname));
+    return;
+  }
+  const port = Number(url.port || 80);
+  let address: string;
+  try {
+    address = await deps.dialer.resolve(url.hostname, port);
+  } catch (err) {
+    const e = err instanceof DialError ? err : new DialError("unresolvable", url.hostname, err);
+    const refused = e.kind === "denied-address";
+    record({
+      status: refused ? 403 : 502,
+      decision: refused ? "denied-address" : "upstream-error",
+      detail: e.reason,
+    });
+    plain(res, refused ? 403 : 502, `airlock: cannot forward to ${url.hostname}\n`);
+    return;
+  }
+  let up = 0;
+  let down = 0;
+  const outgoing = httpRequest({
+    host: address,
+    port,
+    method: req.method,
+    path: url.pathname + url.search,
+    headers: { ...filtered(req.headers), host: url.host },
+    setHost: false,
+  });
+  outgoing.on("response", (upstream) => {
+    res.writeHead(upstream.statusCode ?? 502, filtered(upstream.headers));
+    upstream.on("data", (c: Uint8Array) => down += c.length);
+    upstream.pipe(res);
+    upstream.on("end", () => {
+      record({
+        status: upstream.statusCode ?? 0,
+        decision: "allowed",
+        bytesUp: up,
+        bytesDown: down,
+      });
+    });
+    upstream.on("error", () => res.destroy());
+  });
+  outgoing.on("error", (err) => {
+    record({ status: 502, decision: "upstream-error", detail: (err as Error).name, bytesUp: up });
+    if (!res.headersSent) plain(res, 502, "airlock: upstream failed\n");
+    else res.destroy();
+  });
+  res.on("close", () => {
+    if (!res.writableFinished) outgoing.destroy();
+  });
+  req.on("data", (c: Uint8Array) => up += c.length);
+  req.pipe(outgoing);
+}

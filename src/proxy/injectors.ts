@@ -1,0 +1,119 @@
+/**
+ * Credential injectors: where a route reads the phantom token and how it puts the real
+ * credential in its place. Small units behind one interface ({@linkcode Injector}), looked
+ * up by provider name ({@linkcode injectorFor}) or built from a profile's custom route.
+ *
+ * @module
+ */
+
+/** A place a token is read from or a credential is written to. */
+export type Slot = { header: string; format?: string } | { query: string };
+
+/** Reads the phantom token, removes it, injects the real credential. */
+export interface Injector {
+  /**
+   * Reads the phantom token.
+   * @returns The token, or null when the request carries none.
+   */
+  readToken(headers: Headers, url: URL): string | null;
+  /** Removes every place the route reads a token from. */
+  strip(headers: Headers, url: URL): void;
+  /** Writes the real credential. */
+  inject(headers: Headers, url: URL, secret: string): void;
+}
+
+function splitFormat(format: string | undefined): [string, string] {
+  const f = format ?? "{}";
+  const at = f.indexOf("{}");
+  return at < 0 ? [f, ""] : [f.slice(0, at), f.slice(at + 2)];
+}
+
+function readSlot(slot: Slot, headers: Headers, url: URL): string | null {
+  if ("query" in slot) return url.searchParams.get(slot.query);
+  const value = headers.get(slot.header);
+  if (value === null) return null;
+  const [pre, post] = splitFormat(slot.format);
+  if (value.length < pre.length + post.length) return null;
+  if (value.slice(0, pre.length).toLowerCase() !== pre.toLowerCase()) return null;
+  if (!value.endsWith(post)) return null;
+  return value.slice(pre.length, value.length - post.length);
+}
+
+/**
+ * Builds an injector from token slots (tried in order) and one injection slot.
+ *
+ * @param tokenSlots Where the phantom token may be.
+ * @param injectSlot Where the real credential goes.
+ * @returns The injector.
+ * @example A `token {}` header
+ * ```ts
+ * import { slotInjector } from "./injectors.ts";
+ * const inj = slotInjector([{ header: "authorization", format: "Bearer {}" }], {
+ *   header: "authorization",
+ *   format: "token {}",
+ * });
+ * const h = new Headers({ authorization: "Bearer T" });
+ * const u = new URL("http://x/");
+ * console.assert(inj.readToken(h, u) === "T");
+ * inj.strip(h, u);
+ * inj.inject(h, u, "REAL");
+ * console.assert(h.get("authorization") === "token REAL");
+ * ```
+ */
+export function slotInjector(tokenSlots: readonly Slot[], injectSlot: Slot): Injector {
+  return {
+    readToken(headers, url) {
+      for (const slot of tokenSlots) {
+        const t = readSlot(slot, headers, url);
+        if (t !== null) return t;
+      }
+      return null;
+    },
+    strip(headers, url) {
+      for (const slot of tokenSlots) {
+        if ("query" in slot) url.searchParams.delete(slot.query);
+        else headers.delete(slot.header);
+      }
+    },
+    inject(headers, url, secret) {
+      if ("query" in injectSlot) {
+        url.searchParams.set(injectSlot.query, secret);
+        return;
+      }
+      const [pre, post] = splitFormat(injectSlot.format);
+      headers.set(injectSlot.header, pre + secret + post);
+    },
+  };
+}
+
+const BUILTIN: Record<string, Injector> = {
+  openai: slotInjector([{ header: "authorization", format: "Bearer {}" }], {
+    header: "authorization",
+    format: "Bearer {}",
+  }),
+  anthropic: slotInjector([
+    { header: "x-api-key" },
+    { header: "authorization", format: "Bearer {}" },
+  ], { header: "x-api-key" }),
+  gemini: slotInjector([
+    { header: "x-goog-api-key" },
+    { query: "key" },
+    { header: "authorization", format: "Bearer {}" },
+  ], { header: "x-goog-api-key" }),
+};
+
+/**
+ * Looks up a built-in provider's injector.
+ *
+ * @param provider `openai`, `anthropic` or `gemini`.
+ * @returns The injector, or undefined for an unknown provider.
+ * @example
+ * ```ts
+ * import { injectorFor } from "./injectors.ts";
+ * const h = new Headers({ "x-api-key": "T" });
+ * console.assert(injectorFor("anthropic")?.readToken(h, new URL("http://x/")) === "T");
+ * ```
+ */
+export function injectorFor(provider: string): Injector | undefined {
+  return Object.hasOwn(BUILTIN, provider) ? BUILTIN[provider] : undefined;
+}
