@@ -42,6 +42,13 @@ export interface NetworkPolicy {
   resolve: string[];
   /** Extra CA certificate files (PEM) trusted for upstream TLS (`--upstream-ca`). */
   upstreamCaFiles: string[];
+  /**
+   * Where each port and domain grant came from, for `why` and `--dry-run`: keys are
+   * `connect:PORT`, `bind:PORT` and `domain:NAME`, values origins such as
+   * `profile claude-code: network.allow_domains[0]` or `--allow-port`. Optional, so
+   * hand-built policies need not carry it.
+   */
+  origins?: Record<string, string>;
 }
 
 /** The command's environment after filtering. */

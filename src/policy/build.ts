@@ -1,0 +1,179 @@
+/**
+ * Phase three: a merged profile plus the command-line request becomes a validated
+ * {@linkcode Policy} — paths expanded and checked, flags merged, network and
+ * credentials validated, environment filtered.
+ *
+ * @module
+ */
+
+import { isIP } from "node:net";
+import { resolve } from "node:path";
+import { UsageError } from "../errors.ts";
+import { filterEnv } from "./env_filter.ts";
+import { buildGrants } from "./grants.ts";
+import { expandPath, expandVars, pathVars, realPathOrNull } from "./paths.ts";
+import type { MergedProfile, Sourced } from "./profile_types.ts";
+import type { NetworkPolicy, Policy, PolicyRequest } from "./types.ts";
+import { credentialRefProblem, domainProblem } from "./validate.ts";
+
+const ROUTE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/** Resolves `--workdir` (or the current directory) to a real, existing directory. */
+async function resolveWorkdir(req: PolicyRequest, cwd: string): Promise<string> {
+  const wanted = resolve(cwd, req.workdir ?? ".");
+  const real = await realPathOrNull(wanted);
+  if (real === null || !(await Deno.stat(real)).isDirectory) {
+    throw new UsageError(`Cannot use --workdir "${req.workdir ?? wanted}": it is not a directory`);
+  }
+  return real;
+}
+
+/**
+ * Parses `--credential NAME[=REF]`.
+ *
+ * @param values The flag values.
+ * @returns Route name → reference (`keyring:NAME` when no reference is given).
+ * @throws {UsageError} On a bad name or reference.
+ * @example
+ * ```ts
+ * import { parseCredentialFlags } from "./build.ts";
+ * const creds = parseCredentialFlags(["anthropic", "openai=env:MY_OPENAI_KEY"]);
+ * console.assert(creds.anthropic === "keyring:anthropic" && creds.openai === "env:MY_OPENAI_KEY");
+ * ```
+ */
+export function parseCredentialFlags(values: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const value of values) {
+    const eq = value.indexOf("=");
+    const name = eq < 0 ? value : value.slice(0, eq);
+    const ref = eq < 0 ? `keyring:${name}` : value.slice(eq + 1);
+    if (!ROUTE_NAME.test(name)) {
+      throw new UsageError(
+        `Cannot parse --credential: the name must use letters, digits, ".", "_" and "-": current value is "${name}"`,
+      );
+    }
+    const problem = credentialRefProblem(ref);
+    if (problem !== null) {
+      throw new UsageError(
+        `Cannot parse --credential ${name}: the reference ${problem}: current value is "${ref}"`,
+        {
+          hint: "use keyring:NAME, env:VAR, file:PATH or cmd:COMMAND",
+        },
+      );
+    }
+    out[name] = ref;
+  }
+  return out;
+}
+
+/**
+ * Checks `--resolve HOST:PORT:ADDR` values (curl's syntax; IPv6 addresses in brackets).
+ *
+ * @param values The flag values.
+ * @returns The values unchanged.
+ * @throws {UsageError} On a malformed value.
+ */
+export function checkResolveFlags(values: string[]): string[] {
+  for (const value of values) {
+    const match = /^([A-Za-z0-9.*-]+):(\d{1,5}):(\[[0-9a-fA-F:.]+\]|[0-9.]+)$/.exec(value);
+    const addr = match?.[3]?.replace(/^\[|\]$/g, "") ?? "";
+    const port = Number(match?.[2]);
+    if (match === null || isIP(addr) === 0 || port < 1 || port > 65535) {
+      throw new UsageError(
+        `Cannot parse --resolve: it must be HOST:PORT:ADDR: current value is "${value}"`,
+        {
+          hint: "for example --resolve api.example.com:443:10.0.0.5",
+        },
+      );
+    }
+  }
+  return values;
+}
+
+function network(profile: MergedProfile, req: PolicyRequest): NetworkPolicy {
+  const origins: Record<string, string> = {};
+  const gather = <T extends string | number>(
+    prefix: string,
+    fromProfile: Sourced<T>[],
+    fromFlags: T[],
+    flag: string,
+  ): T[] => {
+    const out: T[] = [];
+    for (const item of [...fromProfile, ...fromFlags.map((value) => ({ value, origin: flag }))]) {
+      if (out.includes(item.value)) continue;
+      out.push(item.value);
+      origins[`${prefix}:${item.value}`] = item.origin;
+    }
+    return out;
+  };
+  const domains = req.allowDomains.map((d) => d.toLowerCase().replace(/\.$/, ""));
+  for (const d of domains) {
+    const problem = domainProblem(d);
+    if (problem !== null) {
+      throw new UsageError(`Cannot parse --allow-domain: it ${problem}: current value is "${d}"`);
+    }
+  }
+  return {
+    mode: req.net ?? profile.network.mode ?? "proxy",
+    connectPorts: gather("connect", profile.network.allowPorts, req.allowPorts, "--allow-port"),
+    bindPorts: gather("bind", profile.network.listenPorts, req.listenPorts, "--listen-port"),
+    allowDomains: gather("domain", profile.network.allowDomains, domains, "--allow-domain"),
+    allowRanges: profile.network.allowRanges.map((r) => r.value),
+    allowUnixSockets: req.allowUnixSockets || (profile.network.allowUnixSockets ?? false),
+    resolve: checkResolveFlags(req.resolve),
+    upstreamCaFiles: req.upstreamCa.map((f) => resolve(req.cwd, f)),
+    origins,
+  };
+}
+
+async function checkCaFiles(files: string[]): Promise<void> {
+  for (const file of files) {
+    if (await realPathOrNull(file) === null) {
+      throw new UsageError(`Cannot use --upstream-ca "${file}": the file does not exist`);
+    }
+  }
+}
+
+/**
+ * Builds the policy from a merged profile and a request.
+ *
+ * @param profile The merged profile (from `loadProfile()`).
+ * @param req The request (flags, current directory, environment).
+ * @returns The validated policy.
+ * @throws {ProfileError} On a missing non-optional profile path or a grant reaching a protected path.
+ * @throws {UsageError} On a bad flag value or a missing path named by a flag.
+ */
+export async function buildPolicy(profile: MergedProfile, req: PolicyRequest): Promise<Policy> {
+  const cwd = resolve(req.cwd);
+  const workdir = req.noWorkdir ? null : await resolveWorkdir(req, cwd);
+  const vars = pathVars(req.env, workdir ?? cwd);
+  const bypass = [
+    ...profile.bypassProtection.map((b) => expandPath(b.value, vars)),
+    ...req.bypassProtection.map((b) => expandPath(b, { ...vars, WORKDIR: cwd })),
+  ];
+  const paths = await buildGrants(profile, {
+    read: req.read,
+    write: req.write,
+    allow: req.allow,
+    workdir,
+    cwd,
+    bypass,
+  }, vars);
+  const net = network(profile, req);
+  await checkCaFiles(net.upstreamCaFiles);
+  const set: Record<string, string> = {};
+  for (const [k, v] of Object.entries(profile.env.set)) set[k] = expandVars(v, vars);
+  return {
+    profile: profile.name,
+    profileChain: profile.chain,
+    cwd: workdir ?? cwd,
+    workdir,
+    paths,
+    network: net,
+    env: filterEnv(req.env, { allow: profile.env.allow, deny: profile.env.deny, set }),
+    credentials: { ...profile.credentials, ...parseCredentialFlags(req.credentials) },
+    routes: profile.routes,
+    bestEffort: req.bestEffort,
+    bypassProtection: [...new Set(bypass)],
+  };
+}

@@ -1,0 +1,173 @@
+/**
+ * Path variables (`~`, `$HOME`, `$WORKDIR`, `$TMPDIR`, `$XDG_*`), their expansion and
+ * normalisation to absolute paths, and the containment test the policy code uses.
+ *
+ * @module
+ */
+
+import { isAbsolute, normalize, resolve } from "node:path";
+import { homedir } from "node:os";
+
+/** The variables a profile path may use, e.g. `$XDG_CONFIG_HOME/opencode`. */
+export const PATH_VARIABLES = [
+  "HOME",
+  "WORKDIR",
+  "TMPDIR",
+  "XDG_CONFIG_HOME",
+  "XDG_CACHE_HOME",
+  "XDG_DATA_HOME",
+  "XDG_STATE_HOME",
+] as const;
+
+/** Values of the {@linkcode PATH_VARIABLES}. */
+export type PathVars = Record<(typeof PATH_VARIABLES)[number], string>;
+
+const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+
+/** An absolute value from the environment, else the fallback (XDG says to ignore relative ones). */
+function absoluteOr(value: string | undefined, fallback: string): string {
+  return value !== undefined && isAbsolute(value) ? normalize(value) : fallback;
+}
+
+/**
+ * Computes the path variables from an environment and the working directory.
+ * XDG variables that are unset or relative take their XDG defaults; `TMPDIR` defaults to `/tmp`.
+ *
+ * @param env The environment airlock runs in.
+ * @param workdir The absolute working directory (`$WORKDIR`).
+ * @returns The variables' values.
+ * @example XDG defaults
+ * ```ts
+ * import { pathVars } from "./paths.ts";
+ * const vars = pathVars({ HOME: "/home/ada" }, "/work");
+ * console.assert(vars.XDG_CONFIG_HOME === "/home/ada/.config");
+ * console.assert(vars.TMPDIR === "/tmp");
+ * ```
+ */
+export function pathVars(env: Record<string, string>, workdir: string): PathVars {
+  const home = absoluteOr(env.HOME, homedir());
+  return {
+    HOME: home,
+    WORKDIR: workdir,
+    TMPDIR: absoluteOr(env.TMPDIR, "/tmp"),
+    XDG_CONFIG_HOME: absoluteOr(env.XDG_CONFIG_HOME, `${home}/.config`),
+    XDG_CACHE_HOME: absoluteOr(env.XDG_CACHE_HOME, `${home}/.cache`),
+    XDG_DATA_HOME: absoluteOr(env.XDG_DATA_HOME, `${home}/.local/share`),
+    XDG_STATE_HOME: absoluteOr(env.XDG_STATE_HOME, `${home}/.local/state`),
+  };
+}
+
+/**
+ * Names the problem with a profile path's syntax, or returns null when it is fine:
+ * it must be absolute, start with `~` or with one of the {@linkcode PATH_VARIABLES},
+ * and use no other variable.
+ *
+ * @param raw The path as written.
+ * @returns A phrase such as `must be an absolute path`, or null.
+ * @example
+ * ```ts
+ * import { pathSyntaxProblem } from "./paths.ts";
+ * console.assert(pathSyntaxProblem("$HOME/.claude") === null);
+ * console.assert(pathSyntaxProblem("tmp") === "must be an absolute path");
+ * ```
+ */
+export function pathSyntaxProblem(raw: string): string | null {
+  if (raw === "") return "must not be empty";
+  for (const match of raw.matchAll(VARIABLE)) {
+    const name = match[1] ?? match[2] ?? "";
+    if (!(PATH_VARIABLES as readonly string[]).includes(name)) {
+      return `uses the unknown variable "$${name}"`;
+    }
+  }
+  const absolute = raw.startsWith("/") || raw === "~" || raw.startsWith("~/") ||
+    raw.startsWith("$");
+  if (!absolute) return "must be an absolute path";
+  if (raw.startsWith("$") && !/^\$(\{[A-Z_]+\}|[A-Z_]+)(\/|$)/.test(raw)) {
+    return "must start with a whole variable such as $HOME/";
+  }
+  return null;
+}
+
+/**
+ * Expands `~` and known variables and normalises the result (`..` and `//` removed).
+ * Relative results are resolved against `vars.WORKDIR`; unknown variables stay as written.
+ *
+ * @param raw The path as written.
+ * @param vars The variables' values.
+ * @returns An absolute, normalised path (symlinks not resolved).
+ * @example
+ * ```ts
+ * import { expandPath, pathVars } from "./paths.ts";
+ * const vars = pathVars({ HOME: "/home/ada" }, "/work");
+ * console.assert(expandPath("~/.claude", vars) === "/home/ada/.claude");
+ * console.assert(expandPath("${XDG_CACHE_HOME}/x/../y", vars) === "/home/ada/.cache/y");
+ * ```
+ */
+export function expandPath(raw: string, vars: PathVars): string {
+  let path = raw === "~" ? vars.HOME : raw.startsWith("~/") ? vars.HOME + raw.slice(1) : raw;
+  path = expandVars(path, vars);
+  const absolute = resolve(vars.WORKDIR, path);
+  return absolute.length > 1 ? absolute.replace(/\/+$/, "") : absolute;
+}
+
+/**
+ * Replaces known `$VAR` and `${VAR}` in a string and a leading `~`; anything else is kept.
+ *
+ * @param value The string.
+ * @param vars The variables' values.
+ * @returns The expanded string.
+ * @example
+ * ```ts
+ * import { expandVars, pathVars } from "./paths.ts";
+ * const vars = pathVars({ HOME: "/home/ada" }, "/work");
+ * console.assert(expandVars("$HOME/.claude costs $5", vars) === "/home/ada/.claude costs $5");
+ * ```
+ */
+export function expandVars(value: string, vars: PathVars): string {
+  const tilde = value === "~"
+    ? vars.HOME
+    : value.startsWith("~/")
+    ? vars.HOME + value.slice(1)
+    : value;
+  return tilde.replace(VARIABLE, (whole, braced?: string, bare?: string) => {
+    const name = braced ?? bare ?? "";
+    return Object.hasOwn(vars, name) ? vars[name as keyof PathVars] : whole;
+  });
+}
+
+/**
+ * Whether `path` equals `base` or lies beneath it (both absolute and normalised).
+ *
+ * @param path The candidate.
+ * @param base The directory.
+ * @returns True when `path` is `base` or inside it.
+ * @example
+ * ```ts
+ * import { isWithin } from "./paths.ts";
+ * console.assert(isWithin("/home/ada/.ssh/id", "/home/ada"));
+ * console.assert(!isWithin("/home/adam", "/home/ada"));
+ * console.assert(isWithin("/etc", "/"));
+ * ```
+ */
+export function isWithin(path: string, base: string): boolean {
+  if (base === "/") return path.startsWith("/");
+  return path === base || path.startsWith(base + "/");
+}
+
+/**
+ * Resolves symlinks when the path exists.
+ *
+ * @param path An absolute path.
+ * @returns The real path, or null when nothing exists there.
+ * @throws {Deno.errors.PermissionDenied} And other errors except "not found".
+ */
+export async function realPathOrNull(path: string): Promise<string | null> {
+  try {
+    return await Deno.realPath(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
+      return null;
+    }
+    throw err;
+  }
+}

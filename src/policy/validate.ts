@@ -1,0 +1,343 @@
+/**
+ * Phase two of loading a profile: checks the parsed value's shape (known keys, types,
+ * port ranges, modes, path syntax, domain and CIDR syntax) and turns it into a
+ * {@linkcode ProfileDoc} whose entries carry their origin. No I/O happens here: whether
+ * paths exist is checked when the policy is built.
+ *
+ * @module
+ */
+
+import { isIP } from "node:net";
+import { ProfileError } from "../errors.ts";
+import { pathSyntaxProblem } from "./paths.ts";
+import type {
+  EnvSection,
+  NetworkSection,
+  PathEntry,
+  ProfileDoc,
+  Sourced,
+} from "./profile_types.ts";
+import type { NetworkMode, RouteConfig } from "./types.ts";
+import { validateRoute } from "./validate_route.ts";
+
+/** Known keys of each object in a profile, as documented in `policies/schema.json`. */
+export const PROFILE_KEYS = {
+  "": [
+    "$schema",
+    "description",
+    "extends",
+    "filesystem",
+    "network",
+    "env",
+    "credentials",
+    "routes",
+    "bypass_protection",
+  ],
+  filesystem: ["read", "write", "allow"],
+  "filesystem entry": ["path", "optional"],
+  network: [
+    "mode",
+    "allow_ports",
+    "listen_ports",
+    "allow_domains",
+    "allow_ranges",
+    "allow_unix_sockets",
+  ],
+  env: ["allow", "deny", "set"],
+  route: ["upstream", "token", "inject", "env", "token_prefix"],
+} as const;
+
+/** The network modes a profile may name. */
+export const NETWORK_MODES: readonly NetworkMode[] = ["proxy", "none", "open"];
+
+/** Credential reference schemes the keystore resolves. */
+export const CREDENTIAL_SCHEMES = ["keyring", "env", "file", "cmd"] as const;
+
+const DOMAIN = /^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+const ENV_GLOB = /^[A-Za-z_*][A-Za-z0-9_*]*$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ROUTE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/** Builds validation errors for one profile. */
+export class ProfileProblem {
+  readonly #name: string;
+
+  /** @param name The profile's name or path. */
+  constructor(name: string) {
+    this.#name = name;
+  }
+
+  /**
+   * An error `Cannot load profile "NAME": KEY PROBLEM: current value is VALUE`.
+   *
+   * @param key The key path, e.g. `filesystem.read[2]`.
+   * @param problem What is wrong (`must be an absolute path`).
+   * @param value The offending value.
+   * @param hint How to fix it.
+   * @returns The error, to throw.
+   */
+  at(key: string, problem: string, value: unknown, hint?: string): ProfileError {
+    const shown = value === undefined ? "missing" : JSON.stringify(value);
+    const message = `Cannot load profile "${this.#name}": ${key} ${problem}: current value is ${
+      shown.length > 80 ? shown.slice(0, 77) + "..." : shown
+    }`;
+    return new ProfileError(message, hint === undefined ? {} : { hint });
+  }
+
+  /**
+   * Checks that `value` is a plain object with only known keys.
+   *
+   * @param key The key path of the object (`""` for the top level).
+   * @param value The value.
+   * @param known The allowed keys (null: any key).
+   * @returns The object.
+   * @throws {ProfileError} On a non-object or an unknown key.
+   */
+  object(key: string, value: unknown, known: readonly string[] | null): Record<string, unknown> {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      throw this.at(key || "the profile", "must be an object", value);
+    }
+    const record = value as Record<string, unknown>;
+    if (known !== null) {
+      for (const k of Object.keys(record)) {
+        if (!known.includes(k)) {
+          const where = key ? `${key}.${k}` : k;
+          throw new ProfileError(
+            `Cannot load profile "${this.#name}": unknown key "${where}": known keys${
+              key ? ` in ${key}` : ""
+            } are ${known.join(", ")}`,
+            { hint: "check the spelling against `airlock profile schema`" },
+          );
+        }
+      }
+    }
+    return record;
+  }
+
+  /**
+   * Checks that `value` is an array (or absent: empty).
+   *
+   * @param key The key path.
+   * @param value The value.
+   * @returns The array.
+   * @throws {ProfileError} When it is something else.
+   */
+  array(key: string, value: unknown): unknown[] {
+    if (value === undefined) return [];
+    if (!Array.isArray(value)) throw this.at(key, "must be an array", value);
+    return value;
+  }
+
+  /**
+   * Checks an array of strings, each passing `check` (which returns a problem or null).
+   *
+   * @param key The key path.
+   * @param value The value.
+   * @param check Validates one string.
+   * @returns The strings with their origins.
+   * @throws {ProfileError} On the first bad element.
+   */
+  strings(
+    key: string,
+    value: unknown,
+    check: (s: string) => string | null = () => null,
+  ): Sourced<string>[] {
+    return this.array(key, value).map((item, i) => {
+      const where = `${key}[${i}]`;
+      if (typeof item !== "string") throw this.at(where, "must be a string", item);
+      const problem = check(item);
+      if (problem !== null) throw this.at(where, problem, item);
+      return { value: item, origin: `profile ${this.#name}: ${where}` };
+    });
+  }
+
+  /** @returns The profile's name, for origins. */
+  get name(): string {
+    return this.#name;
+  }
+}
+
+function pathEntries(p: ProfileProblem, key: string, value: unknown): Sourced<PathEntry>[] {
+  return p.array(key, value).map((item, i) => {
+    const where = `${key}[${i}]`;
+    let entry: PathEntry;
+    if (typeof item === "string") {
+      entry = { path: item, optional: false };
+    } else if (typeof item === "object" && item !== null && !Array.isArray(item)) {
+      const obj = p.object(where, item, PROFILE_KEYS["filesystem entry"]);
+      if (typeof obj.path !== "string") throw p.at(`${where}.path`, "must be a string", obj.path);
+      if (obj.optional !== undefined && typeof obj.optional !== "boolean") {
+        throw p.at(`${where}.optional`, "must be true or false", obj.optional);
+      }
+      entry = { path: obj.path, optional: obj.optional === true };
+    } else {
+      throw p.at(where, 'must be a path or { "path": ..., "optional": true }', item);
+    }
+    const problem = pathSyntaxProblem(entry.path);
+    if (problem !== null) {
+      throw p.at(
+        where,
+        problem,
+        entry.path,
+        "start paths with /, ~/ or $HOME, $WORKDIR, $TMPDIR, $XDG_…",
+      );
+    }
+    return { value: entry, origin: `profile ${p.name}: ${where}` };
+  });
+}
+
+function ports(p: ProfileProblem, key: string, value: unknown): Sourced<number>[] {
+  return p.array(key, value).map((item, i) => {
+    const where = `${key}[${i}]`;
+    if (typeof item !== "number" || !Number.isInteger(item) || item < 1 || item > 65535) {
+      throw p.at(where, "must be an integer from 1 to 65535", item);
+    }
+    return { value: item, origin: `profile ${p.name}: ${where}` };
+  });
+}
+
+/**
+ * The problem with a domain pattern (`example.com`, `*.example.com`), or null.
+ *
+ * @param domain The pattern.
+ * @returns A phrase, or null when valid.
+ */
+export function domainProblem(domain: string): string | null {
+  return DOMAIN.test(domain) ? null : "must be a lower-case host name or *.suffix";
+}
+
+/**
+ * The problem with a CIDR range (`10.0.0.0/8`, `fd00::/8`), or null.
+ *
+ * @param range The range.
+ * @returns A phrase, or null when valid.
+ */
+export function cidrProblem(range: string): string | null {
+  const [addr = "", bits, ...rest] = range.split("/");
+  const family = isIP(addr);
+  const max = family === 4 ? 32 : 128;
+  if (family === 0 || bits === undefined || rest.length > 0 || !/^\d{1,3}$/.test(bits)) {
+    return "must be a CIDR range such as 10.0.0.0/8";
+  }
+  return Number(bits) <= max ? null : `must have a prefix length from 0 to ${max}`;
+}
+
+/**
+ * The problem with a credential reference (`keyring:NAME`, `env:VAR`, `file:PATH`, `cmd:…`), or null.
+ *
+ * @param ref The reference.
+ * @returns A phrase, or null when valid.
+ */
+export function credentialRefProblem(ref: string): string | null {
+  const colon = ref.indexOf(":");
+  const scheme = ref.slice(0, colon);
+  if (colon < 1 || colon === ref.length - 1) return "must be SCHEME:VALUE";
+  return (CREDENTIAL_SCHEMES as readonly string[]).includes(scheme)
+    ? null
+    : `must use one of the schemes ${CREDENTIAL_SCHEMES.join(", ")}`;
+}
+
+function network(p: ProfileProblem, value: unknown): NetworkSection {
+  const obj = p.object("network", value ?? {}, PROFILE_KEYS.network);
+  if (obj.mode !== undefined && !NETWORK_MODES.includes(obj.mode as NetworkMode)) {
+    throw p.at("network.mode", `must be one of ${NETWORK_MODES.join(", ")}`, obj.mode);
+  }
+  if (obj.allow_unix_sockets !== undefined && typeof obj.allow_unix_sockets !== "boolean") {
+    throw p.at("network.allow_unix_sockets", "must be true or false", obj.allow_unix_sockets);
+  }
+  return {
+    ...(obj.mode === undefined ? {} : { mode: obj.mode as NetworkMode }),
+    allowPorts: ports(p, "network.allow_ports", obj.allow_ports),
+    listenPorts: ports(p, "network.listen_ports", obj.listen_ports),
+    allowDomains: p.strings("network.allow_domains", obj.allow_domains, domainProblem),
+    allowRanges: p.strings("network.allow_ranges", obj.allow_ranges, cidrProblem),
+    ...(obj.allow_unix_sockets === undefined ? {} : { allowUnixSockets: obj.allow_unix_sockets }),
+  };
+}
+
+function env(p: ProfileProblem, value: unknown): EnvSection {
+  const obj = p.object("env", value ?? {}, PROFILE_KEYS.env);
+  const glob = (s: string) => ENV_GLOB.test(s) ? null : "must be a variable name or glob";
+  const set: Record<string, string> = {};
+  for (const [k, v] of Object.entries(p.object("env.set", obj.set ?? {}, null))) {
+    if (!ENV_NAME.test(k)) throw p.at(`env.set`, `has an invalid variable name "${k}"`, k);
+    if (typeof v !== "string") throw p.at(`env.set.${k}`, "must be a string", v);
+    set[k] = v;
+  }
+  return {
+    allow: p.strings("env.allow", obj.allow, glob).map((s) => s.value),
+    deny: p.strings("env.deny", obj.deny, glob).map((s) => s.value),
+    set,
+  };
+}
+
+function credentials(p: ProfileProblem, value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(p.object("credentials", value ?? {}, null))) {
+    if (!ROUTE_NAME.test(k)) throw p.at("credentials", `has an invalid route name "${k}"`, k);
+    if (typeof v !== "string") throw p.at(`credentials.${k}`, "must be a string", v);
+    const problem = credentialRefProblem(v);
+    if (problem !== null) throw p.at(`credentials.${k}`, problem, v);
+    out[k] = v;
+  }
+  return out;
+}
+
+function routes(p: ProfileProblem, value: unknown): Record<string, RouteConfig> {
+  const out: Record<string, RouteConfig> = {};
+  for (const [k, v] of Object.entries(p.object("routes", value ?? {}, null))) {
+    if (!ROUTE_NAME.test(k)) throw p.at("routes", `has an invalid route name "${k}"`, k);
+    out[k] = validateRoute(p, `routes.${k}`, v);
+  }
+  return out;
+}
+
+/**
+ * Validates a parsed profile's shape and returns it typed, with origins on every entry.
+ *
+ * @param raw The value from `parseProfileText()`.
+ * @param meta The profile's name, file and whether it is built in.
+ * @returns The typed profile.
+ * @throws {ProfileError} Naming the first bad key and its value.
+ * @example
+ * ```ts
+ * import { validateProfile } from "./validate.ts";
+ * const doc = validateProfile(
+ *   { extends: "default", filesystem: { read: ["~/.gitconfig"] } },
+ *   { name: "dev", file: "/tmp/dev.json", builtin: false },
+ * );
+ * console.assert(doc.extends[0] === "default");
+ * console.assert(doc.filesystem.read[0]?.origin === "profile dev: filesystem.read[0]");
+ * ```
+ */
+export function validateProfile(
+  raw: unknown,
+  meta: { name: string; file: string; builtin: boolean },
+): ProfileDoc {
+  const p = new ProfileProblem(meta.name);
+  const top = p.object("", raw, PROFILE_KEYS[""]);
+  if (top.$schema !== undefined && typeof top.$schema !== "string") {
+    throw p.at("$schema", "must be a string", top.$schema);
+  }
+  if (top.description !== undefined && typeof top.description !== "string") {
+    throw p.at("description", "must be a string", top.description);
+  }
+  const ext = typeof top.extends === "string" ? [top.extends] : top.extends;
+  const fs = p.object("filesystem", top.filesystem ?? {}, PROFILE_KEYS.filesystem);
+  return {
+    ...meta,
+    description: top.description ?? "",
+    extends: p.strings("extends", ext, (s) => s === "" ? "must not be empty" : null)
+      .map((s) => s.value),
+    filesystem: {
+      read: pathEntries(p, "filesystem.read", fs.read),
+      write: pathEntries(p, "filesystem.write", fs.write),
+      allow: pathEntries(p, "filesystem.allow", fs.allow),
+    },
+    network: network(p, top.network),
+    env: env(p, top.env),
+    credentials: credentials(p, top.credentials),
+    routes: routes(p, top.routes),
+    bypassProtection: p.strings("bypass_protection", top.bypass_protection, pathSyntaxProblem),
+  };
+}

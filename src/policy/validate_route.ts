@@ -1,0 +1,96 @@
+/**
+ * Shape validation of a profile's custom proxy route (`routes.NAME`). Only the shape is
+ * checked here; the proxy decides how to serve it.
+ *
+ * @module
+ */
+
+import type { ProfileProblem } from "./validate.ts";
+import type { RouteConfig } from "./types.ts";
+
+const HEADER = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Validates `{ "header": "...", "format": "Bearer {}" }` or `{ "query": "key" }`. */
+function placement(
+  p: ProfileProblem,
+  key: string,
+  value: unknown,
+): { header: string; format?: string } | { query: string } {
+  const obj = p.object(key, value, ["header", "format", "query"]);
+  if (obj.query !== undefined) {
+    if (obj.header !== undefined || obj.format !== undefined) {
+      throw p.at(key, 'must have either "header" (with optional "format") or "query"', value);
+    }
+    if (typeof obj.query !== "string" || obj.query === "") {
+      throw p.at(`${key}.query`, "must be a non-empty string", obj.query);
+    }
+    return { query: obj.query };
+  }
+  if (typeof obj.header !== "string" || !HEADER.test(obj.header)) {
+    throw p.at(`${key}.header`, "must be an HTTP header name", obj.header);
+  }
+  if (obj.format === undefined) return { header: obj.header.toLowerCase() };
+  if (typeof obj.format !== "string" || !obj.format.includes("{}")) {
+    throw p.at(`${key}.format`, 'must be a string containing "{}"', obj.format);
+  }
+  return { header: obj.header.toLowerCase(), format: obj.format };
+}
+
+/**
+ * Validates one `routes.NAME` object.
+ *
+ * @param p The profile's error builder.
+ * @param key The key path (`routes.internal`).
+ * @param value The raw value.
+ * @returns The route.
+ * @throws {ProfileError} Naming the bad key and value.
+ * @example
+ * ```ts
+ * import { ProfileProblem } from "./validate.ts";
+ * import { validateRoute } from "./validate_route.ts";
+ * const route = validateRoute(new ProfileProblem("dev"), "routes.x", {
+ *   upstream: "https://api.example.com/v1",
+ *   token: { header: "Authorization", format: "Bearer {}" },
+ *   inject: { header: "authorization", format: "Bearer {}" },
+ *   env: { EXAMPLE_BASE_URL: "{base_url}", EXAMPLE_API_KEY: "{token}" },
+ * });
+ * console.assert(route.token && "header" in route.token && route.token.header === "authorization");
+ * ```
+ */
+export function validateRoute(p: ProfileProblem, key: string, value: unknown): RouteConfig {
+  const obj = p.object(key, value, ["upstream", "token", "inject", "env", "token_prefix"]);
+  let url: URL | null = null;
+  try {
+    url = typeof obj.upstream === "string" ? new URL(obj.upstream) : null;
+  } catch {
+    url = null;
+  }
+  if (url === null || url.protocol !== "https:" || url.username || url.password || url.search) {
+    throw p.at(
+      `${key}.upstream`,
+      "must be an https:// URL without credentials or query",
+      obj.upstream,
+    );
+  }
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(p.object(`${key}.env`, obj.env ?? {}, null))) {
+    if (!ENV_NAME.test(k)) throw p.at(`${key}.env`, `has an invalid variable name "${k}"`, k);
+    if (typeof v !== "string") throw p.at(`${key}.env.${k}`, "must be a string", v);
+    env[k] = v;
+  }
+  if (obj.token_prefix !== undefined && typeof obj.token_prefix !== "string") {
+    throw p.at(`${key}.token_prefix`, "must be a string", obj.token_prefix);
+  }
+  return {
+    upstream: obj.upstream as string,
+    token: placement(
+      p,
+      `${key}.token`,
+      obj.token ?? { header: "authorization", format: "Bearer {}" },
+    ),
+    inject: placement(p, `${key}.inject`, obj.inject),
+    env,
+    ...(obj.token_prefix === undefined ? {} : { tokenPrefix: obj.token_prefix }),
+  };
+}
