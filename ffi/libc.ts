@@ -1,0 +1,365 @@
+/**
+ * Raw bindings to glibc (`libc.so.6`) for the Linux sandbox: the `Deno.dlopen` symbol
+ * table and the kernel constants (syscall numbers for x86_64 and aarch64, Landlock access
+ * bits, prctl codes, seccomp/BPF values, socket families).
+ *
+ * No decisions live here: typed wrappers in `src/sandbox/` turn return codes and `errno`
+ * into errors. Requires `--allow-ffi`.
+ *
+ * @module
+ */
+
+/** The libc symbols airlock calls. Each parameter carries its C prototype. */
+export const LIBC_SYMBOLS = {
+  /** `long syscall(long number, ...)`: declared with six arguments so every register is defined. */
+  syscall: {
+    parameters: [
+      "i64", // long number
+      "i64", // long a1
+      "i64", // long a2
+      "i64", // long a3
+      "i64", // long a4
+      "i64", // long a5
+      "i64", // long a6
+    ],
+    result: "i64",
+  },
+  /** `int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)` */
+  prctl: {
+    parameters: [
+      "i32", // int option
+      "u64", // unsigned long arg2
+      "u64", // unsigned long arg3
+      "u64", // unsigned long arg4
+      "u64", // unsigned long arg5
+    ],
+    result: "i32",
+  },
+  /** `int *__errno_location(void)` */
+  __errno_location: { parameters: [], result: "pointer" },
+  /** `int execve(const char *pathname, char *const argv[], char *const envp[])` */
+  execve: {
+    parameters: [
+      "buffer", // const char *pathname
+      "buffer", // char *const argv[]
+      "buffer", // char *const envp[]
+    ],
+    result: "i32",
+  },
+  /** `int sigprocmask(int how, const sigset_t *set, sigset_t *oldset)` */
+  sigprocmask: {
+    parameters: [
+      "i32", // int how
+      "buffer", // const sigset_t *set
+      "buffer", // sigset_t *oldset (may be NULL)
+    ],
+    result: "i32",
+  },
+  /** `sighandler_t signal(int signum, sighandler_t handler)`; SIG_DFL is 0 and SIG_IGN is 1. */
+  signal: {
+    parameters: [
+      "i32", // int signum
+      "usize", // sighandler_t handler
+    ],
+    result: "usize",
+  },
+  /** `int setpgid(pid_t pid, pid_t pgid)` */
+  setpgid: {
+    parameters: [
+      "i32", // pid_t pid
+      "i32", // pid_t pgid
+    ],
+    result: "i32",
+  },
+  /** `pid_t getpgrp(void)` */
+  getpgrp: { parameters: [], result: "i32" },
+  /** `int tcsetpgrp(int fd, pid_t pgrp)` */
+  tcsetpgrp: {
+    parameters: [
+      "i32", // int fd
+      "i32", // pid_t pgrp
+    ],
+    result: "i32",
+  },
+  /** `pid_t tcgetpgrp(int fd)` */
+  tcgetpgrp: {
+    parameters: [
+      "i32", // int fd
+    ],
+    result: "i32",
+  },
+  /** `pid_t getpid(void)` */
+  getpid: { parameters: [], result: "i32" },
+  /** `pid_t getppid(void)` */
+  getppid: { parameters: [], result: "i32" },
+  /** `int isatty(int fd)` */
+  isatty: {
+    parameters: [
+      "i32", // int fd
+    ],
+    result: "i32",
+  },
+  /** `int open(const char *pathname, int flags, mode_t mode)` */
+  open: {
+    parameters: [
+      "buffer", // const char *pathname
+      "i32", // int flags
+      "u32", // mode_t mode
+    ],
+    result: "i32",
+  },
+  /** `int close(int fd)` */
+  close: {
+    parameters: [
+      "i32", // int fd
+    ],
+    result: "i32",
+  },
+  /** `int chdir(const char *path)` */
+  chdir: {
+    parameters: [
+      "buffer", // const char *path
+    ],
+    result: "i32",
+  },
+  /** `char *strerror(int errnum)` */
+  strerror: {
+    parameters: [
+      "i32", // int errnum
+    ],
+    result: "pointer",
+  },
+  /** `void _exit(int status)` */
+  _exit: {
+    parameters: [
+      "i32", // int status
+    ],
+    result: "void",
+  },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** The opened library type. */
+export type Libc = Deno.DynamicLibrary<typeof LIBC_SYMBOLS>;
+
+/**
+ * Opens glibc. Requires `--allow-ffi`.
+ *
+ * @returns The dynamic library with {@linkcode LIBC_SYMBOLS}.
+ * @throws {Error} When `libc.so.6` cannot be loaded (not glibc, or no FFI permission).
+ */
+export function openLibc(): Libc {
+  return Deno.dlopen("libc.so.6", LIBC_SYMBOLS);
+}
+
+/** Syscall numbers that differ between architectures. */
+export interface SyscallNumbers {
+  socket: number;
+  socketpair: number;
+  ioctl: number;
+  ptrace: number;
+  keyctl: number;
+  add_key: number;
+  request_key: number;
+  seccomp: number;
+}
+
+/** x86_64 syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
+export const SYSCALLS_X86_64: SyscallNumbers = {
+  socket: 41,
+  socketpair: 53,
+  ioctl: 16,
+  ptrace: 101,
+  keyctl: 250,
+  add_key: 248,
+  request_key: 249,
+  seccomp: 317,
+};
+
+/** aarch64 syscall numbers (include/uapi/asm-generic/unistd.h). */
+export const SYSCALLS_AARCH64: SyscallNumbers = {
+  socket: 198,
+  socketpair: 199,
+  ioctl: 29,
+  ptrace: 117,
+  keyctl: 219,
+  add_key: 217,
+  request_key: 218,
+  seccomp: 277,
+};
+
+/** Syscall numbers shared by x86_64 and aarch64 (allocated after the tables were unified). */
+export const SYS_IO_URING_SETUP = 425;
+/** `io_uring_enter` */
+export const SYS_IO_URING_ENTER = 426;
+/** `io_uring_register` */
+export const SYS_IO_URING_REGISTER = 427;
+/** `close_range` */
+export const SYS_CLOSE_RANGE = 436;
+/** `landlock_create_ruleset` */
+export const SYS_LANDLOCK_CREATE_RULESET = 444;
+/** `landlock_add_rule` */
+export const SYS_LANDLOCK_ADD_RULE = 445;
+/** `landlock_restrict_self` */
+export const SYS_LANDLOCK_RESTRICT_SELF = 446;
+
+/** `landlock_create_ruleset` flag: return the ABI version instead of a ruleset. */
+export const LANDLOCK_CREATE_RULESET_VERSION = 1 << 0;
+/** `landlock_add_rule` rule type: `struct landlock_path_beneath_attr` (packed, 12 bytes). */
+export const LANDLOCK_RULE_PATH_BENEATH = 1;
+/** `landlock_add_rule` rule type: `struct landlock_net_port_attr` (16 bytes). */
+export const LANDLOCK_RULE_NET_PORT = 2;
+
+/** Filesystem access rights, with the ABI that introduced each. */
+export const LANDLOCK_ACCESS_FS = {
+  EXECUTE: 1 << 0, // ABI 1
+  WRITE_FILE: 1 << 1, // ABI 1
+  READ_FILE: 1 << 2, // ABI 1
+  READ_DIR: 1 << 3, // ABI 1
+  REMOVE_DIR: 1 << 4, // ABI 1
+  REMOVE_FILE: 1 << 5, // ABI 1
+  MAKE_CHAR: 1 << 6, // ABI 1
+  MAKE_DIR: 1 << 7, // ABI 1
+  MAKE_REG: 1 << 8, // ABI 1
+  MAKE_SOCK: 1 << 9, // ABI 1
+  MAKE_FIFO: 1 << 10, // ABI 1
+  MAKE_BLOCK: 1 << 11, // ABI 1
+  MAKE_SYM: 1 << 12, // ABI 1
+  REFER: 1 << 13, // ABI 2
+  TRUNCATE: 1 << 14, // ABI 3
+  IOCTL_DEV: 1 << 15, // ABI 5
+} as const;
+
+/** Network access rights (ABI 4). */
+export const LANDLOCK_ACCESS_NET = {
+  BIND_TCP: 1 << 0,
+  CONNECT_TCP: 1 << 1,
+} as const;
+
+/** IPC scopes (ABI 6). */
+export const LANDLOCK_SCOPE = {
+  ABSTRACT_UNIX_SOCKET: 1 << 0,
+  SIGNAL: 1 << 1,
+} as const;
+
+/** `struct landlock_ruleset_attr` size by field count: fs only (8), + net (16), + scoped (24). */
+export const LANDLOCK_RULESET_ATTR_SIZE = { fs: 8, net: 16, scoped: 24 } as const;
+
+/** prctl options. */
+export const PR_SET_PDEATHSIG = 1;
+/** `prctl(PR_GET_SECCOMP)` */
+export const PR_GET_SECCOMP = 21;
+/** `prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)` */
+export const PR_SET_SECCOMP = 22;
+/** `prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)` */
+export const PR_SET_NO_NEW_PRIVS = 38;
+/** Seccomp mode: a BPF filter. */
+export const SECCOMP_MODE_FILTER = 2;
+
+/** Seccomp filter return actions (high 16 bits) and the data mask. */
+export const SECCOMP_RET = {
+  KILL_PROCESS: 0x80000000,
+  KILL_THREAD: 0x00000000,
+  TRAP: 0x00030000,
+  ERRNO: 0x00050000,
+  ALLOW: 0x7fff0000,
+} as const;
+
+/** `AUDIT_ARCH_X86_64` (EM_X86_64 | 64BIT | LE). */
+export const AUDIT_ARCH_X86_64 = 0xc000003e;
+/** `AUDIT_ARCH_AARCH64` (EM_AARCH64 | 64BIT | LE). */
+export const AUDIT_ARCH_AARCH64 = 0xc00000b7;
+/** x32 ABI syscalls carry this bit on x86_64. */
+export const X32_SYSCALL_BIT = 0x40000000;
+
+/** `struct seccomp_data` offsets: nr (s32), arch (u32), instruction_pointer (u64), args[6] (u64). */
+export const SECCOMP_DATA = { nr: 0, arch: 4, args: 16 } as const;
+
+/** Classic BPF opcodes (linux/filter.h, linux/bpf_common.h). */
+export const BPF = {
+  LD: 0x00,
+  ALU: 0x04,
+  JMP: 0x05,
+  RET: 0x06,
+  W: 0x00,
+  ABS: 0x20,
+  AND: 0x50,
+  JA: 0x00,
+  JEQ: 0x10,
+  JGT: 0x20,
+  JGE: 0x30,
+  K: 0x00,
+} as const;
+
+/** Socket address families. */
+export const AF = {
+  UNIX: 1,
+  INET: 2,
+  INET6: 10,
+  NETLINK: 16,
+  PACKET: 17,
+} as const;
+
+/** Socket types (low 4 bits of `type`; SOCK_NONBLOCK/SOCK_CLOEXEC live above). */
+export const SOCK = {
+  STREAM: 1,
+  DGRAM: 2,
+  RAW: 3,
+  SEQPACKET: 5,
+  TYPE_MASK: 0xf,
+} as const;
+
+/** `IPPROTO_TCP` */
+export const IPPROTO_TCP = 6;
+
+/** Terminal ioctls that inject input into or paste from a terminal. */
+export const TIOCSTI = 0x5412;
+/** `TIOCLINUX` (virtual console selection/paste). */
+export const TIOCLINUX = 0x541c;
+
+/** open(2) flags. */
+export const O_RDONLY = 0;
+/** `O_CLOEXEC` */
+export const O_CLOEXEC = 0o2000000;
+/** `O_PATH` */
+export const O_PATH = 0o10000000;
+
+/** `close_range` flag: mark the range close-on-exec instead of closing it now. */
+export const CLOSE_RANGE_CLOEXEC = 1 << 2;
+
+/** `sigprocmask` how. */
+export const SIG_SETMASK = 2;
+/** Size of the kernel-facing glibc `sigset_t` in bytes. */
+export const SIGSET_T_SIZE = 128;
+/** Signal handler values. */
+export const SIG_DFL = 0n;
+/** `SIG_IGN` */
+export const SIG_IGN = 1n;
+
+/** Signal numbers (identical on x86_64 and aarch64). */
+export const SIGNALS = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGKILL: 9,
+  SIGPIPE: 13,
+  SIGTERM: 15,
+  SIGSTOP: 19,
+  SIGTTIN: 21,
+  SIGTTOU: 22,
+  SIGXFSZ: 25,
+  SIGWINCH: 28,
+} as const;
+
+/** errno values used by the wrappers. */
+export const ERRNO = {
+  EPERM: 1,
+  ENOENT: 2,
+  EINTR: 4,
+  EBADF: 9,
+  EACCES: 13,
+  ENOTDIR: 20,
+  EINVAL: 22,
+  ENOEXEC: 8,
+  ENOSYS: 38,
+  EOPNOTSUPP: 95,
+} as const;

@@ -1,0 +1,183 @@
+/**
+ * The exec helper (`airlock __sandbox-exec`): a short-lived process that confines itself
+ * and `execve`s the command, so the command starts confined while airlock stays outside.
+ *
+ * It reads the plan from `AIRLOCK_SANDBOX_PLAN` and then, strictly synchronously on the
+ * main thread (Landlock binds only the calling thread; `execve` leaves one thread): chdir
+ * → own process group (taking the terminal's foreground if airlock had it) → parent-death
+ * signal and a check that the parent is still alive → Landlock ruleset → no-new-privs →
+ * `landlock_restrict_self` → seccomp → default signal dispositions and an empty mask →
+ * every descriptor above 2 close-on-exec → `execve`.
+ *
+ * Exit codes when it cannot exec: 125 setup failed, 126 not executable (including a
+ * program outside the read grants), 127 not found. Keep the import graph tiny: no CLI,
+ * no npm.
+ *
+ * @module
+ */
+
+import {
+  CLOSE_RANGE_CLOEXEC,
+  ERRNO,
+  PR_SET_NO_NEW_PRIVS,
+  PR_SET_PDEATHSIG,
+  SIG_DFL,
+  SIG_IGN,
+  SIG_SETMASK,
+  SIGNALS,
+  SIGSET_T_SIZE,
+  SYS_CLOSE_RANGE,
+} from "../../ffi/libc.ts";
+import { createRuleset, restrictSelf } from "./landlock.ts";
+import { parsePlan, PLAN_ENV, type SandboxPlan } from "./plan.ts";
+import { buildSeccompProgram, installSeccomp } from "./seccomp.ts";
+import {
+  cString,
+  cStringArray,
+  describeErrno,
+  getLibc,
+  rawSyscall,
+  readErrno,
+  unwrap,
+} from "./syscalls.ts";
+
+/** The helper could not set up the sandbox. */
+const EXIT_SETUP = 125;
+/** The command exists but cannot be executed. */
+const EXIT_NOT_EXECUTABLE = 126;
+/** The command does not exist. */
+const EXIT_NOT_FOUND = 127;
+
+/**
+ * Confines this process according to the plan in `AIRLOCK_SANDBOX_PLAN` and execs the
+ * command. Never returns: on success the process image is replaced; on failure it prints
+ * one line on stderr and exits 125, 126 or 127.
+ *
+ * Requires `--allow-env`, `--allow-ffi` and `--allow-read` (run with `-A`).
+ *
+ * @param _args The arguments after `__sandbox-exec` (unused; the plan travels in the
+ *   environment so it never shows in `ps`).
+ * @returns Never.
+ * @example
+ * ```ts ignore
+ * // main.ts: airlock __sandbox-exec
+ * execHelperMain(Deno.args.slice(1));
+ * ```
+ */
+export function execHelperMain(_args: string[]): never {
+  let plan: SandboxPlan;
+  try {
+    const text = Deno.env.get(PLAN_ENV);
+    if (text === undefined) throw new Error(`${PLAN_ENV} is not set`);
+    plan = parsePlan(text);
+  } catch (err) {
+    return fail(EXIT_SETUP, `Cannot start the sandbox helper: ${messageOf(err)}`);
+  }
+  step(() => Deno.chdir(plan.cwd), `Cannot enter the working directory "${plan.cwd}"`);
+  step(takeProcessGroup, "Cannot create a process group");
+  step(() => watchParent(plan.parentPid), "Cannot watch the parent process");
+  if (plan.landlock !== null) {
+    const spec = plan.landlock;
+    const fd = step(() => createRuleset(spec), "Cannot build the Landlock ruleset");
+    setNoNewPrivs();
+    step(() => restrictSelf(fd), "Cannot apply Landlock");
+  } else {
+    setNoNewPrivs();
+  }
+  if (plan.seccomp !== null) {
+    const program = buildSeccompProgram(plan.seccomp);
+    step(() => installSeccomp(program), "Cannot install the seccomp filter");
+  }
+  step(resetSignals, "Cannot reset signal handling");
+  step(markDescriptorsCloexec, "Cannot close inherited descriptors");
+  return exec(plan);
+}
+
+function setNoNewPrivs(): void {
+  step(
+    () =>
+      unwrap(
+        "prctl(PR_SET_NO_NEW_PRIVS)",
+        getLibc().symbols.prctl(PR_SET_NO_NEW_PRIVS, 1n, 0n, 0n, 0n),
+      ),
+    "Cannot set no-new-privileges",
+  );
+}
+
+/**
+ * Moves the helper into its own process group; if airlock's group owned the terminal,
+ * hands the terminal's foreground to the new group (with SIGTTOU ignored meanwhile).
+ */
+function takeProcessGroup(): void {
+  const c = getLibc().symbols;
+  const oldGroup = c.getpgrp();
+  unwrap("setpgid", c.setpgid(0, 0));
+  if (c.isatty(0) !== 1 || c.tcgetpgrp(0) !== oldGroup) return;
+  const previous = c.signal(SIGNALS.SIGTTOU, SIG_IGN);
+  const r = c.tcsetpgrp(0, c.getpid());
+  const errno = r < 0 ? readErrno() : 0;
+  c.signal(SIGNALS.SIGTTOU, previous);
+  if (errno !== 0) throw new Error(`tcsetpgrp failed: ${describeErrno(errno)}`);
+}
+
+/** Dies with SIGKILL when the parent dies; exits now if it already has. */
+function watchParent(parentPid: number): void {
+  const c = getLibc().symbols;
+  unwrap("prctl(PR_SET_PDEATHSIG)", c.prctl(PR_SET_PDEATHSIG, BigInt(SIGNALS.SIGKILL), 0n, 0n, 0n));
+  if (c.getppid() !== parentPid) Deno.exit(EXIT_SETUP);
+}
+
+/** Default dispositions for every catchable signal (Deno ignores SIGPIPE) and an empty mask. */
+function resetSignals(): void {
+  const c = getLibc().symbols;
+  for (let sig = 1; sig < 32; sig++) {
+    if (sig !== SIGNALS.SIGKILL && sig !== SIGNALS.SIGSTOP) c.signal(sig, SIG_DFL);
+  }
+  const empty = new Uint8Array(SIGSET_T_SIZE);
+  unwrap("sigprocmask", c.sigprocmask(SIG_SETMASK, empty, null));
+}
+
+/** Marks every descriptor above 2 close-on-exec. */
+function markDescriptorsCloexec(): void {
+  unwrap(
+    "close_range",
+    rawSyscall(SYS_CLOSE_RANGE, 3, 0xffffffff, CLOSE_RANGE_CLOEXEC),
+  );
+}
+
+/** execve, or exit 126/127 with a message. */
+function exec(plan: SandboxPlan): never {
+  const file = cString(plan.file);
+  const argv = cStringArray(plan.argv);
+  const envp = cStringArray(plan.envp);
+  getLibc().symbols.execve(file, argv.array, envp.array);
+  const errno = readErrno();
+  // Keep every buffer reachable until execve has returned.
+  void [file, argv.strings, envp.strings];
+  const reason = describeErrno(errno);
+  if (errno === ERRNO.ENOENT || errno === ERRNO.ENOTDIR) {
+    return fail(EXIT_NOT_FOUND, `Cannot run "${plan.file}": ${reason}`);
+  }
+  const hint = errno === ERRNO.EACCES || errno === ERRNO.EPERM
+    ? "\n  hint: grant read access to the program (and its interpreter) with --read"
+    : "";
+  return fail(EXIT_NOT_EXECUTABLE, `Cannot run "${plan.file}": ${reason}${hint}`);
+}
+
+/** Runs one setup step; on failure prints `<what>: <reason>` and exits 125. */
+function step<T>(fn: () => T, what: string): T {
+  try {
+    return fn();
+  } catch (err) {
+    return fail(EXIT_SETUP, `${what}: ${messageOf(err)}`);
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function fail(code: number, message: string): never {
+  console.error(`airlock: ${message}`);
+  Deno.exit(code);
+}

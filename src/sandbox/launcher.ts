@@ -1,0 +1,157 @@
+/**
+ * Starts the exec helper (`airlock __sandbox-exec`) with a plan, forwards signals to it,
+ * hands the terminal back afterwards and resolves to the command's exit status.
+ *
+ * Under `deno run` the helper is `deno run -A --no-config <main.ts> __sandbox-exec` (no
+ * config: the helper imports only relative modules, and the user's directory may hold an
+ * unrelated `deno.json`); a compiled airlock runs itself with `__sandbox-exec`. The helper
+ * gets a minimal environment: the plan plus what Deno needs to find its cache, never
+ * airlock's own variables (which may hold credentials).
+ *
+ * @module
+ */
+
+import { SIG_IGN, SIGNALS } from "../../ffi/libc.ts";
+import { PLAN_ENV, type SandboxPlan } from "./plan.ts";
+import { getLibc } from "./syscalls.ts";
+
+/** Signals airlock relays to the command. */
+export const FORWARDED_SIGNALS: readonly Deno.Signal[] = [
+  "SIGINT",
+  "SIGTERM",
+  "SIGHUP",
+  "SIGQUIT",
+  "SIGWINCH",
+];
+
+/** Variables the helper's Deno runtime may need (cache location, loader). */
+const HELPER_ENV_KEEP = ["HOME", "DENO_DIR", "XDG_CACHE_HOME", "LD_LIBRARY_PATH", "TZ"];
+
+/**
+ * The helper command line: the program and its arguments.
+ *
+ * @param execPath The running executable (`Deno.execPath()`).
+ * @param mainUrl The URL of airlock's `main.ts`.
+ * @returns `[program, ...args]`.
+ * @example
+ * ```ts
+ * import { helperCommand } from "./launcher.ts";
+ * const cmd = helperCommand("/usr/bin/deno", new URL("file:///repo/main.ts"));
+ * console.assert(cmd.join(" ") === "/usr/bin/deno run -A --no-config /repo/main.ts __sandbox-exec");
+ * console.assert(helperCommand("/opt/airlock", new URL("file:///x/main.ts")).length === 2);
+ * ```
+ */
+export function helperCommand(execPath: string, mainUrl: URL): string[] {
+  const base = execPath.slice(execPath.lastIndexOf("/") + 1);
+  if (base === "deno") {
+    return [
+      execPath,
+      "run",
+      "-A",
+      "--no-config",
+      decodeURIComponent(mainUrl.pathname),
+      "__sandbox-exec",
+    ];
+  }
+  return [execPath, "__sandbox-exec"];
+}
+
+/**
+ * Runs the helper with a plan and waits for the command.
+ *
+ * Requires `--allow-run`, `--allow-env` and `--allow-ffi`.
+ *
+ * @param plan The plan (its `parentPid` must be this process).
+ * @returns The command's exit code, or 128+N when a signal N killed it.
+ * @throws {Error} When the helper cannot be spawned.
+ */
+export async function launchHelper(plan: SandboxPlan): Promise<number> {
+  const [program, ...args] = helperCommand(
+    Deno.execPath(),
+    new URL("../../main.ts", import.meta.url),
+  );
+  const env: Record<string, string> = { [PLAN_ENV]: JSON.stringify(plan) };
+  for (const name of HELPER_ENV_KEEP) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  env.DENO_NO_UPDATE_CHECK = "1";
+
+  const terminal = ownTerminal();
+  const child = new Deno.Command(program!, {
+    args,
+    env,
+    clearEnv: true,
+    cwd: "/",
+    stdin: "inherit",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+
+  const forward = new Map<Deno.Signal, () => void>();
+  for (const signal of FORWARDED_SIGNALS) {
+    const handler = () => relay(child, signal);
+    forward.set(signal, handler);
+    Deno.addSignalListener(signal, handler);
+  }
+  try {
+    const status = await child.status;
+    if (status.signal !== null && status.code < 128) return 128 + signalNumber(status.signal);
+    return status.code;
+  } finally {
+    for (const [signal, handler] of forward) Deno.removeSignalListener(signal, handler);
+    if (terminal) reclaimTerminal();
+  }
+}
+
+/** Sends a signal to the helper's process group (the command and its children), else to it. */
+function relay(child: Deno.ChildProcess, signal: Deno.Signal): void {
+  try {
+    Deno.kill(-child.pid, signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Whether stdin is a terminal whose foreground process group is ours. */
+function ownTerminal(): boolean {
+  const c = getLibc().symbols;
+  return c.isatty(0) === 1 && c.tcgetpgrp(0) === c.getpgrp();
+}
+
+/** Makes our process group the terminal's foreground again (the helper took it). */
+function reclaimTerminal(): void {
+  const c = getLibc().symbols;
+  const group = c.getpgrp();
+  if (c.tcgetpgrp(0) === group) return;
+  const previous = c.signal(SIGNALS.SIGTTOU, SIG_IGN);
+  c.tcsetpgrp(0, group);
+  c.signal(SIGNALS.SIGTTOU, previous);
+}
+
+const SIGNAL_NUMBERS: Partial<Record<Deno.Signal, number>> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGILL: 4,
+  SIGTRAP: 5,
+  SIGABRT: 6,
+  SIGBUS: 7,
+  SIGFPE: 8,
+  SIGKILL: 9,
+  SIGUSR1: 10,
+  SIGSEGV: 11,
+  SIGUSR2: 12,
+  SIGPIPE: 13,
+  SIGALRM: 14,
+  SIGTERM: 15,
+  SIGSYS: 31,
+};
+
+function signalNumber(signal: Deno.Signal): number {
+  return SIGNAL_NUMBERS[signal] ?? 0;
+}
