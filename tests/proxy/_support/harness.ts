@@ -1,0 +1,151 @@
+/**
+ * One test session: a test CA, the fake upstream, and a session proxy whose built-in
+ * routes point at it through `--resolve` pins and `--upstream-ca`, with real-looking
+ * credentials from `env:` references and a private state directory.
+ *
+ * @module
+ */
+
+import type { Policy } from "../../../src/policy/types.ts";
+import { type SessionProxy, startSessionProxy } from "../../../src/proxy/session.ts";
+import { type FakeUpstream, type FakeUpstreamOptions, startFakeUpstream } from "./fake_upstream.ts";
+import { createTestCa, type TestCa } from "./test_ca.ts";
+
+/** The real credentials the harness serves (unique per run). */
+export interface Secrets {
+  openai: string;
+  anthropic: string;
+  gemini: string;
+}
+
+/** A running test session. */
+export interface Harness {
+  ca: TestCa;
+  up: FakeUpstream;
+  proxy: SessionProxy;
+  secrets: Secrets;
+  stateHome: string;
+  policy: Policy;
+  close(): Promise<void>;
+}
+
+/** The provider hosts the fake upstream stands in for. */
+export const PROVIDER_HOSTS = {
+  openai: "api.openai.com",
+  anthropic: "api.anthropic.com",
+  gemini: "generativelanguage.googleapis.com",
+} as const;
+
+/** Options of {@linkcode startHarness}. */
+export interface HarnessOptions extends FakeUpstreamOptions {
+  /** `network.allowDomains`. */
+  allowDomains?: string[];
+  /** Extra `--resolve` entries. */
+  resolve?: string[];
+  /** Upstream headers timeout (ms). */
+  headersTimeoutMs?: number;
+  /** Reuse a CA. */
+  ca?: TestCa;
+}
+
+/**
+ * Builds a policy for tests.
+ *
+ * @param fields Overrides.
+ * @returns A policy.
+ */
+export function testPolicy(
+  fields: Omit<Partial<Policy>, "network"> & { network?: Partial<Policy["network"]> },
+): Policy {
+  const { network, ...rest } = fields;
+  return {
+    profile: "test",
+    profileChain: ["test"],
+    cwd: "/tmp",
+    workdir: null,
+    paths: [],
+    env: { vars: {}, removed: [], set: [] },
+    credentials: {},
+    routes: {},
+    bestEffort: false,
+    bypassProtection: [],
+    ...rest,
+    network: {
+      mode: "proxy",
+      connectPorts: [],
+      bindPorts: [],
+      allowDomains: [],
+      allowRanges: [],
+      allowUnixSockets: false,
+      resolve: [],
+      upstreamCaFiles: [],
+      ...network,
+    },
+  };
+}
+
+/**
+ * Starts a test session.
+ *
+ * @param options Upstream behaviour and policy extras.
+ * @returns The harness; `close()` it.
+ */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const ca = options.ca ?? await createTestCa();
+  const up = startFakeUpstream(ca, options);
+  const nonce = crypto.randomUUID().replaceAll("-", "");
+  const secrets: Secrets = {
+    openai: `sk-REAL-openai-${nonce}`,
+    anthropic: `sk-ant-REAL-${nonce}`,
+    gemini: `AIzaREAL${nonce}`,
+  };
+  const stateHome = await Deno.makeTempDir({ prefix: "airlock-state-" });
+  const policy = testPolicy({
+    credentials: { openai: "test:openai", anthropic: "test:anthropic", gemini: "test:gemini" },
+    network: {
+      resolve: [
+        ...Object.values(PROVIDER_HOSTS).map((h) => `${h}:${up.port}:127.0.0.1`),
+        ...(options.resolve ?? []),
+      ],
+      upstreamCaFiles: [ca.caFile],
+      allowDomains: options.allowDomains ?? [],
+    },
+  });
+  const proxy = await startSessionProxy(policy, {
+    credentialSource: (route) =>
+      Promise.resolve(new TextEncoder().encode(secrets[route as keyof Secrets])),
+    upstreams: {
+      openai: up.url(PROVIDER_HOSTS.openai),
+      anthropic: up.url(PROVIDER_HOSTS.anthropic),
+      gemini: up.url(PROVIDER_HOSTS.gemini),
+    },
+    stateEnv: { XDG_STATE_HOME: stateHome },
+    noSystemCa: true,
+    ...(options.headersTimeoutMs ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
+  });
+  return {
+    ca,
+    up,
+    proxy,
+    secrets,
+    stateHome,
+    policy,
+    async close() {
+      await proxy.close();
+      await up.close();
+      await Deno.remove(stateHome, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/**
+ * Reads the session's audit records.
+ *
+ * @param h The harness.
+ * @returns Parsed records.
+ */
+export function auditRecords(h: Harness): Record<string, unknown>[] {
+  return Deno.readTextFileSync(h.proxy.auditPath).split("\n").filter(Boolean).map((l) =>
+    JSON.parse(l)
+  );
+}
