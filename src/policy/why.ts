@@ -54,7 +54,7 @@ export function whyPath(policy: Policy, path: string, op: Access): WhyAnswer {
   const other = covering.sort(byDepth)[0];
   const parent = path === "/" ? "/" : path.slice(0, path.lastIndexOf("/")) || "/";
   const reason = other !== undefined
-    ? `no rule grants ${op} beneath ${other.path}; ${describeRule(other)} grants only ${
+    ? `no rule grants ${op} to ${path}; the closest rule, ${describeRule(other)}, grants only ${
       other.access.join("+")
     }`
     : `no rule grants ${op} to ${path} or beneath ${parent}`;

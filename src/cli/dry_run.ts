@@ -1,0 +1,148 @@
+/**
+ * `airlock run --dry-run`: prints the effective policy — every filesystem rule with its
+ * access and origin, the network grants, environment changes (names only for removed
+ * variables, never their values), credentials by reference, and what the kernel will
+ * enforce or drop — as text, or as one JSON object with `--json`.
+ *
+ * @module
+ */
+
+import type { Policy } from "../policy/types.ts";
+import type { EnforcementReport } from "../sandbox/types.ts";
+
+/**
+ * The JSON form of a dry run: the policy (its `env.vars` included: removed variables are
+ * not in it), the command and the enforcement report.
+ *
+ * @param policy The resolved policy.
+ * @param report What the sandbox will enforce and drop.
+ * @param argv The command.
+ * @returns A JSON-serialisable object.
+ * @example
+ * ```ts
+ * import { dryRunJson } from "./dry_run.ts";
+ * import type { Policy } from "../policy/types.ts";
+ * const out = dryRunJson({ profile: "default" } as Policy, { enforced: ["fs"], dropped: [] }, ["bash"]);
+ * console.assert(out.argv[0] === "bash" && out.enforcement.enforced[0] === "fs");
+ * ```
+ */
+export function dryRunJson(
+  policy: Policy,
+  report: EnforcementReport,
+  argv: string[],
+): { argv: string[]; policy: Policy; enforcement: EnforcementReport } {
+  return { argv, policy, enforcement: report };
+}
+
+function list(values: readonly (string | number)[]): string {
+  return values.length === 0 ? "none" : values.join(", ");
+}
+
+function withOrigins(
+  values: readonly (string | number)[],
+  prefix: string,
+  origins: Record<string, string> | undefined,
+): string[] {
+  return values.map((v) =>
+    `    ${String(v).padEnd(32)} ${origins?.[`${prefix}:${v}`] ?? ""}`.trimEnd()
+  );
+}
+
+/**
+ * The text form of a dry run.
+ *
+ * @param policy The resolved policy.
+ * @param report What the sandbox will enforce and drop.
+ * @param argv The command.
+ * @returns Lines of text (no trailing newline).
+ * @example
+ * ```ts
+ * import { dryRunText } from "./dry_run.ts";
+ * import type { Policy } from "../policy/types.ts";
+ * const policy = {
+ *   profile: "default", profileChain: ["default"], cwd: "/w", workdir: "/w",
+ *   paths: [{ path: "/w", access: ["read", "write"], origin: "workdir" }],
+ *   network: { mode: "none", connectPorts: [], bindPorts: [], allowDomains: [], allowRanges: [],
+ *     allowUnixSockets: false, resolve: [], upstreamCaFiles: [] },
+ *   env: { vars: {}, removed: ["OPENAI_API_KEY"], set: [] }, credentials: {}, routes: {},
+ *   bestEffort: false, bypassProtection: [],
+ * } satisfies Policy;
+ * const text = dryRunText(policy, { enforced: ["fs"], dropped: [] }, ["bash"]);
+ * console.assert(text.includes("read+write  /w") && text.includes("OPENAI_API_KEY"));
+ * ```
+ */
+export function dryRunText(policy: Policy, report: EnforcementReport, argv: string[]): string {
+  const net = policy.network;
+  const width = Math.max(20, ...policy.paths.map((r) => r.path.length));
+  const lines = [
+    `airlock dry run: ${JSON.stringify(argv)}`,
+    `profile: ${policy.profile} (${policy.profileChain.join(" → ")})`,
+    `cwd: ${policy.cwd}; workdir: ${policy.workdir ?? "none (--no-workdir)"}`,
+    "",
+    `filesystem (${policy.paths.length} rules; everything else is denied):`,
+    ...policy.paths.map((r) =>
+      `  ${r.access.join("+").padEnd(10)}  ${r.path.padEnd(width)}  ${r.origin}`
+    ),
+    "",
+    `network: mode ${net.mode}${
+      net.mode === "proxy"
+        ? " (TCP only to airlock's proxy and the ports below; the proxy reaches the domains below)"
+        : net.mode === "none"
+        ? " (no TCP at all)"
+        : " (unrestricted)"
+    }`,
+  ];
+  if (net.mode !== "open") {
+    lines.push(
+      `  connect ports: ${list(net.connectPorts)}`,
+      ...withOrigins(net.connectPorts, "connect", net.origins),
+      `  listen ports: ${list(net.bindPorts)}`,
+      ...withOrigins(net.bindPorts, "bind", net.origins),
+      `  domains: ${net.allowDomains.length === 0 ? "none" : ""}`.trimEnd(),
+      ...withOrigins(net.allowDomains, "domain", net.origins),
+      `  private ranges: ${list(net.allowRanges)}`,
+    );
+  }
+  lines.push(`  unix sockets: ${net.allowUnixSockets ? "allowed" : "denied"}`);
+  if (net.resolve.length > 0) lines.push(`  pinned: ${list(net.resolve)}`);
+  if (net.upstreamCaFiles.length > 0) lines.push(`  upstream CAs: ${list(net.upstreamCaFiles)}`);
+  const creds = Object.entries(policy.credentials).map(([k, v]) => `${k} ← ${v}`);
+  lines.push(
+    `credentials: ${list(creds)}`,
+    `routes: ${list(Object.entries(policy.routes).map(([k, r]) => `${k} → ${r.upstream}`))}`,
+    "",
+    `environment: ${Object.keys(policy.env.vars).length} variables passed`,
+    `  removed: ${list(policy.env.removed)}`,
+    `  set: ${list(policy.env.set.map((k) => `${k}=${policy.env.vars[k] ?? ""}`))}`,
+  );
+  if (policy.bypassProtection.length > 0) {
+    lines.push(`protection bypassed for: ${list(policy.bypassProtection)}`);
+  }
+  lines.push(
+    "",
+    `kernel enforces: ${list(report.enforced)}`,
+    `dropped${policy.bestEffort ? " (--best-effort)" : ""}: ${list(report.dropped)}`,
+  );
+  return lines.join("\n");
+}
+
+/**
+ * Prints the dry run to stdout.
+ *
+ * @param policy The resolved policy.
+ * @param report What the sandbox will enforce and drop.
+ * @param argv The command that would run.
+ * @param json Print one JSON object instead of text.
+ */
+export function printDryRun(
+  policy: Policy,
+  report: EnforcementReport,
+  argv: string[],
+  json: boolean,
+): void {
+  console.log(
+    json
+      ? JSON.stringify(dryRunJson(policy, report, argv), null, 2)
+      : dryRunText(policy, report, argv),
+  );
+}
