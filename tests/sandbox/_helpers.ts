@@ -106,9 +106,35 @@ export interface RunOptions {
   report?: boolean;
   /** Bytes for the command's stdin (default: none). */
   stdin?: string;
+  /** Start airlock with descriptors 7 and 8 open and inheritable (to prove none leaks). */
+  leakFds?: boolean;
 }
 
-const DRIVER = new URL("./_run_policy.ts", import.meta.url).pathname;
+/** The driver script that calls `getSandbox().run()`. */
+export const DRIVER = new URL("./_run_policy.ts", import.meta.url).pathname;
+
+/**
+ * The environment that makes the driver run one request.
+ *
+ * @param policy The policy.
+ * @param argv The command.
+ * @param options Proxy port and report flag.
+ * @returns `{ AIRLOCK_TEST_RUN: json }`.
+ */
+export function driverEnv(
+  policy: Policy,
+  argv: string[],
+  options: RunOptions = {},
+): Record<string, string> {
+  return {
+    AIRLOCK_TEST_RUN: JSON.stringify({
+      policy,
+      argv,
+      proxyPort: options.proxyPort,
+      report: options.report,
+    }),
+  };
+}
 
 /**
  * Runs `argv` confined by `policy` in a separate airlock driver process.
@@ -123,17 +149,13 @@ export async function runConfined(
   argv: string[],
   options: RunOptions = {},
 ): Promise<RunResult> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--no-config", DRIVER],
-    env: {
-      ...options.airlockEnv,
-      AIRLOCK_TEST_RUN: JSON.stringify({
-        policy,
-        argv,
-        proxyPort: options.proxyPort,
-        report: options.report,
-      }),
-    },
+  const deno = [Deno.execPath(), "run", "-A", "--no-config", DRIVER];
+  const cmd = options.leakFds
+    ? ["bash", "-c", 'exec 7</dev/null 8>/dev/null; exec "$@"', "bash", ...deno]
+    : deno;
+  const child = new Deno.Command(cmd[0]!, {
+    args: cmd.slice(1),
+    env: { ...options.airlockEnv, ...driverEnv(policy, argv, options) },
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
     stderr: "piped",

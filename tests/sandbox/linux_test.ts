@@ -1,0 +1,68 @@
+import { deepStrictEqual as assertEquals, ok, throws } from "node:assert/strict";
+import { SandboxUnavailableError } from "../../src/errors.ts";
+import { decideEnforcement, LinuxSandbox } from "../../src/sandbox/linux.ts";
+import { makePolicy } from "./_helpers.ts";
+
+const linuxOnly = { ignore: Deno.build.os !== "linux" };
+
+Deno.test("decideEnforcement() fails closed naming net.tcp, its ABI and the kernel's", () => {
+  const policy = makePolicy({ workdir: "/w", net: "none" });
+  throws(() => decideEnforcement(policy, 3, true), (err: unknown) => {
+    ok(err instanceof SandboxUnavailableError);
+    ok(err.message.includes("net.tcp (Landlock ABI 4 needed)"), err.message);
+    ok(err.message.endsWith("current ABI is 3"), err.message);
+    ok(err.hint?.includes("--best-effort"));
+    assertEquals(err.exitCode, 125);
+    return true;
+  });
+});
+
+Deno.test("decideEnforcement() fails closed without seccomp", () => {
+  const policy = makePolicy({ workdir: "/w", net: "open" });
+  throws(() => decideEnforcement(policy, 7, false), /seccomp/);
+});
+
+Deno.test("decideEnforcement() under best effort reports what it drops", () => {
+  const policy = makePolicy({ workdir: "/w", net: "none", bestEffort: true });
+  const report = decideEnforcement(policy, 3, true);
+  assertEquals(report.dropped, ["net.tcp", "scope.signal", "scope.abstract_unix"]);
+  ok(report.enforced.includes("fs") && report.enforced.includes("seccomp"));
+  ok(!report.enforced.includes("net.tcp"));
+});
+
+Deno.test("decideEnforcement() on a full kernel drops nothing", () => {
+  const report = decideEnforcement(makePolicy({ workdir: "/w" }), 7, true);
+  assertEquals(report.dropped, []);
+  assertEquals(report.enforced.sort(), [
+    "fs",
+    "fs.ioctl_dev",
+    "fs.refer",
+    "fs.truncate",
+    "net.tcp",
+    "scope.abstract_unix",
+    "scope.signal",
+    "seccomp",
+  ]);
+});
+
+Deno.test("LinuxSandbox.capabilities() reports the kernel's Landlock ABI", linuxOnly, () => {
+  const caps = new LinuxSandbox().capabilities();
+  assertEquals(caps.mechanism, "landlock");
+  ok(caps.abi >= 1 && caps.available && caps.seccomp, JSON.stringify(caps));
+  ok(caps.kernel.startsWith("Linux "));
+  assertEquals(caps.features["fs"], true);
+});
+
+Deno.test(
+  "LinuxSandbox.plan() resolves argv[0] and keeps the plan out of the command's env",
+  linuxOnly,
+  () => {
+    const policy = makePolicy({ workdir: "/tmp" });
+    const plan = new LinuxSandbox().plan(policy, { argv: ["true"], proxyPort: 4000 });
+    ok(plan.file === "/usr/bin/true" || plan.file === "/bin/true", plan.file);
+    assertEquals(plan.argv, ["true"]);
+    assertEquals(plan.parentPid, Deno.pid);
+    ok(!plan.envp.some((e) => e.startsWith("AIRLOCK_SANDBOX_PLAN=")));
+    ok(plan.landlock!.ports.some((p) => p.port === 4000));
+  },
+);
