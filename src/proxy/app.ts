@@ -50,6 +50,7 @@ const decoder = new TextDecoder();
 function countingStream(
   body: ReadableStream<Uint8Array>,
   onEnd: (bytes: number, outcome: "ok" | "error" | "cancel", err?: unknown) => void,
+  onChunk?: (bytes: number) => void,
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let bytes = 0;
@@ -63,6 +64,7 @@ function countingStream(
           return;
         }
         bytes += value.byteLength;
+        onChunk?.(bytes);
         controller.enqueue(value);
       } catch (err) {
         onEnd(bytes, "error", err);
@@ -159,7 +161,7 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
     let bytesUp = 0;
     let body: ReadableStream<Uint8Array> | null = null;
     if (req.body && req.method !== "GET" && req.method !== "HEAD") {
-      body = countingStream(req.body, (n) => bytesUp = n);
+      body = countingStream(req.body, () => {}, (n) => bytesUp = n);
     }
     let upstream: Response;
     try {
@@ -208,7 +210,7 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       record({
         host,
         status,
-        bytesUp,
+        bytesUp: bytesUp,
         bytesDown,
         decision,
         ...(outcome === "error" ? { detail: `stream broke: ${errorName(err)}` } : {}),

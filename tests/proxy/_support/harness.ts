@@ -40,8 +40,8 @@ export const PROVIDER_HOSTS = {
 export interface HarnessOptions extends FakeUpstreamOptions {
   /** `network.allowDomains`. */
   allowDomains?: string[];
-  /** Extra `--resolve` entries. */
-  resolve?: string[];
+  /** Extra `--resolve` entries, or a function of the fake upstream's port giving them. */
+  resolve?: string[] | ((upstreamPort: number) => string[]);
   /** Upstream headers timeout (ms). */
   headersTimeoutMs?: number;
   /** Reuse a CA. */
@@ -105,7 +105,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     network: {
       resolve: [
         ...Object.values(PROVIDER_HOSTS).map((h) => `${h}:${up.port}:127.0.0.1`),
-        ...(options.resolve ?? []),
+        ...(typeof options.resolve === "function"
+          ? options.resolve(up.port)
+          : options.resolve ?? []),
       ],
       upstreamCaFiles: [ca.caFile],
       allowDomains: options.allowDomains ?? [],
