@@ -66,8 +66,5 @@ export function parseProfileText(text: string, name: string, file: string): unkn
       { hint: "fix the syntax at that line and column" },
     );
   }
-  if (value === undefined) {
-    throw new ProfileError(`Cannot load profile "${name}": ${file} is empty`);
-  }
   return value;
 }

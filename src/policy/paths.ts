@@ -26,7 +26,9 @@ const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
 
 /** An absolute value from the environment, else the fallback (XDG says to ignore relative ones). */
 function absoluteOr(value: string | undefined, fallback: string): string {
-  return value !== undefined && isAbsolute(value) ? normalize(value) : fallback;
+  if (value === undefined || !isAbsolute(value)) return fallback;
+  const normal = normalize(value);
+  return normal.length > 1 ? normal.replace(/\/+$/, "") : normal;
 }
 
 /**
