@@ -51,15 +51,22 @@ function countingStream(
   body: ReadableStream<Uint8Array>,
   onEnd: (bytes: number, outcome: "ok" | "error" | "cancel", err?: unknown) => void,
   onChunk?: (bytes: number) => void,
+  breakClient?: () => void,
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let bytes = 0;
+  let ended = false;
+  const end = (outcome: "ok" | "error" | "cancel", err?: unknown) => {
+    if (ended) return;
+    ended = true;
+    onEnd(bytes, outcome, err);
+  };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         const { done, value } = await reader.read();
         if (done) {
-          onEnd(bytes, "ok");
+          end("ok");
           controller.close();
           return;
         }
@@ -67,12 +74,16 @@ function countingStream(
         onChunk?.(bytes);
         controller.enqueue(value);
       } catch (err) {
-        onEnd(bytes, "error", err);
-        controller.error(err);
+        end("error", err);
+        // Served through node:http: break the client connection ourselves (so a truncated
+        // body never looks complete) without handing the error to the adapter, which
+        // would log it and write its message to the client.
+        if (breakClient) breakClient();
+        else controller.error(err);
       }
     },
     cancel(reason) {
-      onEnd(bytes, "cancel");
+      end("cancel");
       return reader.cancel(reason).catch(() => {});
     },
   }, { highWaterMark: 0 });
@@ -201,21 +212,28 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       record({ host, status, bytesUp, decision: "allowed" });
       return new Response(null, { status, headers: outHeaders });
     }
-    const relayed = countingStream(upstream.body, (bytesDown, outcome, err) => {
-      const decision = outcome === "ok"
-        ? "allowed"
-        : outcome === "cancel"
-        ? "client-aborted"
-        : "upstream-error";
-      record({
-        host,
-        status,
-        bytesUp: bytesUp,
-        bytesDown,
-        decision,
-        ...(outcome === "error" ? { detail: `stream broke: ${errorName(err)}` } : {}),
-      });
-    });
+    const outgoing = (c.env as { outgoing?: { destroy(): void } } | undefined)?.outgoing;
+    const breakClient = outgoing ? () => outgoing.destroy() : undefined;
+    const relayed = countingStream(
+      upstream.body,
+      (bytesDown, outcome, err) => {
+        const decision = outcome === "ok"
+          ? "allowed"
+          : outcome === "cancel"
+          ? "client-aborted"
+          : "upstream-error";
+        record({
+          host,
+          status,
+          bytesUp: bytesUp,
+          bytesDown,
+          decision,
+          ...(outcome === "error" ? { detail: `stream broke: ${errorName(err)}` } : {}),
+        });
+      },
+      undefined,
+      breakClient,
+    );
     return new Response(relayed, { status, statusText: upstream.statusText, headers: outHeaders });
   });
 

@@ -153,7 +153,7 @@ export async function startSessionProxy(
       if (f) {
         return {
           decision: f.kind === "denied-address" ? "denied-address" : "upstream-error",
-          detail: f.reason,
+          detail: `${f.kind}: ${f.reason}`,
         };
       }
       return undefined;

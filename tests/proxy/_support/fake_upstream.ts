@@ -27,6 +27,8 @@ export interface FakeUpstream {
   seen: SeenRequest[];
   /** Number of chunks in every stream. */
   chunks: number;
+  /** Resolves when a client stops reading a stream (the proxy cancelled it). */
+  cancelled: Promise<void>;
   /** Lets the next lock-step chunk go. */
   release(): void;
   close(): Promise<void>;
@@ -42,12 +44,20 @@ export interface FakeUpstreamOptions {
 
 const enc = new TextEncoder();
 
+let onCancel: () => void = () => {};
+
 function sse(
   events: string[],
   wait: (i: number) => Promise<void>,
   breakAfter?: number,
 ): Response {
+  const cancelled = onCancel;
+  let gone = false;
   const body = new ReadableStream<Uint8Array>({
+    cancel() {
+      gone = true;
+      cancelled();
+    },
     async start(controller) {
       for (let i = 0; i < events.length; i++) {
         if (i > 0) await wait(i);
@@ -55,6 +65,7 @@ function sse(
           controller.error(new Error("fake upstream reset"));
           return;
         }
+        if (gone) return;
         controller.enqueue(enc.encode(events[i]!));
       }
       controller.close();
@@ -106,6 +117,8 @@ export function startFakeUpstream(ca: TestCa, options: FakeUpstreamOptions = {})
     }
     return new Promise((ok) => waiters.push(ok));
   };
+  let resolveCancelled: () => void = () => {};
+  const cancelled = new Promise<void>((ok) => resolveCancelled = ok);
   const toks = Array.from({ length: chunks }, (_, i) => `tok${i} `);
 
   const server = Deno.serve({
@@ -123,6 +136,7 @@ export function startFakeUpstream(ca: TestCa, options: FakeUpstreamOptions = {})
       headers: Object.fromEntries(req.headers),
       body,
     });
+    onCancel = resolveCancelled;
     const p = url.pathname;
     const json = (x: unknown) => Response.json(x);
     let parsed: { stream?: boolean } = {};
@@ -243,6 +257,7 @@ export function startFakeUpstream(ca: TestCa, options: FakeUpstreamOptions = {})
     url: (host) => `https://${host}:${port}`,
     seen,
     chunks,
+    cancelled,
     release,
     async close() {
       for (const w of waiters.splice(0)) w();

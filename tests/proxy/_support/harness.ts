@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Policy } from "../../../src/policy/types.ts";
+import type { Policy, RouteConfig } from "../../../src/policy/types.ts";
 import { type SessionProxy, startSessionProxy } from "../../../src/proxy/session.ts";
 import { type FakeUpstream, type FakeUpstreamOptions, startFakeUpstream } from "./fake_upstream.ts";
 import { createTestCa, type TestCa } from "./test_ca.ts";
@@ -44,6 +44,8 @@ export interface HarnessOptions extends FakeUpstreamOptions {
   resolve?: string[] | ((upstreamPort: number) => string[]);
   /** Upstream headers timeout (ms). */
   headersTimeoutMs?: number;
+  /** Custom routes (given the fake upstream's port); their credential is `custom-<name>`. */
+  routes?: (upstreamPort: number) => Record<string, RouteConfig>;
   /** Reuse a CA. */
   ca?: TestCa;
 }
@@ -100,8 +102,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     gemini: `AIzaREAL${nonce}`,
   };
   const stateHome = await Deno.makeTempDir({ prefix: "airlock-state-" });
+  const routes = options.routes?.(up.port) ?? {};
   const policy = testPolicy({
-    credentials: { openai: "test:openai", anthropic: "test:anthropic", gemini: "test:gemini" },
+    credentials: {
+      openai: "test:openai",
+      anthropic: "test:anthropic",
+      gemini: "test:gemini",
+      ...Object.fromEntries(Object.keys(routes).map((r) => [r, `test:${r}`])),
+    },
+    routes,
     network: {
       resolve: [
         ...Object.values(PROVIDER_HOSTS).map((h) => `${h}:${up.port}:127.0.0.1`),
@@ -115,7 +124,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const proxy = await startSessionProxy(policy, {
     credentialSource: (route) =>
-      Promise.resolve(new TextEncoder().encode(secrets[route as keyof Secrets])),
+      Promise.resolve(
+        new TextEncoder().encode(secrets[route as keyof Secrets] ?? `custom-${route}`),
+      ),
     upstreams: {
       openai: up.url(PROVIDER_HOSTS.openai),
       anthropic: up.url(PROVIDER_HOSTS.anthropic),
