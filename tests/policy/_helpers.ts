@@ -99,3 +99,19 @@ export async function thrown(fn: () => unknown): Promise<Error> {
   }
   throw new Error("expected an error, none was thrown");
 }
+
+/**
+ * The environment for a CLI subprocess inside a fixture, keeping Deno's cache where it is.
+ *
+ * @param fx The fixture.
+ * @returns Variables for `runCli()`.
+ */
+export function cliEnv(fx: { home: string; tmp: string }): Record<string, string> {
+  const home = Deno.env.get("HOME") ?? "/root";
+  return {
+    HOME: fx.home,
+    TMPDIR: fx.tmp,
+    XDG_CONFIG_HOME: `${fx.home}/.config`,
+    DENO_DIR: Deno.env.get("DENO_DIR") ?? `${home}/.cache/deno`,
+  };
+}
