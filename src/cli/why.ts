@@ -12,7 +12,9 @@ import { UsageError } from "../errors.ts";
 import { resolvePolicy } from "../policy/mod.ts";
 import { whyPath, whyPort } from "../policy/why.ts";
 import type { WhyAnswer } from "../policy/why.ts";
-import type { Access } from "../policy/types.ts";
+import type { Access, Policy } from "../policy/types.ts";
+import { expandPath, isWithin, pathVars } from "../policy/paths.ts";
+import { protectedPaths } from "../policy/protected.ts";
 import { setExitStatus } from "./mod.ts";
 import {
   addPolicyFlags,
@@ -53,6 +55,35 @@ export async function realPrefix(path: string): Promise<string> {
 }
 
 /**
+ * Adds to a denial that the path is protected, when it is.
+ *
+ * @param answer The answer from `whyPath()`.
+ * @param path The path asked about.
+ * @param env airlock's environment (for `HOME`).
+ * @param policy The policy (its bypass list and cwd).
+ * @returns The answer, its reason extended for a protected path.
+ */
+async function noteProtected(
+  answer: WhyAnswer,
+  path: string,
+  env: Record<string, string>,
+  policy: Policy,
+): Promise<WhyAnswer> {
+  if (answer.allowed) return answer;
+  const list = await protectedPaths(pathVars(env, policy.cwd));
+  const hit = list.find((p) =>
+    [p.path, p.real].some((f) => f !== null && isWithin(path, f)) &&
+    !policy.bypassProtection.some((b) => isWithin(p.path, b))
+  );
+  if (hit === undefined) return answer;
+  return {
+    ...answer,
+    reason:
+      `${answer.reason}; ${hit.path} is protected (${hit.group}): grants reaching it are refused unless --bypass-protection ${hit.path} is given`,
+  };
+}
+
+/**
  * Registers `airlock why`.
  *
  * @param program The root program.
@@ -83,8 +114,14 @@ export function register(program: Command): void {
       if (port !== undefined) {
         answer = whyPort(policy, port, { bind: values.bind ?? false });
       } else {
-        const path = await realPrefix(resolve(req.cwd, values.path ?? "."));
-        answer = whyPath(policy, path, values.op ?? "read");
+        const asked = expandPath(values.path ?? ".", pathVars(req.env, resolve(req.cwd)));
+        const path = await realPrefix(asked);
+        answer = await noteProtected(
+          whyPath(policy, path, values.op ?? "read"),
+          path,
+          req.env,
+          policy,
+        );
       }
       if (values.json) {
         console.log(JSON.stringify({ profile: policy.profile, ...answer }, null, 2));

@@ -19,6 +19,11 @@ Deno.test("airlock why --path answers allowed (exit 0) or denied (exit 1) with t
     [["--path", "/etc/shadow"], 1, /because no rule grants read to \/etc\/shadow or beneath \/etc/],
     [["--path", "src/x.ts", "--op", "write"], 0, /by workdir \(/],
     [["--path", "/srv/data", "--read", "/usr"], 1, /denied/],
+    [
+      ["--path", "~/.ssh/id_ed25519"],
+      1,
+      /\.ssh is protected \(SSH keys\): grants reaching it are refused unless --bypass-protection /,
+    ],
   ];
   for (const [args, code, pattern] of cases) {
     const r = await runCli(["why", ...args], { cwd: fx.work, env });
