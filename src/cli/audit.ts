@@ -1,10 +1,73 @@
 /**
- * `airlock audit`: placeholder until its owner lands it.
+ * `airlock audit list` and `airlock audit show ID [--json]`: read the per-session audit
+ * logs the proxy writes under `$XDG_STATE_HOME/airlock/sessions/`.
  *
  * @module
  */
 
 import type { Command } from "commander";
+import type { AuditRecord } from "../audit/session_log.ts";
+import type { SessionSummary } from "../audit/read.ts";
+
+/**
+ * Formats sessions as a table.
+ *
+ * @param sessions The summaries.
+ * @returns Lines of text (a note when there are none).
+ * @example
+ * ```ts
+ * import { formatSessions } from "./audit.ts";
+ * console.assert(formatSessions([]).startsWith("no sessions"));
+ * ```
+ */
+export function formatSessions(sessions: SessionSummary[]): string {
+  if (sessions.length === 0) return "no sessions recorded\n";
+  const rows = sessions.map((s) => [
+    s.id,
+    s.started ?? "-",
+    s.profile ?? "-",
+    (s.routes ?? []).join(",") || "-",
+    String(s.requests),
+    String(s.refused),
+  ]);
+  return table([["SESSION", "STARTED", "PROFILE", "ROUTES", "REQUESTS", "REFUSED"], ...rows]);
+}
+
+/**
+ * Formats a session's records as a table.
+ *
+ * @param records The records.
+ * @returns Lines of text.
+ * @example
+ * ```ts
+ * import { formatRecords } from "./audit.ts";
+ * console.assert(formatRecords([]).startsWith("no requests"));
+ * ```
+ */
+export function formatRecords(records: AuditRecord[]): string {
+  if (records.length === 0) return "no requests recorded\n";
+  const rows = records.map((r) => [
+    r.time,
+    r.route ?? r.kind,
+    r.method,
+    r.kind === "route" ? (r.path ?? "") : `${r.host ?? ""}${r.path ?? ""}`,
+    String(r.status),
+    String(r.bytesUp),
+    String(r.bytesDown),
+    `${r.durationMs}ms`,
+    r.detail ? `${r.decision} (${r.detail})` : r.decision,
+  ]);
+  return table([
+    ["TIME", "ROUTE", "METHOD", "TARGET", "STATUS", "UP", "DOWN", "TIME", "DECISION"],
+    ...rows,
+  ]);
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows.map((r) => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i]!)).join("  "))
+    .join("\n") + "\n";
+}
 
 /**
  * Registers `airlock audit`.
@@ -12,5 +75,26 @@ import type { Command } from "commander";
  * @param program The root program.
  */
 export function register(program: Command): void {
-  void program;
+  const audit = program.command("audit").description("show what the credential proxy recorded");
+  audit.command("list")
+    .description("list recorded sessions")
+    .option("--json", "print JSON")
+    .action(async (values: { json?: boolean }) => {
+      const { listSessions } = await import("../audit/read.ts");
+      const sessions = listSessions();
+      console.log(
+        values.json ? JSON.stringify(sessions, null, 2) : formatSessions(sessions).trimEnd(),
+      );
+    });
+  audit.command("show")
+    .description("show one session's requests")
+    .argument("<id>", "the session id (see airlock audit list)")
+    .option("--json", "print JSON lines, as recorded")
+    .action(async (id: string, values: { json?: boolean }) => {
+      const { readSession } = await import("../audit/read.ts");
+      const records = readSession(id);
+      if (values.json) {
+        for (const r of records) console.log(JSON.stringify(r));
+      } else console.log(formatRecords(records).trimEnd());
+    });
 }

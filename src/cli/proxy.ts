@@ -1,10 +1,64 @@
 /**
- * `airlock proxy`: placeholder until its owner lands it.
+ * `airlock proxy`: the credential proxy alone, for containers and devcontainers. It
+ * resolves the policy from the usual flags, starts the session proxy, prints the
+ * variables a client needs (or writes them atomically, mode 0600, to `--env-file`) and
+ * serves until SIGINT or SIGTERM.
  *
  * @module
  */
 
 import type { Command } from "commander";
+import { ProxyError } from "../errors.ts";
+import {
+  addPolicyFlags,
+  parsePort,
+  type PolicyFlagValues,
+  policyRequestFromFlags,
+} from "./policy_flags.ts";
+
+/** Options of `airlock proxy` beyond the policy flags. */
+interface ProxyFlagValues extends PolicyFlagValues {
+  port?: string;
+  envFile?: string;
+}
+
+/**
+ * Formats variables as `KEY=value` lines, single-quoted for shells and env files.
+ *
+ * @param env The variables.
+ * @returns The text, one variable a line.
+ * @example
+ * ```ts
+ * import { formatEnv } from "./proxy.ts";
+ * console.assert(formatEnv({ A: "x'y" }) === "A='x'\\''y'\n");
+ * ```
+ */
+export function formatEnv(env: Record<string, string>): string {
+  return Object.entries(env).map(([k, v]) => `${k}='${v.replaceAll("'", `'\\''`)}'\n`).join("");
+}
+
+/**
+ * Writes a file atomically with mode 0600 (temporary file in the same directory, then rename).
+ *
+ * @param path The destination.
+ * @param text The content.
+ * @throws {ProxyError} When it cannot be written.
+ */
+export function writeFileAtomic(path: string, text: string): void {
+  const tmp = `${path}.${crypto.randomUUID()}.tmp`;
+  try {
+    Deno.writeTextFileSync(tmp, text, { mode: 0o600, createNew: true });
+    Deno.chmodSync(tmp, 0o600);
+    Deno.renameSync(tmp, path);
+  } catch (err) {
+    try {
+      Deno.removeSync(tmp);
+    } catch { /* not created */ }
+    throw new ProxyError(`Cannot write --env-file "${path}": ${(err as Error).name}`, {
+      cause: err,
+    });
+  }
+}
 
 /**
  * Registers `airlock proxy`.
@@ -12,5 +66,40 @@ import type { Command } from "commander";
  * @param program The root program.
  */
 export function register(program: Command): void {
-  void program;
+  addPolicyFlags(
+    program.command("proxy")
+      .description(
+        "serve the credential proxy alone until SIGINT/SIGTERM, printing client variables",
+      ),
+  )
+    .option("--port <port>", "listen on 127.0.0.1:PORT (default: a random free port)")
+    .option("--env-file <file>", "write the client variables to FILE (mode 0600) instead of stdout")
+    .action(async (values: ProxyFlagValues) => {
+      const port = values.port === undefined ? 0 : parsePort("--port", values.port);
+      const request = policyRequestFromFlags(values);
+      const { resolvePolicy } = await import("../policy/mod.ts");
+      const { startSessionProxy } = await import("../proxy/session.ts");
+      const policy = await resolvePolicy(request);
+      const proxy = await startSessionProxy(policy, { port });
+      const text = formatEnv(proxy.env);
+      if (values.envFile) {
+        writeFileAtomic(values.envFile, text);
+        console.error(
+          `airlock: proxy on 127.0.0.1:${proxy.port}, session ${proxy.sessionId}; variables in ${values.envFile}`,
+        );
+      } else {
+        await Deno.stdout.write(new TextEncoder().encode(text));
+        console.error(`airlock: proxy on 127.0.0.1:${proxy.port}, session ${proxy.sessionId}`);
+      }
+      await new Promise<void>((done) => {
+        const stop = () => {
+          Deno.removeSignalListener("SIGINT", stop);
+          Deno.removeSignalListener("SIGTERM", stop);
+          done();
+        };
+        Deno.addSignalListener("SIGINT", stop);
+        Deno.addSignalListener("SIGTERM", stop);
+      });
+      await proxy.close();
+    });
 }

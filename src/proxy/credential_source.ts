@@ -67,17 +67,25 @@ interface StoreModule {
 }
 
 function toBytes(value: unknown): Uint8Array | null {
-  if (value instanceof Uint8Array) return value;
+  if (value instanceof Uint8Array) return value.slice();
   if (value && typeof value === "object") {
+    const v = value as { use?: unknown; wipe?: unknown };
+    if (typeof v.use === "function") {
+      // SecretBytes: copy the bytes out, then wipe the store's copy.
+      const copy = (v.use as (fn: (b: Uint8Array) => Uint8Array) => Uint8Array)
+        .call(value, (b) => b.slice());
+      if (typeof v.wipe === "function") (v.wipe as () => void).call(value);
+      return copy;
+    }
     for (const key of ["bytes", "value", "buffer"]) {
       const v = (value as Record<string, unknown>)[key];
-      if (v instanceof Uint8Array) return v;
+      if (v instanceof Uint8Array) return v.slice();
     }
     for (const key of ["expose", "reveal", "bytes"]) {
       const f = (value as Record<string, unknown>)[key];
       if (typeof f === "function") {
         const out = (f as () => unknown).call(value);
-        if (out instanceof Uint8Array) return out;
+        if (out instanceof Uint8Array) return out.slice();
       }
     }
   }
@@ -100,7 +108,7 @@ async function viaCredentialStore(route: string, reference: string): Promise<Uin
     if (!bytes) {
       throw new ProxyError(`Cannot read the credential for route "${route}": unknown secret type`);
     }
-    return bytes.slice();
+    return bytes;
   } catch (err) {
     if (err instanceof AirlockError) throw err;
     throw new ProxyError(`Cannot read the credential for route "${route}" from ${reference}`, {
