@@ -90,6 +90,8 @@ export const LIBC_SYMBOLS = {
   },
   /** `pid_t getpid(void)` */
   getpid: { parameters: [], result: "i32" },
+  /** `uid_t geteuid(void)` */
+  geteuid: { parameters: [], result: "u32" },
   /** `pid_t getppid(void)` */
   getppid: { parameters: [], result: "i32" },
   /** `int isatty(int fd)` */
@@ -161,6 +163,8 @@ export interface SyscallNumbers {
   add_key: number;
   request_key: number;
   seccomp: number;
+  rt_sigaction: number;
+  capset: number;
 }
 
 /** x86_64 syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
@@ -173,6 +177,8 @@ export const SYSCALLS_X86_64: SyscallNumbers = {
   add_key: 248,
   request_key: 249,
   seccomp: 317,
+  rt_sigaction: 13,
+  capset: 126,
 };
 
 /** aarch64 syscall numbers (include/uapi/asm-generic/unistd.h). */
@@ -185,6 +191,8 @@ export const SYSCALLS_AARCH64: SyscallNumbers = {
   add_key: 217,
   request_key: 218,
   seccomp: 277,
+  rt_sigaction: 134,
+  capset: 91,
 };
 
 /** Syscall numbers shared by x86_64 and aarch64 (allocated after the tables were unified). */
@@ -250,6 +258,14 @@ export const PR_SET_PDEATHSIG = 1;
 export const PR_GET_SECCOMP = 21;
 /** `prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)` */
 export const PR_SET_SECCOMP = 22;
+/** `prctl(PR_CAPBSET_DROP, cap)`: remove a capability from the bounding set. */
+export const PR_CAPBSET_DROP = 24;
+/** `prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)` */
+export const PR_CAP_AMBIENT = 47;
+/** Sub-command of `PR_CAP_AMBIENT`. */
+export const PR_CAP_AMBIENT_CLEAR_ALL = 4;
+/** `_LINUX_CAPABILITY_VERSION_3` for `capset`'s header (two 32-bit data structs). */
+export const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
 /** `prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)` */
 export const PR_SET_NO_NEW_PRIVS = 38;
 /** Seccomp mode: a BPF filter. */
@@ -330,6 +346,10 @@ export const CLOSE_RANGE_CLOEXEC = 1 << 2;
 export const SIG_SETMASK = 2;
 /** Size of the kernel-facing glibc `sigset_t` in bytes. */
 export const SIGSET_T_SIZE = 128;
+/** `struct sigaction` as the kernel takes it (handler, flags, restorer, mask): 32 bytes. */
+export const KERNEL_SIGACTION_SIZE = 32;
+/** Highest signal number (`_NSIG - 1`). */
+export const SIGRTMAX = 64;
 /** Signal handler values. */
 export const SIG_DFL = 0n;
 /** `SIG_IGN` */

@@ -6,7 +6,8 @@
  * main thread (Landlock binds only the calling thread; `execve` leaves one thread): chdir
  * → own process group (taking the terminal's foreground if airlock had it) → parent-death
  * signal and a check that the parent is still alive → Landlock ruleset → no-new-privs →
- * `landlock_restrict_self` → seccomp → default signal dispositions and an empty mask →
+ * `landlock_restrict_self` → seccomp → no capabilities (root keeps its uid, not its
+ * privileges) → default signal dispositions and an empty mask →
  * every descriptor above 2 close-on-exec → `execve`.
  *
  * Exit codes when it cannot exec: 125 setup failed, 126 not executable (including a
@@ -19,25 +20,29 @@
 import {
   CLOSE_RANGE_CLOEXEC,
   ERRNO,
+  KERNEL_SIGACTION_SIZE,
   PR_SET_NO_NEW_PRIVS,
   PR_SET_PDEATHSIG,
-  SIG_DFL,
   SIG_IGN,
   SIG_SETMASK,
   SIGNALS,
+  SIGRTMAX,
   SIGSET_T_SIZE,
   SYS_CLOSE_RANGE,
 } from "../../ffi/libc.ts";
+import { dropAllCapabilities } from "./capabilities.ts";
 import { createRuleset, restrictSelf } from "./landlock.ts";
 import { parsePlan, PLAN_ENV, type SandboxPlan } from "./plan.ts";
 import { buildSeccompProgram, installSeccomp } from "./seccomp.ts";
 import {
+  addressOf,
   cString,
   cStringArray,
   describeErrno,
   getLibc,
   rawSyscall,
   readErrno,
+  syscallNumbers,
   unwrap,
 } from "./syscalls.ts";
 
@@ -88,6 +93,7 @@ export function execHelperMain(_args: string[]): never {
     const program = buildSeccompProgram(plan.seccomp);
     step(() => installSeccomp(program), "Cannot install the seccomp filter");
   }
+  step(dropAllCapabilities, "Cannot drop capabilities");
   step(resetSignals, "Cannot reset signal handling");
   step(markDescriptorsCloexec, "Cannot close inherited descriptors");
   return exec(plan);
@@ -127,11 +133,18 @@ function watchParent(parentPid: number): void {
   if (c.getppid() !== parentPid) Deno.exit(EXIT_SETUP);
 }
 
-/** Default dispositions for every catchable signal (Deno ignores SIGPIPE) and an empty mask. */
+/**
+ * Default dispositions for every signal, real-time ones included (Deno ignores SIGPIPE and
+ * signal 32), and an empty mask. Uses `rt_sigaction` directly: glibc refuses its own
+ * internal signals. A zeroed kernel `struct sigaction` is SIG_DFL on every architecture.
+ */
 function resetSignals(): void {
   const c = getLibc().symbols;
-  for (let sig = 1; sig < 32; sig++) {
-    if (sig !== SIGNALS.SIGKILL && sig !== SIGNALS.SIGSTOP) c.signal(sig, SIG_DFL);
+  const dfl = new Uint8Array(KERNEL_SIGACTION_SIZE);
+  const nr = syscallNumbers().rt_sigaction;
+  for (let sig = 1; sig <= SIGRTMAX; sig++) {
+    if (sig === SIGNALS.SIGKILL || sig === SIGNALS.SIGSTOP) continue;
+    unwrap(`rt_sigaction(${sig})`, rawSyscall(nr, sig, addressOf(dfl), 0, 8));
   }
   const empty = new Uint8Array(SIGSET_T_SIZE);
   unwrap("sigprocmask", c.sigprocmask(SIG_SETMASK, empty, null));

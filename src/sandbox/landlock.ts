@@ -22,7 +22,13 @@ import {
   SYS_LANDLOCK_CREATE_RULESET,
   SYS_LANDLOCK_RESTRICT_SELF,
 } from "../../ffi/libc.ts";
-import { type LandlockSpec, ruleAccessFor } from "./landlock_rules.ts";
+import {
+  expandProcRule,
+  type LandlockPathRule,
+  type LandlockSpec,
+  PROC_ROOT,
+  ruleAccessFor,
+} from "./landlock_rules.ts";
 import {
   addressOf,
   cString,
@@ -74,7 +80,9 @@ export function landlockAbi(): number {
 
 /**
  * Creates a ruleset and adds every rule of `spec`. Paths that do not exist are skipped (a
- * grant on nothing grants nothing); a rule on a regular file carries only file rights.
+ * grant on nothing grants nothing); a rule on a regular file carries only file rights; a
+ * grant on `/proc` is split by {@linkcode expandProcRule} (so it reaches only this
+ * process's own `/proc/PID`).
  *
  * @param spec The ruleset to build.
  * @returns The ruleset file descriptor (close-on-exec).
@@ -95,7 +103,7 @@ export function createRuleset(spec: LandlockSpec): number {
   // struct landlock_path_beneath_attr is packed: u64 allowed_access, s32 parent_fd.
   const pathAttr = new ArrayBuffer(12);
   const pathView = new DataView(pathAttr);
-  for (const rule of spec.paths) {
+  for (const rule of spec.paths.flatMap(expandProc)) {
     let isDirectory: boolean;
     try {
       isDirectory = Deno.statSync(rule.path).isDirectory;
@@ -148,4 +156,11 @@ export function restrictSelf(rulesetFd: number): void {
   const { close } = getLibc().symbols;
   unwrap("landlock_restrict_self", rawSyscall(SYS_LANDLOCK_RESTRICT_SELF, rulesetFd, 0));
   close(rulesetFd);
+}
+
+/** A grant on /proc becomes the rules of {@linkcode expandProcRule}; others stay. */
+function expandProc(rule: LandlockPathRule): LandlockPathRule[] {
+  if (rule.path !== PROC_ROOT) return [rule];
+  const entries = [...Deno.readDirSync(PROC_ROOT)].map((entry) => entry.name);
+  return expandProcRule(rule.access, entries);
 }

@@ -135,6 +135,37 @@ export function ruleAccessFor(access: number, isDirectory: boolean): number {
   return isDirectory ? access : access & FILE_ACCESS;
 }
 
+/** The procfs mount point whose grant {@linkcode expandProcRule} splits. */
+export const PROC_ROOT = "/proc";
+
+/**
+ * Splits a grant on `/proc` so it does not reach other processes. Landlock (ABI ≤ 7 on
+ * Linux 6.18) denies ptrace but still lets a confined process open `/proc/PID/environ`,
+ * `maps` and `auxv` of any same-user process outside its domain, so a plain `/proc`
+ * grant would leak the parent's and siblings' environments. The split grants: `/proc`
+ * itself for listing only, every non-numeric entry (`cpuinfo`, `sys`, `self`,
+ * `thread-self`, …) with the full rights; `self` resolves, when the rule is added, to the
+ * helper's own directory, which the command keeps across `execve`. Processes the command
+ * starts get listing but not reading beneath their own `/proc/PID`.
+ *
+ * @param access The rights of the `/proc` grant.
+ * @param entries The names in `/proc` (from a directory listing).
+ * @returns The rules replacing the grant.
+ * @example
+ * ```ts
+ * import { expandProcRule } from "./landlock_rules.ts";
+ * const rules = expandProcRule(0b1101, ["1", "self", "cpuinfo", "4242"]);
+ * console.assert(rules.map((r) => r.path).join() === "/proc,/proc/self,/proc/cpuinfo");
+ * ```
+ */
+export function expandProcRule(access: number, entries: readonly string[]): LandlockPathRule[] {
+  const rules = [{ path: PROC_ROOT, access: access & FS.READ_DIR }];
+  const names = new Set(entries.filter((name) => !/^\d+$/.test(name)));
+  names.add("self");
+  for (const name of names) rules.push({ path: `${PROC_ROOT}/${name}`, access });
+  return rules.filter((rule) => rule.access !== 0);
+}
+
 /** Options of {@linkcode planLandlock}. */
 export interface PlanLandlockOptions {
   /** The ABI version to target (the kernel's, or lower). */

@@ -171,6 +171,48 @@ export async function runConfined(
 }
 
 /**
+ * Starts `argv` confined in a driver process with piped stdout and stderr, for tests that
+ * interact with it while it runs (signals, parent death).
+ *
+ * @param policy The policy.
+ * @param argv The command.
+ * @param options Proxy port and airlock environment.
+ * @returns The driver process.
+ */
+export function spawnConfined(
+  policy: Policy,
+  argv: string[],
+  options: RunOptions = {},
+): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-config", DRIVER],
+    env: { ...options.airlockEnv, ...driverEnv(policy, argv, options) },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+/**
+ * Reads a stream line by line.
+ *
+ * @param stream A byte stream.
+ * @returns The lines, without their newline.
+ */
+export async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let buffer = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk;
+    let nl: number;
+    while ((nl = buffer.indexOf("\n")) >= 0) {
+      yield buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+    }
+  }
+  if (buffer !== "") yield buffer;
+}
+
+/**
  * Runs a bash script confined.
  *
  * @param policy The policy.

@@ -6,6 +6,7 @@ import {
 } from "../../ffi/libc.ts";
 import {
   accessBits,
+  expandProcRule,
   featuresForAbi,
   FILE_ACCESS,
   handledFsAccess,
@@ -104,4 +105,16 @@ Deno.test("planLandlock() merges rules on the same path", () => {
   const policy = makePolicy({ workdir: "/w", read: ["/data"], write: ["/data"] });
   const rules = planLandlock(policy, { abi: 7 }).paths.filter((r) => r.path === "/data");
   assertEquals(rules, [{ path: "/data", access: 0xffff }]);
+});
+
+Deno.test("expandProcRule() grants /proc for listing, non-PID entries and self in full", () => {
+  const rules = expandProcRule(READ_ACCESS, ["1", "42", "cpuinfo", "self", "sys", "thread-self"]);
+  assertEquals(rules, [
+    { path: "/proc", access: FS.READ_DIR },
+    { path: "/proc/cpuinfo", access: READ_ACCESS },
+    { path: "/proc/self", access: READ_ACCESS },
+    { path: "/proc/sys", access: READ_ACCESS },
+    { path: "/proc/thread-self", access: READ_ACCESS },
+  ]);
+  assertEquals(expandProcRule(FS.READ_FILE, []), [{ path: "/proc/self", access: FS.READ_FILE }]);
 });
