@@ -1,0 +1,366 @@
+/**
+ * Proxy benchmark: the same fake TLS upstream reached three ways in one invocation —
+ * directly, through airlock's proxy (`deno run -A main.ts proxy …` in a subprocess) and
+ * through nginx (Debian package; generated reverse-proxy config that injects the header,
+ * run from a temporary directory, not daemonised).
+ *
+ * Measures p50/p99 latency at 1 connection, requests/s at 32 connections, per-chunk
+ * latency of a 100-chunk SSE stream, and airlock's peak RSS (VmHWM) while serving 200
+ * concurrent streams; prints ratios against the goals of issue 4. Loopback only, bounded
+ * loops. Needs root (the upstream listens on 127.0.0.1:443 so the built-in `openai`
+ * route can be pinned with `--resolve api.openai.com:443:127.0.0.1`).
+ *
+ * Usage: deno run -A bench/proxy_bench.ts [--quick]
+ *
+ * @module
+ */
+
+import { createTestCa } from "../tests/proxy/_support/test_ca.ts";
+
+const QUICK = Deno.args.includes("--quick");
+const SEQ_REQUESTS = QUICK ? 200 : 1000;
+const PAR_REQUESTS = QUICK ? 1000 : 4000;
+const PAR_CONNECTIONS = 32;
+const SSE_CHUNKS = 100;
+const SSE_GAP_MS = 2;
+const RSS_STREAMS = 200;
+const KEY = "sk-bench-real-key";
+const ROOT = new URL("..", import.meta.url).pathname;
+const enc = new TextEncoder();
+
+function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
+}
+
+// ---------------------------------------------------------------- upstream
+
+function startUpstream(cert: string, key: string): Deno.HttpServer {
+  const small = JSON.stringify({ id: "x", object: "chat.completion", choices: [{ text: "hi" }] });
+  return Deno.serve({ hostname: "127.0.0.1", port: 443, cert, key, onListen: () => {} }, (req) => {
+    const url = new URL(req.url);
+    if (req.headers.get("authorization") !== `Bearer ${KEY}`) {
+      return new Response("no key", { status: 401 });
+    }
+    if (url.pathname.endsWith("/sse")) {
+      const n = Number(url.searchParams.get("n") ?? SSE_CHUNKS);
+      const gap = Number(url.searchParams.get("gap") ?? SSE_GAP_MS);
+      let i = 0;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const body = new ReadableStream<Uint8Array>({
+        start(c) {
+          const tick = () => {
+            if (i >= n) return c.close();
+            c.enqueue(enc.encode(`data: ${i++} ${now()}\n\n`));
+            timer = setTimeout(tick, gap);
+          };
+          tick();
+        },
+        cancel() {
+          clearTimeout(timer);
+        },
+      });
+      return new Response(body, { headers: { "content-type": "text/event-stream" } });
+    }
+    return new Response(small, { headers: { "content-type": "application/json" } });
+  });
+}
+
+// ---------------------------------------------------------------- targets
+
+interface Target {
+  name: string;
+  /** Base URL for `/v1/...`. */
+  base: string;
+  headers: Record<string, string>;
+  client?: Deno.HttpClient;
+  close(): Promise<void>;
+  pid?: number;
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    await new Promise((ok) => setTimeout(ok, 50));
+  }
+  throw new Error(`Cannot start the benchmark: ${what} did not come up`);
+}
+
+async function startAirlock(caFile: string, dir: string): Promise<Target> {
+  const envFile = `${dir}/airlock.env`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      `${ROOT}main.ts`,
+      "proxy",
+      "--credential",
+      "openai=env:BENCH_KEY",
+      "--resolve",
+      "api.openai.com:443:127.0.0.1",
+      "--upstream-ca",
+      caFile,
+      "--env-file",
+      envFile,
+    ],
+    env: { BENCH_KEY: KEY, XDG_STATE_HOME: dir },
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  const text = await waitFor("airlock proxy", async () => {
+    const t = await Deno.readTextFile(envFile);
+    return t.includes("OPENAI_API_KEY") ? t : undefined;
+  });
+  const env: Record<string, string> = {};
+  for (const m of text.matchAll(/^([A-Z_a-z]+)='(.*)'$/gm)) env[m[1]!] = m[2]!;
+  return {
+    name: "airlock",
+    base: env.OPENAI_BASE_URL!,
+    headers: { authorization: `Bearer ${env.OPENAI_API_KEY}` },
+    pid: child.pid,
+    async close() {
+      child.kill("SIGTERM");
+      await child.status;
+    },
+  };
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+async function startNginx(caFile: string, dir: string): Promise<Target | null> {
+  const nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => {
+    try {
+      return Deno.statSync(p).isFile;
+    } catch {
+      return false;
+    }
+  });
+  if (!nginx) return null;
+  const port = freePort();
+  await Deno.mkdir(`${dir}/nginx/logs`, { recursive: true });
+  const conf = `${dir}/nginx/nginx.conf`;
+  await Deno.writeTextFile(
+    conf,
+    `# Generated by bench/proxy_bench.ts: a reverse proxy injecting the header, like airlock.
+${Deno.uid() === 0 ? "user root;" : ""}
+worker_processes 1;
+daemon off;
+pid ${dir}/nginx/nginx.pid;
+error_log ${dir}/nginx/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/nginx/body;
+  proxy_temp_path ${dir}/nginx/proxy;
+  fastcgi_temp_path ${dir}/nginx/fastcgi;
+  uwsgi_temp_path ${dir}/nginx/uwsgi;
+  scgi_temp_path ${dir}/nginx/scgi;
+  upstream openai { server 127.0.0.1:443; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port};
+    location /openai/ {
+      proxy_pass https://openai/;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host api.openai.com;
+      proxy_set_header Authorization "Bearer ${KEY}";
+      proxy_ssl_server_name on;
+      proxy_ssl_name api.openai.com;
+      proxy_ssl_verify on;
+      proxy_ssl_trusted_certificate ${caFile};
+      proxy_ssl_session_reuse on;
+      proxy_buffering off;
+    }
+  }
+}
+`,
+  );
+  const child = new Deno.Command(nginx, {
+    args: ["-p", `${dir}/nginx`, "-c", conf],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const base = `http://127.0.0.1:${port}/openai/v1`;
+  await waitFor("nginx", async () => {
+    const r = await fetch(`${base}/small`);
+    await r.body?.cancel();
+    return r.ok ? true : undefined;
+  });
+  return {
+    name: "nginx",
+    base,
+    headers: {},
+    async close() {
+      child.kill("SIGTERM");
+      await child.status;
+      await child.stderr.cancel();
+    },
+  };
+}
+
+// ---------------------------------------------------------------- measures
+
+async function get(t: Target, path: string): Promise<void> {
+  const res = await fetch(`${t.base}${path}`, {
+    headers: t.headers,
+    ...(t.client ? { client: t.client } : {}),
+  });
+  await res.arrayBuffer();
+  if (!res.ok) throw new Error(`${t.name}: status ${res.status}`);
+}
+
+async function latency(t: Target): Promise<{ p50: number; p99: number }> {
+  for (let i = 0; i < 50; i++) await get(t, "/small");
+  const times: number[] = [];
+  for (let i = 0; i < SEQ_REQUESTS; i++) {
+    const s = performance.now();
+    await get(t, "/small");
+    times.push(performance.now() - s);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 0.5), p99: percentile(times, 0.99) };
+}
+
+async function throughput(t: Target): Promise<number> {
+  let next = 0;
+  const worker = async () => {
+    while (next < PAR_REQUESTS) {
+      next++;
+      await get(t, "/small");
+    }
+  };
+  await Promise.all(Array.from({ length: PAR_CONNECTIONS }, worker)); // warm-up pool
+  next = 0;
+  const s = performance.now();
+  await Promise.all(Array.from({ length: PAR_CONNECTIONS }, worker));
+  return PAR_REQUESTS / ((performance.now() - s) / 1000);
+}
+
+async function sseChunkLatency(t: Target): Promise<number> {
+  const res = await fetch(`${t.base}/sse?n=${SSE_CHUNKS}&gap=${SSE_GAP_MS}`, {
+    headers: t.headers,
+    ...(t.client ? { client: t.client } : {}),
+  });
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const delays: number[] = [];
+  let buf = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const at = now();
+    buf += value;
+    let i;
+    while ((i = buf.indexOf("\n\n")) >= 0) {
+      const event = buf.slice(0, i);
+      buf = buf.slice(i + 2);
+      const sent = Number(event.split(" ")[2]);
+      delays.push(at - sent);
+    }
+  }
+  if (delays.length !== SSE_CHUNKS) throw new Error(`${t.name}: got ${delays.length} chunks`);
+  delays.sort((a, b) => a - b);
+  return percentile(delays, 0.5);
+}
+
+function vmHwmMb(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}
+
+async function peakRss(t: Target): Promise<number> {
+  const streams = Array.from({ length: RSS_STREAMS }, async () => {
+    const res = await fetch(`${t.base}/sse?n=${SSE_CHUNKS}&gap=10`, { headers: t.headers });
+    await res.arrayBuffer();
+  });
+  await Promise.all(streams);
+  return vmHwmMb(t.pid!);
+}
+
+// ---------------------------------------------------------------- main
+
+function fmt(n: number, digits = 2): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : "n/a";
+}
+
+async function main(): Promise<void> {
+  for (const k of ["HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"]) Deno.env.delete(k);
+  const ca = await createTestCa();
+  const dir = await Deno.makeTempDir({ prefix: "airlock-bench-" });
+  let upstream: Deno.HttpServer;
+  try {
+    upstream = startUpstream(ca.certPem, ca.keyPem);
+  } catch (err) {
+    console.error(
+      `proxy_bench: cannot listen on 127.0.0.1:443 (${(err as Error).name}); run as root`,
+    );
+    Deno.exit(1);
+  }
+  const directClient = Deno.createHttpClient({ caCerts: [ca.caPem] });
+  const targets: Target[] = [{
+    name: "direct",
+    base: "https://127.0.0.1:443/v1",
+    headers: { authorization: `Bearer ${KEY}` },
+    client: directClient,
+    close: () => Promise.resolve(),
+  }];
+  const airlock = await startAirlock(ca.caFile, dir);
+  targets.push(airlock);
+  const nginx = await startNginx(ca.caFile, dir);
+  if (nginx) targets.push(nginx);
+  else console.error("proxy_bench: nginx not found; comparing with direct only");
+
+  const results: Record<string, { p50: number; p99: number; rps: number; chunk: number }> = {};
+  try {
+    for (const t of targets) {
+      const lat = await latency(t);
+      const rps = await throughput(t);
+      const chunk = await sseChunkLatency(t);
+      results[t.name] = { ...lat, rps, chunk };
+    }
+    const rss = await peakRss(airlock);
+
+    console.log(`proxy benchmark (${QUICK ? "quick" : "full"}; loopback, TLS upstream)`);
+    console.log("target    p50 ms   p99 ms   req/s (32 conn)   SSE chunk p50 ms");
+    for (const [name, r] of Object.entries(results)) {
+      console.log(
+        `${name.padEnd(8)}  ${fmt(r.p50).padStart(6)}   ${fmt(r.p99).padStart(6)}   ${
+          fmt(r.rps, 0).padStart(15)
+        }   ${fmt(r.chunk).padStart(16)}`,
+      );
+    }
+    const d = results.direct!;
+    const a = results.airlock!;
+    const addedA = a.p50 - d.p50;
+    console.log(`airlock added p50 latency: ${fmt(addedA)} ms`);
+    console.log(`airlock added per SSE chunk: ${fmt(a.chunk - d.chunk)} ms (goal <= 1 ms)`);
+    console.log(
+      `airlock peak RSS with ${RSS_STREAMS} concurrent streams: ${fmt(rss, 1)} MB (goal <= 80 MB)`,
+    );
+    if (results.nginx) {
+      const n = results.nginx;
+      const addedN = n.p50 - d.p50;
+      console.log(`nginx added p50 latency: ${fmt(addedN)} ms`);
+      console.log(`ratio added latency airlock/nginx: ${fmt(addedA / addedN)} (goal <= 1.2)`);
+      console.log(`ratio p99 airlock/nginx: ${fmt(a.p99 / n.p99)}`);
+      console.log(`ratio req/s airlock/nginx: ${fmt(a.rps / n.rps)} (goal >= 0.8)`);
+    }
+  } finally {
+    for (const t of targets) await t.close();
+    directClient.close();
+    await upstream.shutdown();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    await Deno.remove(ca.dir, { recursive: true }).catch(() => {});
+  }
+}
+
+await main();
