@@ -14,9 +14,7 @@ import { buildGrants } from "./grants.ts";
 import { expandPath, expandVars, pathVars, realPathOrNull } from "./paths.ts";
 import type { MergedProfile, Sourced } from "./profile_types.ts";
 import type { NetworkPolicy, Policy, PolicyRequest } from "./types.ts";
-import { credentialRefProblem, domainProblem } from "./validate.ts";
-
-const ROUTE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+import { credentialRefProblem, domainProblem, ROUTE_NAME } from "./syntax.ts";
 
 /** Resolves `--workdir` (or the current directory) to a real, existing directory. */
 async function resolveWorkdir(req: PolicyRequest, cwd: string): Promise<string> {
@@ -55,7 +53,7 @@ export function parseCredentialFlags(values: string[]): Record<string, string> {
     const problem = credentialRefProblem(ref);
     if (problem !== null) {
       throw new UsageError(
-        `Cannot parse --credential ${name}: the reference ${problem}: current value is "${ref}"`,
+        `Cannot parse --credential ${name}: the reference ${problem}: the value is not shown as it may be a secret`,
         {
           hint: "use keyring:NAME, env:VAR, file:PATH or cmd:COMMAND",
         },

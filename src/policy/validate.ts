@@ -7,9 +7,8 @@
  * @module
  */
 
-import { isIP } from "node:net";
-import { ProfileError } from "../errors.ts";
 import { pathSyntaxProblem } from "./paths.ts";
+import { ProfileProblem } from "./problem.ts";
 import type {
   EnvSection,
   NetworkSection,
@@ -18,6 +17,15 @@ import type {
   Sourced,
 } from "./profile_types.ts";
 import type { NetworkMode, RouteConfig } from "./types.ts";
+import {
+  cidrProblem,
+  credentialRefProblem,
+  domainProblem,
+  ENV_GLOB,
+  ENV_NAME,
+  NETWORK_MODES,
+  ROUTE_NAME,
+} from "./syntax.ts";
 import { validateRoute } from "./validate_route.ts";
 
 /** Known keys of each object in a profile, as documented in `policies/schema.json`. */
@@ -46,116 +54,6 @@ export const PROFILE_KEYS = {
   env: ["allow", "deny", "set"],
   route: ["upstream", "token", "inject", "env", "token_prefix"],
 } as const;
-
-/** The network modes a profile may name. */
-export const NETWORK_MODES: readonly NetworkMode[] = ["proxy", "none", "open"];
-
-/** Credential reference schemes the keystore resolves. */
-export const CREDENTIAL_SCHEMES = ["keyring", "env", "file", "cmd"] as const;
-
-const DOMAIN = /^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-const ENV_GLOB = /^[A-Za-z_*][A-Za-z0-9_*]*$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const ROUTE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-
-/** Builds validation errors for one profile. */
-export class ProfileProblem {
-  readonly #name: string;
-
-  /** @param name The profile's name or path. */
-  constructor(name: string) {
-    this.#name = name;
-  }
-
-  /**
-   * An error `Cannot load profile "NAME": KEY PROBLEM: current value is VALUE`.
-   *
-   * @param key The key path, e.g. `filesystem.read[2]`.
-   * @param problem What is wrong (`must be an absolute path`).
-   * @param value The offending value.
-   * @param hint How to fix it.
-   * @returns The error, to throw.
-   */
-  at(key: string, problem: string, value: unknown, hint?: string): ProfileError {
-    const shown = value === undefined ? "missing" : JSON.stringify(value);
-    const message = `Cannot load profile "${this.#name}": ${key} ${problem}: current value is ${
-      shown.length > 80 ? shown.slice(0, 77) + "..." : shown
-    }`;
-    return new ProfileError(message, hint === undefined ? {} : { hint });
-  }
-
-  /**
-   * Checks that `value` is a plain object with only known keys.
-   *
-   * @param key The key path of the object (`""` for the top level).
-   * @param value The value.
-   * @param known The allowed keys (null: any key).
-   * @returns The object.
-   * @throws {ProfileError} On a non-object or an unknown key.
-   */
-  object(key: string, value: unknown, known: readonly string[] | null): Record<string, unknown> {
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      throw this.at(key || "the profile", "must be an object", value);
-    }
-    const record = value as Record<string, unknown>;
-    if (known !== null) {
-      for (const k of Object.keys(record)) {
-        if (!known.includes(k)) {
-          const where = key ? `${key}.${k}` : k;
-          throw new ProfileError(
-            `Cannot load profile "${this.#name}": unknown key "${where}": known keys${
-              key ? ` in ${key}` : ""
-            } are ${known.join(", ")}`,
-            { hint: "check the spelling against `airlock profile schema`" },
-          );
-        }
-      }
-    }
-    return record;
-  }
-
-  /**
-   * Checks that `value` is an array (or absent: empty).
-   *
-   * @param key The key path.
-   * @param value The value.
-   * @returns The array.
-   * @throws {ProfileError} When it is something else.
-   */
-  array(key: string, value: unknown): unknown[] {
-    if (value === undefined) return [];
-    if (!Array.isArray(value)) throw this.at(key, "must be an array", value);
-    return value;
-  }
-
-  /**
-   * Checks an array of strings, each passing `check` (which returns a problem or null).
-   *
-   * @param key The key path.
-   * @param value The value.
-   * @param check Validates one string.
-   * @returns The strings with their origins.
-   * @throws {ProfileError} On the first bad element.
-   */
-  strings(
-    key: string,
-    value: unknown,
-    check: (s: string) => string | null = () => null,
-  ): Sourced<string>[] {
-    return this.array(key, value).map((item, i) => {
-      const where = `${key}[${i}]`;
-      if (typeof item !== "string") throw this.at(where, "must be a string", item);
-      const problem = check(item);
-      if (problem !== null) throw this.at(where, problem, item);
-      return { value: item, origin: `profile ${this.#name}: ${where}` };
-    });
-  }
-
-  /** @returns The profile's name, for origins. */
-  get name(): string {
-    return this.#name;
-  }
-}
 
 function pathEntries(p: ProfileProblem, key: string, value: unknown): Sourced<PathEntry>[] {
   return p.array(key, value).map((item, i) => {
@@ -196,47 +94,6 @@ function ports(p: ProfileProblem, key: string, value: unknown): Sourced<number>[
   });
 }
 
-/**
- * The problem with a domain pattern (`example.com`, `*.example.com`), or null.
- *
- * @param domain The pattern.
- * @returns A phrase, or null when valid.
- */
-export function domainProblem(domain: string): string | null {
-  return DOMAIN.test(domain) ? null : "must be a lower-case host name or *.suffix";
-}
-
-/**
- * The problem with a CIDR range (`10.0.0.0/8`, `fd00::/8`), or null.
- *
- * @param range The range.
- * @returns A phrase, or null when valid.
- */
-export function cidrProblem(range: string): string | null {
-  const [addr = "", bits, ...rest] = range.split("/");
-  const family = isIP(addr);
-  const max = family === 4 ? 32 : 128;
-  if (family === 0 || bits === undefined || rest.length > 0 || !/^\d{1,3}$/.test(bits)) {
-    return "must be a CIDR range such as 10.0.0.0/8";
-  }
-  return Number(bits) <= max ? null : `must have a prefix length from 0 to ${max}`;
-}
-
-/**
- * The problem with a credential reference (`keyring:NAME`, `env:VAR`, `file:PATH`, `cmd:…`), or null.
- *
- * @param ref The reference.
- * @returns A phrase, or null when valid.
- */
-export function credentialRefProblem(ref: string): string | null {
-  const colon = ref.indexOf(":");
-  const scheme = ref.slice(0, colon);
-  if (colon < 1 || colon === ref.length - 1) return "must be SCHEME:VALUE";
-  return (CREDENTIAL_SCHEMES as readonly string[]).includes(scheme)
-    ? null
-    : `must use one of the schemes ${CREDENTIAL_SCHEMES.join(", ")}`;
-}
-
 function network(p: ProfileProblem, value: unknown): NetworkSection {
   const obj = p.object("network", value ?? {}, PROFILE_KEYS.network);
   if (obj.mode !== undefined && !NETWORK_MODES.includes(obj.mode as NetworkMode)) {
@@ -275,10 +132,15 @@ function credentials(p: ProfileProblem, value: unknown): Record<string, string> 
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(p.object("credentials", value ?? {}, null))) {
     if (!ROUTE_NAME.test(k)) throw p.at("credentials", `has an invalid route name "${k}"`, k);
-    if (typeof v !== "string") throw p.at(`credentials.${k}`, "must be a string", v);
-    const problem = credentialRefProblem(v);
-    if (problem !== null) throw p.at(`credentials.${k}`, problem, v);
-    out[k] = v;
+    const problem = typeof v === "string" ? credentialRefProblem(v) : "must be a string";
+    if (problem !== null) {
+      throw p.hidden(
+        `credentials.${k}`,
+        problem,
+        "use keyring:NAME, env:VAR, file:PATH or cmd:COMMAND",
+      );
+    }
+    out[k] = v as string;
   }
   return out;
 }

@@ -5,11 +5,11 @@
  * @module
  */
 
-import type { ProfileProblem } from "./validate.ts";
+import type { ProfileProblem } from "./problem.ts";
 import type { RouteConfig } from "./types.ts";
+import { ENV_NAME } from "./syntax.ts";
 
 const HEADER = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Validates `{ "header": "...", "format": "Bearer {}" }` or `{ "query": "key" }`. */
 function placement(
@@ -47,7 +47,7 @@ function placement(
  * @throws {ProfileError} Naming the bad key and value.
  * @example
  * ```ts
- * import { ProfileProblem } from "./validate.ts";
+ * import { ProfileProblem } from "./problem.ts";
  * import { validateRoute } from "./validate_route.ts";
  * const route = validateRoute(new ProfileProblem("dev"), "routes.x", {
  *   upstream: "https://api.example.com/v1",

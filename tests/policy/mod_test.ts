@@ -222,9 +222,9 @@ Deno.test("resolvePolicy() reports bad profiles and flags with the right error c
     ],
     [
       "bad credential ref",
-      { credentials: ["x=vault:1"] },
+      { credentials: ["x=sk-secret-value"] },
       UsageError,
-      "Cannot parse --credential x: the reference must use one of the schemes",
+      "Cannot parse --credential x: the reference must be SCHEME:VALUE: the value is not shown",
     ],
     [
       "bad domain flag",
@@ -251,5 +251,6 @@ Deno.test("resolvePolicy() reports bad profiles and flags with the right error c
     );
     ok(err.message.includes(part), `${label}: ${err.message}`);
     equal(err.message.includes("\n"), false, label);
+    equal(err.message.includes("sk-secret"), false, label);
   }
 });

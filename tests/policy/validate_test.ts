@@ -154,12 +154,12 @@ Deno.test("validateProfile() rejects bad keys and values with one-line messages"
     [
       "credential scheme",
       { credentials: { openai: "vault:x" } },
-      "credentials.openai must use one of the schemes keyring, env, file, cmd",
+      "credentials.openai must use one of the schemes keyring, env, file, cmd: the value is not shown",
     ],
     [
       "credential shape",
       { credentials: { openai: "sk-abc" } },
-      "credentials.openai must be SCHEME:VALUE",
+      "credentials.openai must be SCHEME:VALUE: the value is not shown as it may be a secret",
     ],
     [
       "route upstream",
@@ -186,6 +186,10 @@ Deno.test("validateProfile() rejects bad keys and values with one-line messages"
       "bypass_protection[0] must be an absolute path",
     ],
   ];
+  const secret = await thrown(() =>
+    validateProfile({ credentials: { openai: "sk-proj-abcdef123456" } }, META)
+  );
+  equal(secret.message.includes("sk-proj"), false);
   for (const [label, raw, expected] of cases) {
     const err = await thrown(() => validateProfile(raw, META));
     ok(err instanceof ProfileError, label);
