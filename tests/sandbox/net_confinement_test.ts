@@ -3,7 +3,7 @@
  * Landlock, UDP and UNIX sockets through seccomp and Landlock scoping.
  */
 
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import dgram from "node:dgram";
 import { makeDirs, makePolicy, PYTHON, runConfined, runPython } from "./_helpers.ts";
 

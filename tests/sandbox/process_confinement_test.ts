@@ -5,15 +5,7 @@
  */
 
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import {
-  lines,
-  makeDirs,
-  makePolicy,
-  PYTHON,
-  runBash,
-  runPython,
-  spawnConfined,
-} from "./_helpers.ts";
+import { lines, makeDirs, makePolicy, runBash, runPython, spawnConfined } from "./_helpers.ts";
 
 const linuxOnly = { ignore: Deno.build.os !== "linux" };
 
