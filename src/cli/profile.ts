@@ -87,6 +87,7 @@ function bareRequest(profile: string): PolicyRequest {
     resolve: [],
     upstreamCa: [],
     bestEffort: false,
+    createDirs: false,
     cwd: Deno.cwd(),
     env: Deno.env.toObject(),
   };
@@ -102,7 +103,10 @@ async function resolveBare(ref: string): Promise<{ merged: MergedProfile; policy
 function pathLines(label: string, list: Sourced<PathEntry>[]): string[] {
   return list.map((e) =>
     `  ${label.padEnd(10)} ${
-      (e.value.path + (e.value.optional ? " (optional)" : "")).padEnd(44)
+      (e.value.path +
+        (e.value.create ? " (created if missing)" : e.value.optional ? " (optional)" : "")).padEnd(
+          44,
+        )
     } ${e.origin}`
   );
 }

@@ -108,7 +108,7 @@ export function register(program: Command): void {
         });
       }
       const port = values.port === undefined ? undefined : parsePort("--port", values.port);
-      const req = policyRequestFromFlags(values);
+      const req = { ...policyRequestFromFlags(values), createDirs: false };
       const policy = await resolvePolicy(req);
       let answer: WhyAnswer;
       if (port !== undefined) {

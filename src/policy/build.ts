@@ -156,6 +156,7 @@ export async function buildPolicy(profile: MergedProfile, req: PolicyRequest): P
     workdir,
     cwd,
     bypass,
+    createDirs: req.createDirs ?? true,
   }, vars);
   const net = network(profile, req);
   await checkCaFiles(net.upstreamCaFiles);

@@ -13,7 +13,7 @@
 import { ProfileError, UsageError } from "../errors.ts";
 import { expandPath, type PathVars, realPathOrNull } from "./paths.ts";
 import type { MergedProfile, PathEntry, Sourced } from "./profile_types.ts";
-import { checkProtected, protectedPaths } from "./protected.ts";
+import { checkProtected, type ProtectedPath, protectedPaths } from "./protected.ts";
 import type { Access, PathRule } from "./types.ts";
 
 /** The flag side of the filesystem grants. */
@@ -30,6 +30,16 @@ export interface GrantFlags {
   cwd: string;
   /** Absolute protected paths the grants may reach. */
   bypass: string[];
+  /** Create missing `"create": true` directories (false: list them uncreated). */
+  createDirs: boolean;
+}
+
+/** What resolving one entry needs besides the entry. */
+interface EntryContext {
+  vars: PathVars;
+  createDirs: boolean;
+  bypass: string[];
+  protectedList: ProtectedPath[];
 }
 
 /** Splits `profile NAME: KEY` into the profile name and the key. */
@@ -38,14 +48,42 @@ function splitOrigin(origin: string): { name: string; key: string } {
   return match ? { name: match[1] ?? "", key: match[2] ?? "" } : { name: "", key: origin };
 }
 
+/**
+ * Creates a missing `"create": true` directory (mode 0700, with parents), after checking
+ * that it reaches no protected path; returns its real path, or the expanded path when
+ * creation is off.
+ */
+async function createDir(
+  lexical: string,
+  origin: string,
+  ctx: EntryContext,
+): Promise<string> {
+  checkProtected({ path: lexical, real: lexical, origin }, ctx.protectedList, ctx.bypass);
+  if (!ctx.createDirs) return lexical;
+  try {
+    await Deno.mkdir(lexical, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    const { name, key } = splitOrigin(origin);
+    throw new ProfileError(
+      `Cannot load profile "${name}": ${key} cannot be created: current value is "${lexical}"`,
+      { cause: err, hint: "create the directory yourself, or fix its parent's permissions" },
+    );
+  }
+  return await Deno.realPath(lexical);
+}
+
 /** Resolves one profile entry; null when optional and missing. */
 async function profileRule(
   entry: Sourced<PathEntry>,
   access: Access[],
-  vars: PathVars,
+  ctx: EntryContext,
 ): Promise<PathRule & { lexical: string } | null> {
-  const lexical = expandPath(entry.value.path, vars);
+  const lexical = expandPath(entry.value.path, ctx.vars);
   const real = await realPathOrNull(lexical);
+  if (real === null && entry.value.create) {
+    const path = await createDir(lexical, entry.origin, ctx);
+    return { path, access, origin: entry.origin, lexical };
+  }
   if (real === null) {
     if (entry.value.optional) return null;
     const { name, key } = splitOrigin(entry.origin);
@@ -107,9 +145,11 @@ export async function buildGrants(
     [profile.filesystem.write, ["write"]],
     [profile.filesystem.allow, ["read", "write"]],
   ];
+  const protectedList = await protectedPaths(vars);
+  const ctx = { vars, createDirs: flags.createDirs, bypass: flags.bypass, protectedList };
   for (const [entries, access] of sections) {
     for (const entry of entries) {
-      const rule = await profileRule(entry, access, vars);
+      const rule = await profileRule(entry, access, ctx);
       if (rule !== null) rules.push(rule);
     }
   }
@@ -119,7 +159,6 @@ export async function buildGrants(
   for (const raw of flags.allow) {
     rules.push(await flagRule("--allow", raw, ["read", "write"], flagVars));
   }
-  const protectedList = await protectedPaths(vars);
   for (const rule of rules) {
     checkProtected(
       { path: rule.lexical, real: rule.path, origin: rule.origin },

@@ -25,6 +25,8 @@ export interface PathEntry {
   path: string;
   /** Skip the entry silently when the path does not exist. */
   optional: boolean;
+  /** Create the directory (mode 0700, with parents) when it is missing, before the run. */
+  create: boolean;
 }
 
 /** The `filesystem` section. */

@@ -8,9 +8,17 @@
 import type { MergedProfile, PathEntry, Sourced } from "./profile_types.ts";
 import type { RouteConfig } from "./types.ts";
 
-function entries(list: Sourced<PathEntry>[]): (string | { path: string; optional: true })[] {
+function entries(
+  list: Sourced<PathEntry>[],
+): (string | { path: string; optional?: true; create?: true })[] {
   return list.map(({ value }) =>
-    value.optional ? { path: value.path, optional: true } : value.path
+    value.optional || value.create
+      ? {
+        path: value.path,
+        ...(value.optional ? { optional: true as const } : {}),
+        ...(value.create ? { create: true as const } : {}),
+      }
+      : value.path
   );
 }
 

@@ -139,4 +139,11 @@ export interface PolicyRequest {
   cwd: string;
   /** airlock's own environment. */
   env: Record<string, string>;
+  /**
+   * Create missing directories of profile entries marked `"create": true` (mode 0700).
+   * `profile show/check` and `why` pass false to stay free of side effects; the missing
+   * directories are then still listed as rules, on their expanded path.
+   * @default true
+   */
+  createDirs?: boolean;
 }

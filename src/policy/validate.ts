@@ -42,7 +42,7 @@ export const PROFILE_KEYS = {
     "bypass_protection",
   ],
   filesystem: ["read", "write", "allow"],
-  "filesystem entry": ["path", "optional"],
+  "filesystem entry": ["path", "optional", "create"],
   network: [
     "mode",
     "allow_ports",
@@ -60,14 +60,16 @@ function pathEntries(p: ProfileProblem, key: string, value: unknown): Sourced<Pa
     const where = `${key}[${i}]`;
     let entry: PathEntry;
     if (typeof item === "string") {
-      entry = { path: item, optional: false };
+      entry = { path: item, optional: false, create: false };
     } else if (typeof item === "object" && item !== null && !Array.isArray(item)) {
       const obj = p.object(where, item, PROFILE_KEYS["filesystem entry"]);
       if (typeof obj.path !== "string") throw p.at(`${where}.path`, "must be a string", obj.path);
-      if (obj.optional !== undefined && typeof obj.optional !== "boolean") {
-        throw p.at(`${where}.optional`, "must be true or false", obj.optional);
+      for (const flag of ["optional", "create"] as const) {
+        if (obj[flag] !== undefined && typeof obj[flag] !== "boolean") {
+          throw p.at(`${where}.${flag}`, "must be true or false", obj[flag]);
+        }
       }
-      entry = { path: obj.path, optional: obj.optional === true };
+      entry = { path: obj.path, optional: obj.optional === true, create: obj.create === true };
     } else {
       throw p.at(where, 'must be a path or { "path": ..., "optional": true }', item);
     }

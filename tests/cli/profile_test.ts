@@ -49,7 +49,7 @@ Deno.test("airlock profile show prints the merged profile with origins", async (
   match(r.stdout, /read +\/usr +profile default: filesystem\.read\[0\]/);
   match(
     r.stdout,
-    /read\+write +~\/\.claude \(optional\) +profile claude-code: filesystem\.allow\[0\]/,
+    /read\+write +~\/\.claude \(created if missing\) +profile claude-code: filesystem\.allow\[0\]/,
   );
   match(r.stdout, /set CLAUDE_CONFIG_DIR=\$HOME\/\.claude/);
 });
@@ -61,7 +61,7 @@ Deno.test("airlock profile show --json gives the merged profile and the resolved
   equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   deepEqual(out.chain, ["default", "agent-base", "codex"]);
-  deepEqual(out.profile.filesystem.allow.at(-1), { path: "~/.codex", optional: true });
+  deepEqual(out.profile.filesystem.allow.at(-1), { path: "~/.codex", create: true });
   equal(out.policy.profile, "codex");
   equal(out.policy.workdir, null);
   ok(out.policy.paths.some((r: { path: string }) => r.path === `${fx.home}/.codex`));

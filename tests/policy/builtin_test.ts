@@ -37,6 +37,7 @@ Deno.test("every built-in profile resolves on this machine", async () => {
         resolve: [],
         upstreamCa: [],
         bestEffort: false,
+        createDirs: false,
         cwd: dir,
         env: Deno.env.toObject(),
       });
@@ -50,11 +51,35 @@ Deno.test("every built-in profile resolves on this machine", async () => {
   }
 });
 
-Deno.test("built-in agent profiles resolve with an empty home", async () => {
-  await using fx = await fixture();
+Deno.test("built-in agent profiles resolve with an empty home, creating their state dirs", async () => {
+  const created: Record<string, string[]> = {
+    "claude-code": [".claude", ".npm"],
+    codex: [".codex", ".npm"],
+    "gemini-cli": [".gemini", ".npm"],
+    opencode: [
+      ".config/opencode",
+      ".local/share/opencode",
+      ".cache/opencode",
+      ".local/state/opencode",
+      ".npm",
+    ],
+    aider: [".aider", ".npm"],
+  };
   for (const name of AGENTS) {
+    await using fx = await fixture();
+    const dry = await resolvePolicy(fx.request({ profile: name, createDirs: false }));
+    for (const rel of created[name] ?? []) {
+      ok(dry.paths.some((r) => r.path === `${fx.home}/${rel}`), `${name}: ${rel} listed`);
+      equal(
+        await Deno.stat(`${fx.home}/${rel}`).catch(() => null),
+        null,
+        `${name}: ${rel} not created`,
+      );
+    }
     const policy = await resolvePolicy(fx.request({ profile: name }));
-    ok(!policy.paths.some((r) => r.path.startsWith(fx.home)), name);
+    const inHome = policy.paths.filter((r) => r.path.startsWith(fx.home)).map((r) => r.path);
+    deepEqual(inHome.sort(), (created[name] ?? []).map((rel) => `${fx.home}/${rel}`).sort(), name);
+    for (const path of inHome) equal((await Deno.stat(path)).mode! & 0o777, 0o700, path);
   }
 });
 
@@ -85,14 +110,16 @@ Deno.test("built-in agent profiles extend agent-base and allow their API and git
   }
 });
 
-Deno.test("built-in profiles mark every path under $HOME or $XDG_* optional", async () => {
+Deno.test("built-in profiles mark every path under $HOME or $XDG_* optional or created", async () => {
   for (const name of BUILTIN_PROFILES) {
     const doc = profileFromSource(
       await findProfile(name, { env: {}, baseDir: "/", builtinOnly: true }),
     );
     const all = [...doc.filesystem.read, ...doc.filesystem.write, ...doc.filesystem.allow];
     for (const e of all) {
-      if (/^(~|\$HOME|\$XDG_)/.test(e.value.path)) ok(e.value.optional, `${name}: ${e.value.path}`);
+      if (/^(~|\$HOME|\$XDG_)/.test(e.value.path)) {
+        ok(e.value.optional || e.value.create, `${name}: ${e.value.path}`);
+      }
     }
   }
 });

@@ -254,3 +254,23 @@ Deno.test("resolvePolicy() reports bad profiles and flags with the right error c
     equal(err.message.includes("sk-secret"), false, label);
   }
 });
+
+Deno.test("resolvePolicy() creates missing create:true directories, never protected ones", async () => {
+  await using fx = await fixture();
+  await fx.userProfile("state", {
+    extends: "default",
+    filesystem: { allow: [{ path: "$XDG_STATE_HOME/tool/db", create: true }] },
+  });
+  await fx.userProfile("sneaky", {
+    extends: "default",
+    filesystem: { allow: [{ path: "~/.ssh/agent", create: true }] },
+  });
+  const policy = await resolvePolicy(fx.request({ profile: "state" }));
+  const dir = `${fx.home}/.local/state/tool/db`;
+  ok(policy.paths.some((r) => r.path === dir && r.origin === "profile state: filesystem.allow[0]"));
+  equal((await Deno.stat(dir)).isDirectory, true);
+  const err = await thrown(() => resolvePolicy(fx.request({ profile: "sneaky" })));
+  ok(err instanceof ProfileError);
+  ok(err.message.includes(`it lies inside the protected path "${fx.home}/.ssh"`), err.message);
+  equal(await Deno.stat(`${fx.home}/.ssh`).catch(() => null), null);
+});

@@ -37,7 +37,7 @@ Deno.test("validateProfile() types a full profile and records origins", () => {
   }, META);
   deepEqual(doc.extends, ["default", "./more.json"]);
   deepEqual(doc.filesystem.read[1], {
-    value: { path: "~/.gitconfig", optional: true },
+    value: { path: "~/.gitconfig", optional: true, create: false },
     origin: "profile dev: filesystem.read[1]",
   });
   equal(doc.filesystem.allow[0]?.value.optional, false);
