@@ -24,6 +24,13 @@ export const CREDENTIAL_PATTERNS: readonly string[] = [
   "*_PASSWD",
   "*_CREDENTIALS",
   "*_PRIVATE_KEY",
+  "*_ACCESS_KEY",
+  // npm reads registry tokens from npm_config_…_authToken and npm_config__auth.
+  "*_AUTHTOKEN*",
+  "*__AUTH*",
+  // Connection URLs usually carry a password inline.
+  "DATABASE_URL",
+  "*_DATABASE_URL",
   // Well-known names that the patterns above miss or that matter enough to list.
   "AWS_ACCESS_KEY_ID",
   "AWS_SECRET_ACCESS_KEY",

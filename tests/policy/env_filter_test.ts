@@ -36,6 +36,11 @@ Deno.test("filterEnv() removes credential-looking, proxy and airlock variables",
     "no_proxy",
     "AIRLOCK_SESSION",
     "openai_api_key",
+    "MINIO_ACCESS_KEY",
+    "npm_config_//registry.npmjs.org/:_authToken",
+    "npm_config__auth",
+    "DATABASE_URL",
+    "TEST_DATABASE_URL",
   ];
   const kept = [
     "PATH",
