@@ -11,7 +11,6 @@
  * @module
  */
 
-import { createServer, type IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import { ProxyError } from "../errors.ts";
 import { type Dialer, DialError } from "./dialer.ts";
@@ -71,6 +70,38 @@ export function readCaFiles(files: readonly string[], includeSystem = true): str
   return out;
 }
 
+const encoder = new TextEncoder();
+
+/** Reads a request head (up to 8 KiB) off a connection. */
+async function readHead(conn: Deno.Conn): Promise<{ text: string; rest: Uint8Array } | null> {
+  const buf = new Uint8Array(8192);
+  let len = 0;
+  while (len < buf.length) {
+    const n = await conn.read(buf.subarray(len));
+    if (n === null) return null;
+    len += n;
+    const text = new TextDecoder("latin1").decode(buf.subarray(0, len));
+    const end = text.indexOf("\r\n\r\n");
+    if (end >= 0) return { text: text.slice(0, end), rest: buf.slice(end + 4, len) };
+  }
+  return null;
+}
+
+function parseConnect(head: string): { target: [string, number]; auth?: string } | null {
+  const lines = head.split("\r\n");
+  const m = /^CONNECT (\S+) HTTP\/1\.[01]$/.exec(lines[0] ?? "");
+  const target = m?.[1] ? splitAuthority(m[1]) : null;
+  if (!target) return null;
+  let auth: string | undefined;
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(":");
+    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === "proxy-authorization") {
+      auth = line.slice(colon + 1).trim();
+    }
+  }
+  return auth === undefined ? { target } : { target, auth };
+}
+
 function splitAuthority(authority: string): [string, number] | null {
   const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(authority);
   if (!m || !m[1] || !m[2]) return null;
@@ -125,41 +156,55 @@ export async function createUpstreamClient(
   const password = crypto.randomUUID() + crypto.randomUUID();
   const expected = `Basic ${btoa(`hop:${password}`)}`;
   const failures = new Map<string, { error: DialError; at: number }>();
-  const sockets = new Set<Socket>();
 
-  const hop = createServer((_req, res) => {
-    res.writeHead(405).end();
-  });
-  hop.on("connect", async (req: IncomingMessage, client: Socket, head: Uint8Array) => {
-    sockets.add(client);
-    client.once("close", () => sockets.delete(client));
-    client.on("error", () => client.destroy());
-    const auth = req.headers["proxy-authorization"];
-    const target = splitAuthority(req.url ?? "");
-    if (typeof auth !== "string" || !tokensEqual(auth, expected) || !target) {
-      client.end("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
-      return;
-    }
-    const [host, port] = target;
-    let upstream: Socket;
+  const conns = new Set<Deno.TcpConn>();
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const serveHop = async (client: Deno.TcpConn) => {
+    conns.add(client);
+    let upstream: Deno.TcpConn | undefined;
     try {
-      upstream = await dialer.dial(host, port);
-    } catch (err) {
-      const error = err instanceof DialError ? err : new DialError("connect-failed", host, err);
-      failures.set(`${host}:${port}`, { error, at: Date.now() });
-      client.end("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n");
-      return;
+      const head = await readHead(client);
+      const req = head && parseConnect(head.text);
+      if (!req || !tokensEqual(req.auth ?? "", expected)) {
+        await client.write(encoder.encode("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"));
+        return;
+      }
+      const [host, port] = req.target;
+      try {
+        const address = await dialer.resolve(host, port);
+        upstream = await Deno.connect({ hostname: address, port });
+        upstream.setNoDelay(true);
+      } catch (err) {
+        const error = err instanceof DialError ? err : new DialError("connect-failed", `${host}:${port}`, err);
+        failures.set(`${host}:${port}`, { error, at: Date.now() });
+        await client.write(encoder.encode("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n"));
+        return;
+      }
+      conns.add(upstream);
+      client.setNoDelay(true);
+      await client.write(encoder.encode("HTTP/1.1 200 Connection Established\r\n\r\n"));
+      if (head.rest.length > 0) await upstream.write(head.rest);
+      const up = upstream;
+      await Promise.allSettled([
+        client.readable.pipeTo(up.writable),
+        up.readable.pipeTo(client.writable),
+      ]);
+    } catch {
+      // a broken hop connection fails the fetch that used it
+    } finally {
+      for (const c of [client, upstream]) {
+        if (!c) continue;
+        conns.delete(c);
+        try {
+          c.close();
+        } catch { /* already closed by pipeTo */ }
+      }
     }
-    sockets.add(upstream);
-    upstream.once("close", () => sockets.delete(upstream));
-    client.setNoDelay(true);
-    client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-    if (head.length > 0) upstream.write(head);
-    splice(client, upstream);
-  });
-  await new Promise<void>((ok) => hop.listen(0, "127.0.0.1", ok));
-  const address = hop.address();
-  const port = typeof address === "object" && address ? address.port : 0;
+  };
+  (async () => {
+    for await (const conn of listener) serveHop(conn);
+  })().catch(() => {});
+  const port = (listener.addr as Deno.NetAddr).port;
   const client = Deno.createHttpClient({
     caCerts,
     proxy: { url: `http://127.0.0.1:${port}`, basicAuth: { username: "hop", password } },
@@ -171,10 +216,15 @@ export async function createUpstreamClient(
       const f = failures.get(`${host}:${p}`);
       return f && Date.now() - f.at < 60_000 ? f.error : undefined;
     },
-    async close() {
+    close() {
       client.close();
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((ok) => hop.close(() => ok()));
+      listener.close();
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch { /* closed */ }
+      }
+      return Promise.resolve();
     },
   };
 }
