@@ -144,13 +144,33 @@ export const LIBC_SYMBOLS = {
 export type Libc = Deno.DynamicLibrary<typeof LIBC_SYMBOLS>;
 
 /**
- * Opens glibc. Requires `--allow-ffi`.
+ * The two symbols every raw system call needs. Binding a symbol costs about 0.15 ms at
+ * start-up, so the launch path opens only these and issues the rest as `syscall(2)`.
+ */
+export const LIBC_CORE_SYMBOLS = {
+  syscall: LIBC_SYMBOLS.syscall,
+  __errno_location: LIBC_SYMBOLS.__errno_location,
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** The opened core library type. */
+export type LibcCore = Deno.DynamicLibrary<typeof LIBC_CORE_SYMBOLS>;
+
+/** `char *strerror(int errnum)` alone, for error messages. */
+export const LIBC_STRERROR_SYMBOLS = {
+  strerror: LIBC_SYMBOLS.strerror,
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** The shared object name of glibc. */
+export const LIBC_NAME = "libc.so.6";
+
+/**
+ * Opens glibc with the full symbol table. Requires `--allow-ffi`.
  *
  * @returns The dynamic library with {@linkcode LIBC_SYMBOLS}.
  * @throws {Error} When `libc.so.6` cannot be loaded (not glibc, or no FFI permission).
  */
 export function openLibc(): Libc {
-  return Deno.dlopen("libc.so.6", LIBC_SYMBOLS);
+  return Deno.dlopen(LIBC_NAME, LIBC_SYMBOLS);
 }
 
 /** Syscall numbers that differ between architectures. */
@@ -164,7 +184,19 @@ export interface SyscallNumbers {
   request_key: number;
   seccomp: number;
   rt_sigaction: number;
+  rt_sigprocmask: number;
   capset: number;
+  prctl: number;
+  getpid: number;
+  getppid: number;
+  geteuid: number;
+  setpgid: number;
+  getpgid: number;
+  openat: number;
+  close: number;
+  chdir: number;
+  execve: number;
+  statx: number;
 }
 
 /** x86_64 syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
@@ -178,7 +210,19 @@ export const SYSCALLS_X86_64: SyscallNumbers = {
   request_key: 249,
   seccomp: 317,
   rt_sigaction: 13,
+  rt_sigprocmask: 14,
   capset: 126,
+  prctl: 157,
+  getpid: 39,
+  getppid: 110,
+  geteuid: 107,
+  setpgid: 109,
+  getpgid: 121,
+  openat: 257,
+  close: 3,
+  chdir: 80,
+  execve: 59,
+  statx: 332,
 };
 
 /** aarch64 syscall numbers (include/uapi/asm-generic/unistd.h). */
@@ -192,7 +236,19 @@ export const SYSCALLS_AARCH64: SyscallNumbers = {
   request_key: 218,
   seccomp: 277,
   rt_sigaction: 134,
+  rt_sigprocmask: 135,
   capset: 91,
+  prctl: 167,
+  getpid: 172,
+  getppid: 173,
+  geteuid: 175,
+  setpgid: 154,
+  getpgid: 155,
+  openat: 56,
+  close: 57,
+  chdir: 49,
+  execve: 221,
+  statx: 291,
 };
 
 /** Syscall numbers shared by x86_64 and aarch64 (allocated after the tables were unified). */
@@ -332,6 +388,26 @@ export const TIOCSTI = 0x5412;
 /** `TIOCLINUX` (virtual console selection/paste). */
 export const TIOCLINUX = 0x541c;
 
+/** Terminal ioctls (asm-generic values, shared by x86_64 and aarch64). */
+export const TCGETS = 0x5401;
+/** `TIOCGPGRP`: the terminal's foreground process group. */
+export const TIOCGPGRP = 0x540f;
+/** `TIOCSPGRP`: set the terminal's foreground process group. */
+export const TIOCSPGRP = 0x5410;
+
+/** `openat` directory fd meaning the current directory. */
+export const AT_FDCWD = -100;
+/** `statx` flag: operate on the fd itself when the path is empty. */
+export const AT_EMPTY_PATH = 0x1000;
+/** `statx` mask bit for `stx_mode`'s file type. */
+export const STATX_TYPE = 0x1;
+/** `struct statx` size and the offset of `stx_mode` (u16). */
+export const STATX = { size: 256, modeOffset: 28 } as const;
+/** File type bits of a mode and the directory type. */
+export const S_IFMT = 0o170000;
+/** `S_IFDIR` */
+export const S_IFDIR = 0o040000;
+
 /** open(2) flags. */
 export const O_RDONLY = 0;
 /** `O_CLOEXEC` */
@@ -344,8 +420,8 @@ export const CLOSE_RANGE_CLOEXEC = 1 << 2;
 
 /** `sigprocmask` how. */
 export const SIG_SETMASK = 2;
-/** Size of the kernel-facing glibc `sigset_t` in bytes. */
-export const SIGSET_T_SIZE = 128;
+/** Size of the kernel's `sigset_t` in bytes (`rt_sigprocmask`'s sigsetsize). */
+export const KERNEL_SIGSET_SIZE = 8;
 /** `struct sigaction` as the kernel takes it (handler, flags, restorer, mask): 32 bytes. */
 export const KERNEL_SIGACTION_SIZE = 32;
 /** Highest signal number (`_NSIG - 1`). */

@@ -16,15 +16,7 @@ import {
   PR_CAP_AMBIENT_CLEAR_ALL,
   PR_CAPBSET_DROP,
 } from "../../ffi/libc.ts";
-import {
-  addressOf,
-  ErrnoError,
-  getLibc,
-  rawSyscall,
-  readErrno,
-  syscallNumbers,
-  unwrap,
-} from "./syscalls.ts";
+import { addressOf, ErrnoError, rawSyscall, readErrno, sys, syscallNumbers } from "./syscalls.ts";
 
 /**
  * Empties the bounding, ambient, effective, permitted and inheritable capability sets
@@ -34,7 +26,7 @@ import {
  *   (the command would regain capabilities at exec), or `capset` fails.
  */
 export function dropAllCapabilities(): void {
-  const { prctl, geteuid } = getLibc().symbols;
+  const prctl = (...args: number[]) => rawSyscall(syscallNumbers().prctl, ...args);
   let last = 63;
   try {
     last = Number(Deno.readTextFileSync("/proc/sys/kernel/cap_last_cap").trim());
@@ -42,21 +34,21 @@ export function dropAllCapabilities(): void {
     // keep 63: PR_CAPBSET_DROP answers EINVAL past the last capability
   }
   for (let cap = 0; cap <= last; cap++) {
-    if (prctl(PR_CAPBSET_DROP, BigInt(cap), 0n, 0n, 0n) === 0) continue;
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) === 0) continue;
     const errno = readErrno();
     if (errno === ERRNO.EINVAL) break;
     // Without CAP_SETPCAP only root is at risk: others gain nothing at exec (no-new-privs).
-    if (errno === ERRNO.EPERM && geteuid() !== 0) break;
+    if (errno === ERRNO.EPERM && sys("geteuid") !== 0) break;
     throw new ErrnoError(`prctl(PR_CAPBSET_DROP, ${cap})`, errno);
   }
   // Ambient capabilities: absent before Linux 4.3 (EINVAL), nothing to clear then.
-  if (prctl(PR_CAP_AMBIENT, BigInt(PR_CAP_AMBIENT_CLEAR_ALL), 0n, 0n, 0n) < 0) {
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) {
     const errno = readErrno();
     if (errno !== ERRNO.EINVAL) throw new ErrnoError("prctl(PR_CAP_AMBIENT_CLEAR_ALL)", errno);
   }
   // struct __user_cap_header_struct { u32 version; int pid; } and two zeroed data structs.
   const header = new Uint32Array([LINUX_CAPABILITY_VERSION_3, 0]);
   const data = new Uint32Array(6);
-  unwrap("capset", rawSyscall(syscallNumbers().capset, addressOf(header), addressOf(data)));
+  sys("capset", addressOf(header), addressOf(data));
   void [header, data];
 }

@@ -20,14 +20,10 @@
 import {
   CLOSE_RANGE_CLOEXEC,
   ERRNO,
-  KERNEL_SIGACTION_SIZE,
   PR_SET_NO_NEW_PRIVS,
   PR_SET_PDEATHSIG,
-  SIG_IGN,
-  SIG_SETMASK,
   SIGNALS,
   SIGRTMAX,
-  SIGSET_T_SIZE,
   SYS_CLOSE_RANGE,
 } from "../../ffi/libc.ts";
 import { dropAllCapabilities } from "./capabilities.ts";
@@ -36,14 +32,20 @@ import { parsePlan, PLAN_ENV, type SandboxPlan } from "./plan.ts";
 import { buildSeccompProgram, installSeccomp } from "./seccomp.ts";
 import {
   addressOf,
+  clearSignalMask,
   cString,
   cStringArray,
   describeErrno,
-  getLibc,
+  ErrnoError,
+  isatty,
   rawSyscall,
   readErrno,
+  restoreSignal,
+  setSignal,
+  sys,
   syscallNumbers,
-  unwrap,
+  tcgetpgrp,
+  tcsetpgrp,
 } from "./syscalls.ts";
 
 /** The helper could not set up the sandbox. */
@@ -100,14 +102,7 @@ export function execHelperMain(_args: string[]): never {
 }
 
 function setNoNewPrivs(): void {
-  step(
-    () =>
-      unwrap(
-        "prctl(PR_SET_NO_NEW_PRIVS)",
-        getLibc().symbols.prctl(PR_SET_NO_NEW_PRIVS, 1n, 0n, 0n, 0n),
-      ),
-    "Cannot set no-new-privileges",
-  );
+  step(() => sys("prctl", PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "Cannot set no-new-privileges");
 }
 
 /**
@@ -115,47 +110,38 @@ function setNoNewPrivs(): void {
  * hands the terminal's foreground to the new group (with SIGTTOU ignored meanwhile).
  */
 function takeProcessGroup(): void {
-  const c = getLibc().symbols;
-  const oldGroup = c.getpgrp();
-  unwrap("setpgid", c.setpgid(0, 0));
-  if (c.isatty(0) !== 1 || c.tcgetpgrp(0) !== oldGroup) return;
-  const previous = c.signal(SIGNALS.SIGTTOU, SIG_IGN);
-  const r = c.tcsetpgrp(0, c.getpid());
-  const errno = r < 0 ? readErrno() : 0;
-  c.signal(SIGNALS.SIGTTOU, previous);
-  if (errno !== 0) throw new Error(`tcsetpgrp failed: ${describeErrno(errno)}`);
+  const oldGroup = sys("getpgid", 0);
+  sys("setpgid", 0, 0);
+  if (!isatty(0) || tcgetpgrp(0) !== oldGroup) return;
+  const previous = setSignal(SIGNALS.SIGTTOU, 1);
+  try {
+    tcsetpgrp(0, sys("getpid"));
+  } finally {
+    restoreSignal(SIGNALS.SIGTTOU, previous);
+  }
 }
 
 /** Dies with SIGKILL when the parent dies; exits now if it already has. */
 function watchParent(parentPid: number): void {
-  const c = getLibc().symbols;
-  unwrap("prctl(PR_SET_PDEATHSIG)", c.prctl(PR_SET_PDEATHSIG, BigInt(SIGNALS.SIGKILL), 0n, 0n, 0n));
-  if (c.getppid() !== parentPid) Deno.exit(EXIT_SETUP);
+  sys("prctl", PR_SET_PDEATHSIG, SIGNALS.SIGKILL, 0, 0, 0);
+  if (sys("getppid") !== parentPid) Deno.exit(EXIT_SETUP);
 }
 
 /**
  * Default dispositions for every signal, real-time ones included (Deno ignores SIGPIPE and
- * signal 32), and an empty mask. Uses `rt_sigaction` directly: glibc refuses its own
- * internal signals. A zeroed kernel `struct sigaction` is SIG_DFL on every architecture.
+ * signal 32), and an empty mask.
  */
 function resetSignals(): void {
-  const c = getLibc().symbols;
-  const dfl = new Uint8Array(KERNEL_SIGACTION_SIZE);
-  const nr = syscallNumbers().rt_sigaction;
   for (let sig = 1; sig <= SIGRTMAX; sig++) {
-    if (sig === SIGNALS.SIGKILL || sig === SIGNALS.SIGSTOP) continue;
-    unwrap(`rt_sigaction(${sig})`, rawSyscall(nr, sig, addressOf(dfl), 0, 8));
+    if (sig !== SIGNALS.SIGKILL && sig !== SIGNALS.SIGSTOP) setSignal(sig, 0);
   }
-  const empty = new Uint8Array(SIGSET_T_SIZE);
-  unwrap("sigprocmask", c.sigprocmask(SIG_SETMASK, empty, null));
+  clearSignalMask();
 }
 
 /** Marks every descriptor above 2 close-on-exec. */
 function markDescriptorsCloexec(): void {
-  unwrap(
-    "close_range",
-    rawSyscall(SYS_CLOSE_RANGE, 3, 0xffffffff, CLOSE_RANGE_CLOEXEC),
-  );
+  const r = rawSyscall(SYS_CLOSE_RANGE, 3, 0xffffffff, CLOSE_RANGE_CLOEXEC);
+  if (r < 0) throw new ErrnoError("close_range", readErrno());
 }
 
 /** execve, or exit 126/127 with a message. */
@@ -163,7 +149,12 @@ function exec(plan: SandboxPlan): never {
   const file = cString(plan.file);
   const argv = cStringArray(plan.argv);
   const envp = cStringArray(plan.envp);
-  getLibc().symbols.execve(file, argv.array, envp.array);
+  rawSyscall(
+    syscallNumbers().execve,
+    addressOf(file),
+    addressOf(argv.array),
+    addressOf(envp.array),
+  );
   const errno = readErrno();
   // Keep every buffer reachable until execve has returned.
   void [file, argv.strings, envp.strings];

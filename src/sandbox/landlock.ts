@@ -12,6 +12,7 @@
  */
 
 import {
+  ERRNO,
   LANDLOCK_CREATE_RULESET_VERSION,
   LANDLOCK_RULE_NET_PORT,
   LANDLOCK_RULE_PATH_BENEATH,
@@ -31,11 +32,12 @@ import {
 } from "./landlock_rules.ts";
 import {
   addressOf,
-  cString,
   ErrnoError,
-  getLibc,
+  isDirectoryFd,
+  openAt,
   rawSyscall,
   readErrno,
+  sys,
   unwrap,
 } from "./syscalls.ts";
 
@@ -89,7 +91,6 @@ export function landlockAbi(): number {
  * @throws {ErrnoError} When a syscall fails; `call` names it and the path or port.
  */
 export function createRuleset(spec: LandlockSpec): number {
-  const { open, close } = getLibc().symbols;
   const attr = new ArrayBuffer(LANDLOCK_RULESET_ATTR_SIZE.scoped);
   const view = new DataView(attr);
   view.setBigUint64(0, BigInt(spec.handledFs), true);
@@ -104,30 +105,24 @@ export function createRuleset(spec: LandlockSpec): number {
   const pathAttr = new ArrayBuffer(12);
   const pathView = new DataView(pathAttr);
   for (const rule of spec.paths.flatMap(expandProc)) {
-    let isDirectory: boolean;
+    const fd = openAt(rule.path, O_PATH | O_CLOEXEC);
+    if (fd === -ERRNO.ENOENT) continue; // a grant on nothing grants nothing
+    if (fd < 0) throw new ErrnoError(`open("${rule.path}")`, -fd);
+    let errno = 0;
     try {
-      isDirectory = Deno.statSync(rule.path).isDirectory;
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound) continue;
-      throw err;
+      const access = ruleAccessFor(rule.access, isDirectoryFd(fd));
+      pathView.setBigUint64(0, BigInt(access), true);
+      pathView.setInt32(8, fd, true);
+      const r = rawSyscall(
+        SYS_LANDLOCK_ADD_RULE,
+        rulesetFd,
+        LANDLOCK_RULE_PATH_BENEATH,
+        addressOf(pathAttr),
+      );
+      if (r < 0) errno = readErrno();
+    } finally {
+      sys("close", fd);
     }
-    const pathBuf = cString(rule.path);
-    const fd = open(pathBuf, O_PATH | O_CLOEXEC, 0);
-    if (fd < 0) {
-      const err = new ErrnoError(`open("${rule.path}")`, readErrno());
-      if (err.errno === 2) continue; // vanished since the stat
-      throw err;
-    }
-    pathView.setBigUint64(0, BigInt(ruleAccessFor(rule.access, isDirectory)), true);
-    pathView.setInt32(8, fd, true);
-    const r = rawSyscall(
-      SYS_LANDLOCK_ADD_RULE,
-      rulesetFd,
-      LANDLOCK_RULE_PATH_BENEATH,
-      addressOf(pathAttr),
-    );
-    const errno = r < 0 ? readErrno() : 0;
-    close(fd);
     if (errno !== 0) throw new ErrnoError(`landlock_add_rule("${rule.path}")`, errno);
   }
 
@@ -153,9 +148,8 @@ export function createRuleset(spec: LandlockSpec): number {
  * @throws {ErrnoError} When `landlock_restrict_self` fails.
  */
 export function restrictSelf(rulesetFd: number): void {
-  const { close } = getLibc().symbols;
   unwrap("landlock_restrict_self", rawSyscall(SYS_LANDLOCK_RESTRICT_SELF, rulesetFd, 0));
-  close(rulesetFd);
+  sys("close", rulesetFd);
 }
 
 /** A grant on /proc becomes the rules of {@linkcode expandProcRule}; others stay. */

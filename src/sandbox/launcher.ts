@@ -11,9 +11,9 @@
  * @module
  */
 
-import { SIG_IGN, SIGNALS } from "../../ffi/libc.ts";
+import { SIGNALS } from "../../ffi/libc.ts";
 import { PLAN_ENV, type SandboxPlan } from "./plan.ts";
-import { getLibc } from "./syscalls.ts";
+import { isatty, restoreSignal, setSignal, sys, tcgetpgrp, tcsetpgrp } from "./syscalls.ts";
 
 /** Signals airlock relays to the command. */
 export const FORWARDED_SIGNALS: readonly Deno.Signal[] = [
@@ -119,18 +119,21 @@ function relay(child: Deno.ChildProcess, signal: Deno.Signal): void {
 
 /** Whether stdin is a terminal whose foreground process group is ours. */
 function ownTerminal(): boolean {
-  const c = getLibc().symbols;
-  return c.isatty(0) === 1 && c.tcgetpgrp(0) === c.getpgrp();
+  return isatty(0) && tcgetpgrp(0) === sys("getpgid", 0);
 }
 
 /** Makes our process group the terminal's foreground again (the helper took it). */
 function reclaimTerminal(): void {
-  const c = getLibc().symbols;
-  const group = c.getpgrp();
-  if (c.tcgetpgrp(0) === group) return;
-  const previous = c.signal(SIGNALS.SIGTTOU, SIG_IGN);
-  c.tcsetpgrp(0, group);
-  c.signal(SIGNALS.SIGTTOU, previous);
+  const group = sys("getpgid", 0);
+  if (tcgetpgrp(0) === group) return;
+  const previous = setSignal(SIGNALS.SIGTTOU, 1);
+  try {
+    tcsetpgrp(0, group);
+  } catch {
+    // the terminal is gone; nothing to hand back
+  } finally {
+    restoreSignal(SIGNALS.SIGTTOU, previous);
+  }
 }
 
 const SIGNAL_NUMBERS: Partial<Record<Deno.Signal, number>> = {

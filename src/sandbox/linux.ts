@@ -19,7 +19,7 @@ import { FEATURE_ABI, featuresForAbi, neededFeatures, planLandlock } from "./lan
 import { launchHelper } from "./launcher.ts";
 import type { SandboxPlan } from "./plan.ts";
 import { resolveCommand } from "./resolve_command.ts";
-import { getLibc } from "./syscalls.ts";
+import { rawSyscall, syscallNumbers } from "./syscalls.ts";
 
 /** Features reported besides Landlock's. */
 const SECCOMP_FEATURE = "seccomp";
@@ -31,7 +31,7 @@ const SECCOMP_FEATURE = "seccomp";
  */
 export function seccompAvailable(): boolean {
   try {
-    return getLibc().symbols.prctl(PR_GET_SECCOMP, 0n, 0n, 0n, 0n) >= 0;
+    return rawSyscall(syscallNumbers().prctl, PR_GET_SECCOMP, 0, 0, 0, 0) >= 0;
   } catch {
     return false;
   }

@@ -34,7 +34,7 @@ import {
   TIOCSTI,
   X32_SYSCALL_BIT,
 } from "../../ffi/libc.ts";
-import { addressOf, getLibc, unwrap } from "./syscalls.ts";
+import { addressOf, sys } from "./syscalls.ts";
 
 /** What the filter restricts. */
 export interface SeccompOptions {
@@ -194,10 +194,7 @@ export function installSeccomp(program: BpfInstruction[]): void {
   const view = new DataView(fprog);
   view.setUint16(0, program.length, true);
   view.setBigUint64(8, addressOf(filter), true);
-  unwrap(
-    "prctl(PR_SET_SECCOMP)",
-    getLibc().symbols.prctl(PR_SET_SECCOMP, BigInt(SECCOMP_MODE_FILTER), addressOf(fprog), 0n, 0n),
-  );
+  sys("prctl", PR_SET_SECCOMP, SECCOMP_MODE_FILTER, addressOf(fprog), 0, 0);
   // Keep both buffers reachable until after the call.
   void filter.byteLength;
   void fprog.byteLength;

@@ -1,31 +1,65 @@
 /**
  * Typed wrappers over the raw libc bindings in `ffi/libc.ts`: one place that opens libc,
  * reads `errno` right after a failed call and turns it into an {@linkcode ErrnoError},
- * plus helpers to build C strings and pointer arrays.
+ * helpers to build C strings and pointer arrays, and the system calls the sandbox makes.
  *
- * Everything here is synchronous and runs on the calling thread (Landlock and seccomp
- * bind only the thread that calls them). Requires `--allow-ffi`.
+ * Start-up matters here (the exec helper runs on every launch), and binding a libc symbol
+ * costs about 0.15 ms, so only `syscall` and `__errno_location` are bound and every call
+ * goes through `syscall(2)`; `strerror` is bound only when an error is described.
+ *
+ * Everything is synchronous and runs on the calling thread (Landlock and seccomp bind
+ * only the thread that calls them). Requires `--allow-ffi`.
  *
  * @module
  */
 
-import { type Libc, openLibc, SYSCALLS_AARCH64, SYSCALLS_X86_64 } from "../../ffi/libc.ts";
-import type { SyscallNumbers } from "../../ffi/libc.ts";
+import {
+  AT_EMPTY_PATH,
+  AT_FDCWD,
+  KERNEL_SIGACTION_SIZE,
+  KERNEL_SIGSET_SIZE,
+  LIBC_CORE_SYMBOLS,
+  LIBC_NAME,
+  LIBC_STRERROR_SYMBOLS,
+  type LibcCore,
+  S_IFDIR,
+  S_IFMT,
+  SIG_SETMASK,
+  STATX,
+  STATX_TYPE,
+  type SyscallNumbers,
+  SYSCALLS_AARCH64,
+  SYSCALLS_X86_64,
+  TCGETS,
+  TIOCGPGRP,
+  TIOCSPGRP,
+} from "../../ffi/libc.ts";
 
-let libc: Libc | undefined;
+let core: LibcCore | undefined;
+let numbers: SyscallNumbers | undefined;
 
-/**
- * The process-wide libc handle, opened on first use.
- *
- * @returns The opened library.
- * @throws {Error} When libc cannot be loaded.
- */
-export function getLibc(): Libc {
-  libc ??= openLibc();
-  return libc;
+function lib(): LibcCore {
+  core ??= Deno.dlopen(LIBC_NAME, LIBC_CORE_SYMBOLS);
+  return core;
 }
 
-/** A failed libc call, with the `errno` it left. */
+/**
+ * The syscall numbers of the running architecture.
+ *
+ * @returns x86_64 or aarch64 numbers.
+ * @throws {Error} On another architecture.
+ */
+export function syscallNumbers(): SyscallNumbers {
+  if (numbers) return numbers;
+  if (Deno.build.arch === "x86_64") numbers = SYSCALLS_X86_64;
+  else if (Deno.build.arch === "aarch64") numbers = SYSCALLS_AARCH64;
+  else {throw new Error(
+      `Cannot sandbox: unsupported architecture: current value is ${Deno.build.arch}`,
+    );}
+  return numbers;
+}
+
+/** A failed system call, with the `errno` it left. */
 export class ErrnoError extends Error {
   /** The errno value. */
   readonly errno: number;
@@ -33,7 +67,7 @@ export class ErrnoError extends Error {
   readonly call: string;
 
   /**
-   * @param call The libc function or syscall name.
+   * @param call The system call's name (and argument, where it helps).
    * @param errno The errno value.
    */
   constructor(call: string, errno: number) {
@@ -50,24 +84,23 @@ export class ErrnoError extends Error {
  * @returns The current errno value.
  */
 export function readErrno(): number {
-  const ptr = getLibc().symbols.__errno_location();
+  const ptr = lib().symbols.__errno_location();
   return ptr === null ? 0 : new Deno.UnsafePointerView(ptr).getInt32();
 }
 
 /**
- * Checks a libc return value: a negative result becomes an {@linkcode ErrnoError} carrying
- * errno, anything else is returned as a number. Call it directly on the call's result so
- * nothing runs in between.
+ * Checks a return value: a negative result becomes an {@linkcode ErrnoError} carrying
+ * errno, anything else is returned. Call it directly on the call's result so nothing runs
+ * in between.
  *
- * @param call The function name for the error.
+ * @param call The name for the error.
  * @param result The raw return value.
- * @returns The result as a number.
+ * @returns The result.
  * @throws {ErrnoError} When the result is negative.
  */
-export function unwrap(call: string, result: number | bigint): number {
-  const n = Number(result);
-  if (n < 0) throw new ErrnoError(call, readErrno());
-  return n;
+export function unwrap(call: string, result: number): number {
+  if (result < 0) throw new ErrnoError(call, readErrno());
+  return result;
 }
 
 /**
@@ -75,15 +108,27 @@ export function unwrap(call: string, result: number | bigint): number {
  *
  * @param nr The syscall number.
  * @param args The arguments.
- * @returns The raw result (negative on failure, errno set).
+ * @returns The raw result (-1 on failure, errno set).
  */
 export function rawSyscall(nr: number, ...args: (number | bigint)[]): number {
   const a = (i: number) => BigInt(args[i] ?? 0);
-  return Number(getLibc().symbols.syscall(BigInt(nr), a(0), a(1), a(2), a(3), a(4), a(5)));
+  return Number(lib().symbols.syscall(BigInt(nr), a(0), a(1), a(2), a(3), a(4), a(5)));
 }
 
 /**
- * `strerror(errno)` with the errno name, e.g. `EACCES (Permission denied)`.
+ * A named syscall of the running architecture, checked with {@linkcode unwrap}.
+ *
+ * @param name The syscall's name in {@linkcode SyscallNumbers}.
+ * @param args The arguments.
+ * @returns The result.
+ * @throws {ErrnoError} When it fails.
+ */
+export function sys(name: keyof SyscallNumbers, ...args: (number | bigint)[]): number {
+  return unwrap(name, rawSyscall(syscallNumbers()[name], ...args));
+}
+
+/**
+ * The errno name and `strerror` text, e.g. `EACCES (Permission denied)`.
  *
  * @param errno The errno value.
  * @returns A short description.
@@ -91,7 +136,7 @@ export function rawSyscall(nr: number, ...args: (number | bigint)[]): number {
 export function describeErrno(errno: number): string {
   const name = ERRNO_NAMES[errno] ?? `errno ${errno}`;
   try {
-    const ptr = getLibc().symbols.strerror(errno);
+    const ptr = Deno.dlopen(LIBC_NAME, LIBC_STRERROR_SYMBOLS).symbols.strerror(errno);
     if (ptr !== null) return `${name} (${new Deno.UnsafePointerView(ptr).getCString()})`;
   } catch {
     // fall through to the bare name
@@ -120,18 +165,6 @@ const ERRNO_NAMES: Record<number, string> = {
   40: "ELOOP",
   95: "EOPNOTSUPP",
 };
-
-/**
- * The syscall numbers of the running architecture.
- *
- * @returns x86_64 or aarch64 numbers.
- * @throws {Error} On another architecture.
- */
-export function syscallNumbers(): SyscallNumbers {
-  if (Deno.build.arch === "x86_64") return SYSCALLS_X86_64;
-  if (Deno.build.arch === "aarch64") return SYSCALLS_AARCH64;
-  throw new Error(`Cannot sandbox: unsupported architecture: current value is ${Deno.build.arch}`);
-}
 
 const encoder = new TextEncoder();
 
@@ -179,4 +212,105 @@ export function cStringArray(items: string[]): CStringArray {
   const array = new BigUint64Array(strings.length + 1);
   strings.forEach((s, i) => array[i] = addressOf(s));
   return { array, strings };
+}
+
+/**
+ * `open(path, flags)` relative to the current directory.
+ *
+ * @param path The path.
+ * @param flags `O_*` flags.
+ * @returns The descriptor, or `-errno` (so callers can skip ENOENT without a throw).
+ */
+export function openAt(path: string, flags: number): number {
+  const buf = cString(path);
+  const fd = rawSyscall(syscallNumbers().openat, AT_FDCWD, addressOf(buf), flags, 0);
+  return fd < 0 ? -readErrno() : fd;
+}
+
+/**
+ * Whether an open descriptor (O_PATH works) refers to a directory, via `statx`.
+ *
+ * @param fd The descriptor.
+ * @returns True for a directory.
+ * @throws {ErrnoError} When `statx` fails.
+ */
+export function isDirectoryFd(fd: number): boolean {
+  const buf = new Uint8Array(STATX.size);
+  const empty = new Uint8Array(1);
+  sys("statx", fd, addressOf(empty), AT_EMPTY_PATH, STATX_TYPE, addressOf(buf));
+  const mode = new DataView(buf.buffer).getUint16(STATX.modeOffset, true);
+  return (mode & S_IFMT) === S_IFDIR;
+}
+
+/**
+ * Whether a descriptor is a terminal (`TCGETS` succeeds).
+ *
+ * @param fd The descriptor.
+ * @returns True for a terminal.
+ */
+export function isatty(fd: number): boolean {
+  const termios = new Uint8Array(64);
+  return rawSyscall(syscallNumbers().ioctl, fd, TCGETS, addressOf(termios)) === 0;
+}
+
+/**
+ * The foreground process group of a terminal.
+ *
+ * @param fd A terminal descriptor.
+ * @returns The group id, or -1 when it has none or `fd` is not a terminal.
+ */
+export function tcgetpgrp(fd: number): number {
+  const pgrp = new Int32Array(1);
+  const r = rawSyscall(syscallNumbers().ioctl, fd, TIOCGPGRP, addressOf(pgrp));
+  return r < 0 ? -1 : pgrp[0]!;
+}
+
+/**
+ * Makes a process group the terminal's foreground group.
+ *
+ * @param fd A terminal descriptor.
+ * @param pgrp The group.
+ * @throws {ErrnoError} When the ioctl fails.
+ */
+export function tcsetpgrp(fd: number, pgrp: number): void {
+  const value = new Int32Array([pgrp]);
+  unwrap("tcsetpgrp", rawSyscall(syscallNumbers().ioctl, fd, TIOCSPGRP, addressOf(value)));
+}
+
+/**
+ * Sets a signal's disposition to SIG_DFL (0) or SIG_IGN (1), returning the previous
+ * kernel `struct sigaction` so it can be restored with {@linkcode restoreSignal}.
+ *
+ * @param signal The signal number.
+ * @param handler 0 (SIG_DFL) or 1 (SIG_IGN).
+ * @returns The previous action.
+ * @throws {ErrnoError} When `rt_sigaction` fails.
+ */
+export function setSignal(signal: number, handler: 0 | 1): Uint8Array<ArrayBuffer> {
+  const act = new Uint8Array(KERNEL_SIGACTION_SIZE);
+  new DataView(act.buffer).setBigUint64(0, BigInt(handler), true);
+  const old = new Uint8Array(KERNEL_SIGACTION_SIZE);
+  sys("rt_sigaction", signal, addressOf(act), addressOf(old), KERNEL_SIGSET_SIZE);
+  return old;
+}
+
+/**
+ * Restores an action saved by {@linkcode setSignal}.
+ *
+ * @param signal The signal number.
+ * @param action The saved action.
+ * @throws {ErrnoError} When `rt_sigaction` fails.
+ */
+export function restoreSignal(signal: number, action: Uint8Array<ArrayBuffer>): void {
+  sys("rt_sigaction", signal, addressOf(action), 0, KERNEL_SIGSET_SIZE);
+}
+
+/**
+ * Empties the calling thread's signal mask.
+ *
+ * @throws {ErrnoError} When `rt_sigprocmask` fails.
+ */
+export function clearSignalMask(): void {
+  const empty = new Uint8Array(KERNEL_SIGSET_SIZE);
+  sys("rt_sigprocmask", SIG_SETMASK, addressOf(empty), 0, KERNEL_SIGSET_SIZE);
 }
