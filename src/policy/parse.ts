@@ -5,7 +5,7 @@
  * @module
  */
 
-import { parse, type ParseError, printParseErrorCode } from "jsonc-parser";
+import { parse, type ParseError, printParseErrorCode, visit } from "jsonc-parser";
 import { ProfileError } from "../errors.ts";
 
 /**
@@ -39,13 +39,35 @@ function describe(error: ParseError): string {
 }
 
 /**
+ * Finds the first key repeated within one object (JSON parsers silently keep the last).
+ *
+ * @param text Well-formed JSONC.
+ * @returns The key and its offset, or null.
+ */
+function repeatedKey(text: string): { key: string; offset: number } | null {
+  const stack: Set<string>[] = [];
+  let found: { key: string; offset: number } | null = null;
+  visit(text, {
+    onObjectBegin: () => void stack.push(new Set()),
+    onObjectEnd: () => void stack.pop(),
+    onObjectProperty: (key, offset) => {
+      const keys = stack[stack.length - 1];
+      if (found === null && keys?.has(key)) found = { key, offset };
+      keys?.add(key);
+    },
+  }, { allowTrailingComma: true, disallowComments: false });
+  return found;
+}
+
+/**
  * Parses profile text as JSONC (comments and trailing commas allowed).
  *
  * @param text The file's contents.
  * @param name The profile's name or path, for messages.
  * @param file The file the text came from, for messages.
  * @returns The parsed value (not yet validated).
- * @throws {ProfileError} When the text is not well-formed JSONC, naming file, line and column.
+ * @throws {ProfileError} When the text is not well-formed JSONC or repeats a key in one
+ *   object, naming file, line and column.
  * @example Comments are allowed
  * ```ts
  * import { parseProfileText } from "./parse.ts";
@@ -64,6 +86,14 @@ export function parseProfileText(text: string, name: string, file: string): unkn
         describe(first)
       }`,
       { hint: "fix the syntax at that line and column" },
+    );
+  }
+  const repeated = repeatedKey(text);
+  if (repeated !== null) {
+    const { line, column } = lineColumn(text, repeated.offset);
+    throw new ProfileError(
+      `Cannot load profile "${name}": ${file}:${line}:${column} repeats the key "${repeated.key}"`,
+      { hint: "merge the two entries into one" },
     );
   }
   return value;

@@ -27,6 +27,11 @@ Deno.test("parseProfileText() reports malformed JSONC with file, line and column
     ['{\n  "filesystem": { "read": [ } \n}', /dev\.jsonc:2:29 is not valid JSONC: value expected/],
     ["{ 'x': 1 }", /dev\.jsonc:1:3 is not valid JSONC: invalid symbol/],
     ["", /dev\.jsonc:1:1 is not valid JSONC: value expected/],
+    [
+      '{\n  "network": {},\n  "network": { "mode": "none" }\n}',
+      /dev\.jsonc:3:3 repeats the key "network"/,
+    ],
+    ['{ "env": { "set": { "A": "1", "A": "2" } } }', /dev\.jsonc:1:31 repeats the key "A"/],
   ];
   for (const [text, pattern] of cases) {
     const err = await thrown(() => parseProfileText(text, "dev", "dev.jsonc"));
