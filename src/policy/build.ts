@@ -111,10 +111,23 @@ function network(profile: MergedProfile, req: PolicyRequest): NetworkPolicy {
       throw new UsageError(`Cannot parse --allow-domain: it ${problem}: current value is "${d}"`);
     }
   }
+  const mode = req.net ?? profile.network.mode ?? "proxy";
+  // `none` means no TCP at all: port grants from profiles are dropped, from flags refused.
+  if (mode === "none" && (req.allowPorts.length > 0 || req.listenPorts.length > 0)) {
+    const flag = req.allowPorts.length > 0 ? "--allow-port" : "--listen-port";
+    throw new UsageError(`Cannot combine ${flag} with network mode none: none allows no TCP`, {
+      hint: "use --net proxy to allow single ports",
+    });
+  }
+  const none = mode === "none";
   return {
-    mode: req.net ?? profile.network.mode ?? "proxy",
-    connectPorts: gather("connect", profile.network.allowPorts, req.allowPorts, "--allow-port"),
-    bindPorts: gather("bind", profile.network.listenPorts, req.listenPorts, "--listen-port"),
+    mode,
+    connectPorts: none
+      ? []
+      : gather("connect", profile.network.allowPorts, req.allowPorts, "--allow-port"),
+    bindPorts: none
+      ? []
+      : gather("bind", profile.network.listenPorts, req.listenPorts, "--listen-port"),
     allowDomains: gather("domain", profile.network.allowDomains, domains, "--allow-domain"),
     allowRanges: profile.network.allowRanges.map((r) => r.value),
     allowUnixSockets: req.allowUnixSockets || (profile.network.allowUnixSockets ?? false),

@@ -66,7 +66,7 @@ Deno.test("resolvePolicy() merges flags into the policy", async () => {
   const policy = await resolvePolicy(fx.request({
     allow: ["../data"],
     write: [fx.tmp],
-    net: "none",
+    net: "proxy",
     allowPorts: [5432],
     listenPorts: [3000],
     allowUnixSockets: true,
@@ -78,7 +78,7 @@ Deno.test("resolvePolicy() merges flags into the policy", async () => {
   }));
   ok(policy.paths.some((r) => r.path === `${fx.root}/data` && r.origin === "--allow"));
   ok(policy.paths.some((r) => r.path === fx.tmp && r.origin === "--write"));
-  equal(policy.network.mode, "none");
+  equal(policy.network.mode, "proxy");
   deepEqual(policy.network.connectPorts, [5432]);
   deepEqual(policy.network.bindPorts, [3000]);
   deepEqual(policy.network.allowDomains, ["api.example.com"]);
@@ -273,4 +273,21 @@ Deno.test("resolvePolicy() creates missing create:true directories, never protec
   ok(err instanceof ProfileError);
   ok(err.message.includes(`it lies inside the protected path "${fx.home}/.ssh"`), err.message);
   equal(await Deno.stat(`${fx.home}/.ssh`).catch(() => null), null);
+});
+
+Deno.test("resolvePolicy() gives network mode none no ports at all", async () => {
+  await using fx = await fixture();
+  await fx.userProfile("db", {
+    extends: "default",
+    network: { allow_ports: [5432], listen_ports: [3000] },
+  });
+  const open = await resolvePolicy(fx.request({ profile: "db" }));
+  deepEqual(open.network.connectPorts, [5432]);
+  const none = await resolvePolicy(fx.request({ profile: "db", net: "none" }));
+  equal(none.network.mode, "none");
+  deepEqual(none.network.connectPorts, []);
+  deepEqual(none.network.bindPorts, []);
+  const err = await thrown(() => resolvePolicy(fx.request({ net: "none", listenPorts: [8080] })));
+  ok(err instanceof UsageError);
+  equal(err.message, "Cannot combine --listen-port with network mode none: none allows no TCP");
 });
