@@ -34,10 +34,13 @@ Deno.test("airlock profile list --json lists built-in and user profiles with des
 
 Deno.test("airlock profile list prints one line per profile", async () => {
   await using fx = await fixture();
+  await fx.userProfile("codex", { extends: "codex", description: "my codex" });
   const r = await runCli(["profile", "list"], { cwd: fx.work, env: cliEnv(fx) });
   equal(r.code, 0);
-  equal(r.stdout.trim().split("\n").length, BUILTIN_PROFILES.length);
+  equal(r.stdout.trim().split("\n").length, BUILTIN_PROFILES.length + 1);
   match(r.stdout, /^claude-code +built-in +Claude Code/m);
+  match(r.stdout, /^codex +built-in +OpenAI Codex.* \(overridden\)$/m);
+  match(r.stdout, /^codex +user +my codex \(overrides built-in\)$/m);
 });
 
 Deno.test("airlock profile show prints the merged profile with origins", async () => {
