@@ -27,6 +27,7 @@ import {
   SYS_CLOSE_RANGE,
 } from "../../ffi/libc.ts";
 import { dropAllCapabilities } from "./capabilities.ts";
+import { execSeatbelt } from "./exec_helper_macos.ts";
 import { createRuleset, restrictSelf } from "./landlock.ts";
 import { parsePlan, PLAN_ENV, type SandboxPlan } from "./plan.ts";
 import { buildSeccompProgram, installSeccomp } from "./seccomp.ts";
@@ -80,6 +81,7 @@ export function execHelperMain(_args: string[]): never {
   } catch (err) {
     return fail(EXIT_SETUP, `Cannot start the sandbox helper: ${messageOf(err)}`);
   }
+  if (plan.seatbelt !== undefined) return execSeatbelt(plan, fail);
   step(() => Deno.chdir(plan.cwd), `Cannot enter the working directory "${plan.cwd}"`);
   step(takeProcessGroup, "Cannot create a process group");
   step(() => watchParent(plan.parentPid), "Cannot watch the parent process");

@@ -56,16 +56,29 @@ export function helperCommand(execPath: string, mainUrl: URL): string[] {
   return [execPath, "__sandbox-exec"];
 }
 
+/** Options of {@linkcode launchHelper}. */
+export interface LaunchHelperOptions {
+  /**
+   * Take the terminal back after the command if the helper took its foreground (the
+   * Linux helper does; it uses Linux system calls, so only Linux sets this).
+   */
+  manageTerminal: boolean;
+}
+
 /**
  * Runs the helper with a plan and waits for the command.
  *
  * Requires `--allow-run`, `--allow-env` and `--allow-ffi`.
  *
  * @param plan The plan (its `parentPid` must be this process).
+ * @param options Terminal handling.
  * @returns The command's exit code, or 128+N when a signal N killed it.
  * @throws {Error} When the helper cannot be spawned.
  */
-export async function launchHelper(plan: SandboxPlan): Promise<number> {
+export async function launchHelper(
+  plan: SandboxPlan,
+  options: LaunchHelperOptions,
+): Promise<number> {
   const [program, ...args] = helperCommand(
     Deno.execPath(),
     new URL("../../main.ts", import.meta.url),
@@ -77,7 +90,7 @@ export async function launchHelper(plan: SandboxPlan): Promise<number> {
   }
   env.DENO_NO_UPDATE_CHECK = "1";
 
-  const terminal = ownTerminal();
+  const terminal = options.manageTerminal && ownTerminal();
   const child = new Deno.Command(program!, {
     args,
     env,

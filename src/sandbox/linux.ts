@@ -131,7 +131,7 @@ export class LinuxSandbox implements Sandbox {
    */
   async run(policy: Policy, options: LaunchOptions): Promise<number> {
     const plan = this.plan(policy, options);
-    return await launchHelper(plan);
+    return await launchHelper(plan, { manageTerminal: true });
   }
 
   /**

@@ -28,6 +28,8 @@ export interface SandboxPlan {
   landlock: LandlockSpec | null;
   /** The seccomp filter, or null when seccomp is unavailable and dropped (best effort). */
   seccomp: SeccompOptions | null;
+  /** macOS only: the Seatbelt profile (SBPL) to apply instead of Landlock and seccomp. */
+  seatbelt?: string;
 }
 
 /**
@@ -54,7 +56,8 @@ export function parsePlan(text: string): SandboxPlan {
     !plan.file.startsWith("/") || !strings(plan.argv) || plan.argv.length === 0 ||
     !strings(plan.envp) || typeof plan.cwd !== "string" || typeof plan.parentPid !== "number" ||
     (plan.landlock !== null && typeof plan.landlock !== "object") ||
-    (plan.seccomp !== null && typeof plan.seccomp !== "object")
+    (plan.seccomp !== null && typeof plan.seccomp !== "object") ||
+    (plan.seatbelt !== undefined && typeof plan.seatbelt !== "string")
   ) {
     throw new TypeError("Cannot read the sandbox plan: a field is missing or malformed");
   }
