@@ -1,10 +1,26 @@
 /**
- * `airlock doctor`: placeholder until its owner lands it.
+ * `airlock doctor`: can the sandbox work here? Reports the kernel's Landlock ABI and
+ * features, seccomp, the keystore, and whether each built-in profile can be enforced
+ * as written (without `--best-effort`). Exits 1 when the sandbox cannot work here.
  *
  * @module
  */
 
 import type { Command } from "commander";
+import { setExitStatus } from "./mod.ts";
+import { policyRequestFromFlags } from "./policy_flags.ts";
+
+/** One line of the report. */
+export interface DoctorCheck {
+  /** What was checked (`landlock`, `seccomp`, `keystore`, `profile claude-code`). */
+  name: string;
+  /** Whether it works. */
+  ok: boolean;
+  /** Whether a failure makes the sandbox unusable (the exit status follows these only). */
+  essential: boolean;
+  /** What was found, one line. */
+  detail: string;
+}
 
 /**
  * Registers `airlock doctor`.
@@ -12,5 +28,102 @@ import type { Command } from "commander";
  * @param program The root program.
  */
 export function register(program: Command): void {
-  void program;
+  program.command("doctor")
+    .description("report whether the sandbox, seccomp, the keystore and each profile work here")
+    .option("--json", "print the report as JSON")
+    .action(async (values: { json?: boolean }) => {
+      const checks = await runDoctor();
+      const healthy = checks.every((c) => c.ok || !c.essential);
+      if (values.json) {
+        console.log(JSON.stringify({ ok: healthy, checks }, null, 2));
+      } else {
+        for (const c of checks) {
+          const mark = c.ok ? "ok  " : c.essential ? "FAIL" : "warn";
+          console.log(`${mark}  ${c.name.padEnd(20)} ${c.detail}`);
+        }
+        console.log(
+          healthy ? "airlock can confine commands here" : "airlock cannot confine commands here",
+        );
+      }
+      setExitStatus(healthy ? 0 : 1);
+    });
+}
+
+/**
+ * Runs every check.
+ *
+ * Requires `--allow-ffi`, `--allow-read`, `--allow-env` (and `--allow-run` for nothing).
+ *
+ * @returns The checks, sandbox first.
+ */
+export async function runDoctor(): Promise<DoctorCheck[]> {
+  const { getSandbox } = await import("../sandbox/mod.ts");
+  const { BUILTIN_PROFILES, resolvePolicy } = await import("../policy/mod.ts");
+  const sandbox = getSandbox();
+  const caps = sandbox.capabilities();
+  const features = Object.entries(caps.features)
+    .map(([name, has]) => `${name}${has ? "" : " (missing)"}`).join(", ");
+  const checks: DoctorCheck[] = [
+    {
+      name: caps.mechanism,
+      ok: caps.available,
+      essential: true,
+      detail: caps.available
+        ? `ABI ${caps.abi} on ${caps.kernel}: ${features}`
+        : `not available on ${caps.kernel}`,
+    },
+  ];
+  if (caps.mechanism === "landlock") {
+    checks.push({
+      name: "seccomp",
+      ok: caps.seccomp,
+      essential: true,
+      detail: caps.seccomp
+        ? "filters can be installed (UDP, raw sockets, io_uring, AF_UNIX blocked)"
+        : "unavailable: UDP and UNIX sockets cannot be blocked",
+    });
+  }
+  checks.push(await keystoreCheck());
+  const base = policyRequestFromFlags({});
+  for (const name of BUILTIN_PROFILES) {
+    try {
+      const policy = await resolvePolicy({ ...base, profile: name, createDirs: false });
+      const report = sandbox.check(policy, { argv: ["true"] });
+      checks.push({
+        name: `profile ${name}`,
+        ok: true,
+        essential: name === "default",
+        detail: `enforceable: ${report.enforced.join(", ")}`,
+      });
+    } catch (err) {
+      checks.push({
+        name: `profile ${name}`,
+        ok: false,
+        // `airlock run` without --profile fails closed when the default cannot be enforced.
+        essential: name === "default",
+        detail: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+  return checks;
+}
+
+async function keystoreCheck(): Promise<DoctorCheck> {
+  try {
+    const { keystoreStatus } = await import("../keystore/mod.ts");
+    const status = await keystoreStatus();
+    return {
+      name: `keystore`,
+      ok: status.ok,
+      essential: false,
+      detail: `${status.backend}: ${status.detail}`,
+    };
+  } catch (err) {
+    return {
+      name: "keystore",
+      ok: false,
+      essential: false,
+      detail: err instanceof Error ? err.message : String(err),
+    };
+  }
 }

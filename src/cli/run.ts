@@ -9,6 +9,7 @@ import type { Command } from "commander";
 import { UsageError } from "../errors.ts";
 import { addPolicyFlags, type PolicyFlagValues, policyRequestFromFlags } from "./policy_flags.ts";
 import { setExitStatus } from "./mod.ts";
+import type { Policy } from "../policy/types.ts";
 
 /** Options of `run` and `shell` beyond the policy flags. */
 interface RunFlagValues extends PolicyFlagValues {
@@ -60,7 +61,8 @@ export function register(program: Command): void {
  * @returns The exit status to pass through.
  */
 async function runConfined(argv: string[], values: RunFlagValues): Promise<number> {
-  const request = policyRequestFromFlags(values);
+  // A dry run changes nothing on disk: profile "create" entries are not made.
+  const request = { ...policyRequestFromFlags(values), createDirs: !values.dryRun };
   const { resolvePolicy } = await import("../policy/mod.ts");
   const { getSandbox } = await import("../sandbox/mod.ts");
   const policy = await resolvePolicy(request);
@@ -78,5 +80,31 @@ async function runConfined(argv: string[], values: RunFlagValues): Promise<numbe
     );
     await recordBestEffort(policy, report, argv);
   }
-  return await sandbox.run(policy, { argv });
+  if (!needsProxy(policy)) return await sandbox.run(policy, { argv });
+
+  // The proxy runs in this (unconfined) process for exactly as long as the command.
+  const { startSessionProxy } = await import("../proxy/session.ts");
+  const proxy = await startSessionProxy(policy);
+  try {
+    const confined = {
+      ...policy,
+      env: { ...policy.env, vars: { ...policy.env.vars, ...proxy.env } },
+    };
+    return await sandbox.run(confined, { argv, proxyPort: proxy.port });
+  } finally {
+    await proxy.close();
+  }
+}
+
+/**
+ * Whether a run needs the credential proxy: network mode `proxy` with credentials to
+ * serve or domains to reach. Without either, `proxy` mode allows no egress at all and
+ * nothing is served.
+ *
+ * @param policy The resolved policy.
+ * @returns True when the proxy must be started.
+ */
+function needsProxy(policy: Policy): boolean {
+  return policy.network.mode === "proxy" &&
+    (Object.keys(policy.credentials).length > 0 || policy.network.allowDomains.length > 0);
 }

@@ -1,0 +1,35 @@
+import { equal, match } from "node:assert/strict";
+import { runCli } from "../_cli.ts";
+
+Deno.test("airlock doctor reports Landlock, seccomp and every profile, exit 0 here", async () => {
+  const r = await runCli(["doctor"]);
+  equal(r.code, 0, r.stderr);
+  match(r.stdout, /^ok\s+landlock\s+ABI \d+ on Linux/m);
+  match(r.stdout, /^ok\s+seccomp\s/m);
+  match(r.stdout, /^\w+\s+keystore\s/m);
+  for (const name of ["default", "claude-code", "codex", "gemini-cli", "opencode", "aider"]) {
+    match(r.stdout, new RegExp(`^ok\\s+profile ${name}\\s+enforceable`, "m"));
+  }
+});
+
+Deno.test("airlock doctor --json is one object with ok and checks", async () => {
+  const r = await runCli(["doctor", "--json"]);
+  equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  equal(report.ok, true);
+  equal(report.checks[0].name, "landlock");
+  equal(report.checks[0].ok, true);
+});
+
+Deno.test("airlock doctor exits 1 when Landlock is missing (pretend ABI 0)", async () => {
+  const r = await runCli(["doctor"], { env: { AIRLOCK_TEST_PRETEND_ABI: "0" } });
+  equal(r.code, 1);
+  match(r.stdout, /^FAIL\s+landlock\s+not available/m);
+  match(r.stdout, /cannot confine commands here/);
+});
+
+Deno.test("airlock doctor exits 1 when the default profile needs a missing feature (pretend ABI 3)", async () => {
+  const r = await runCli(["doctor"], { env: { AIRLOCK_TEST_PRETEND_ABI: "3" } });
+  equal(r.code, 1);
+  match(r.stdout, /^FAIL\s+profile default\s+.*net\.tcp \(Landlock ABI 4 needed\)/m);
+});
