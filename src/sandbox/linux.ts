@@ -18,7 +18,7 @@ import { landlockAbi } from "./landlock.ts";
 import { FEATURE_ABI, featuresForAbi, neededFeatures, planLandlock } from "./landlock_rules.ts";
 import { launchHelper } from "./launcher.ts";
 import type { SandboxPlan } from "./plan.ts";
-import { resolveCommand } from "./resolve_command.ts";
+import { readGrantChecker, resolveCommand } from "./resolve_command.ts";
 import { rawSyscall, syscallNumbers } from "./syscalls.ts";
 
 /** Features reported besides Landlock's. */
@@ -150,7 +150,11 @@ export class LinuxSandbox implements Sandbox {
     decideEnforcement(policy, abi, seccomp);
     const name = options.argv[0];
     if (name === undefined) throw new CommandNotFoundError("Cannot run: no command given");
-    const file = resolveCommand(name, { path: policy.env.vars.PATH, cwd: policy.cwd });
+    const file = resolveCommand(name, {
+      path: policy.env.vars.PATH,
+      cwd: policy.cwd,
+      isGranted: abi > 0 ? readGrantChecker(policy) : undefined,
+    });
     const arch = Deno.build.arch === "aarch64" ? "aarch64" : "x86_64";
     return {
       file,

@@ -13,7 +13,7 @@ import { CommandNotFoundError, SandboxUnavailableError } from "../errors.ts";
 import type { Policy } from "../policy/types.ts";
 import { launchHelper } from "./launcher.ts";
 import type { SandboxPlan } from "./plan.ts";
-import { resolveCommand } from "./resolve_command.ts";
+import { readGrantChecker, resolveCommand } from "./resolve_command.ts";
 import { buildSeatbeltProfile } from "./sbpl.ts";
 import type { EnforcementReport, LaunchOptions, Sandbox, SandboxCapabilities } from "./types.ts";
 
@@ -84,7 +84,11 @@ export class MacosSandbox implements Sandbox {
     const name = options.argv[0];
     if (name === undefined) throw new CommandNotFoundError("Cannot run: no command given");
     const plan: SandboxPlan = {
-      file: resolveCommand(name, { path: policy.env.vars.PATH, cwd: policy.cwd }),
+      file: resolveCommand(name, {
+        path: policy.env.vars.PATH,
+        cwd: policy.cwd,
+        isGranted: report.dropped.length === 0 ? readGrantChecker(policy) : undefined,
+      }),
       argv: options.argv,
       envp: Object.entries(policy.env.vars).map(([k, v]) => `${k}=${v}`),
       cwd: policy.cwd,

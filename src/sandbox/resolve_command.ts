@@ -7,6 +7,7 @@
  */
 
 import { CommandNotExecutableError, CommandNotFoundError } from "../errors.ts";
+import type { Policy } from "../policy/types.ts";
 
 /** The search path when the command's environment has no `PATH`. */
 export const DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
@@ -17,6 +18,34 @@ export interface ResolveCommandOptions {
   path?: string | undefined;
   /** The directory relative names and empty PATH entries resolve against. */
   cwd: string;
+  /**
+   * Whether the sandbox will let the program run (see {@linkcode readGrantChecker}). A
+   * PATH match it rejects is skipped, as `execvp` inside the sandbox would skip it after
+   * EACCES; when nothing else matches, the command is not executable (126).
+   */
+  isGranted?: (path: string) => boolean;
+}
+
+/**
+ * A predicate telling whether a program lies beneath one of the policy's read grants
+ * (after resolving symlinks, as the kernel does).
+ *
+ * @param policy The policy.
+ * @returns The predicate.
+ */
+export function readGrantChecker(policy: Policy): (path: string) => boolean {
+  const roots = policy.paths.filter((r) => r.access.includes("read")).map((r) => r.path);
+  return (path) => {
+    let real: string;
+    try {
+      real = Deno.realPathSync(path);
+    } catch {
+      return false;
+    }
+    return roots.some((root) =>
+      root === "/" || real === root || real.startsWith(root.endsWith("/") ? root : `${root}/`)
+    );
+  };
 }
 
 /**
@@ -57,13 +86,19 @@ export function resolveCommand(name: string, options: ResolveCommandOptions): st
   let notExecutable: { path: string; problem: string } | undefined;
   for (const dir of searchPath.split(":")) {
     const path = absolute(`${dir === "" ? "." : dir}/${name}`, options.cwd);
-    const problem = inspect(path);
+    let problem = inspect(path);
+    if (problem === "ok" && options.isGranted && !options.isGranted(path)) {
+      problem = "is outside the sandbox's read grants";
+    }
     if (problem === "ok") return path;
     if (problem !== "missing") notExecutable ??= { path, problem };
   }
   if (notExecutable !== undefined) {
     throw new CommandNotExecutableError(
       `Cannot run "${name}": ${notExecutable.path} ${notExecutable.problem}`,
+      notExecutable.problem.includes("grants")
+        ? { hint: `grant its directory with --read, or give the path of another ${name}` }
+        : {},
     );
   }
   throw new CommandNotFoundError(`Cannot run "${name}": not found in PATH ${searchPath}`, {
