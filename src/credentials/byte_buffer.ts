@@ -50,11 +50,14 @@ export class ByteBuffer {
     this.#length += chunk.length;
   }
 
-  /** Drops the last byte (for a terminal's backspace); wipes it. */
-  pop(): void {
-    if (this.#length === 0) return;
-    this.#length -= 1;
-    this.#data[this.#length] = 0;
+  /** Drops the last UTF-8 character (a terminal's backspace), wiping its bytes. */
+  popCharacter(): void {
+    while (this.#length > 0) {
+      this.#length -= 1;
+      const byte = this.#data[this.#length]!;
+      this.#data[this.#length] = 0;
+      if ((byte & 0xc0) !== 0x80) return; // stop after the lead (or ASCII) byte
+    }
   }
 
   /**
