@@ -47,13 +47,58 @@ export interface ProxyAppDeps {
 
 const decoder = new TextDecoder();
 
+/** Largest total request header size (bytes) the app forwards; larger gets 431. */
+export const MAX_REQUEST_HEADER_BYTES = 32 * 1024;
+
+/** Bytes read per chunk from a body (one reused buffer per stream). */
+const CHUNK_BYTES = 16 * 1024;
+
+type ChunkReader = {
+  read(): Promise<Uint8Array | null>;
+  cancel(reason?: unknown): Promise<void>;
+};
+
+/**
+ * Reads a body into one reused buffer when the stream supports it (fetch bodies are byte
+ * streams) and hands out exact-size copies: a default reader would allocate a 64 KiB
+ * buffer per chunk that lingers until garbage collection, which across hundreds of SSE
+ * streams costs hundreds of megabytes.
+ */
+function chunkReader(body: ReadableStream<Uint8Array>): ChunkReader {
+  let byob: ReadableStreamBYOBReader | undefined;
+  try {
+    byob = body.getReader({ mode: "byob" });
+  } catch {
+    const reader = body.getReader();
+    return {
+      read: async () => {
+        const { done, value } = await reader.read();
+        return done ? null : value;
+      },
+      cancel: (reason) => reader.cancel(reason),
+    };
+  }
+  const reader = byob;
+  let buf: Uint8Array<ArrayBuffer> = new Uint8Array(CHUNK_BYTES);
+  return {
+    async read() {
+      const { done, value } = await reader.read(buf);
+      if (done || !value) return null;
+      const copy = value.slice();
+      buf = new Uint8Array(value.buffer);
+      return copy;
+    },
+    cancel: (reason) => reader.cancel(reason),
+  };
+}
+
 function countingStream(
   body: ReadableStream<Uint8Array>,
   onEnd: (bytes: number, outcome: "ok" | "error" | "cancel", err?: unknown) => void,
   onChunk?: (bytes: number) => void,
   breakClient?: () => void,
 ): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
+  const reader = chunkReader(body);
   let bytes = 0;
   let ended = false;
   const end = (outcome: "ok" | "error" | "cancel", err?: unknown) => {
@@ -64,8 +109,8 @@ function countingStream(
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const { done, value } = await reader.read();
-        if (done) {
+        const value = await reader.read();
+        if (value === null) {
           end("ok");
           controller.close();
           return;
@@ -75,9 +120,9 @@ function countingStream(
         controller.enqueue(value);
       } catch (err) {
         end("error", err);
-        // Served through node:http: break the client connection ourselves (so a truncated
-        // body never looks complete) without handing the error to the adapter, which
-        // would log it and write its message to the client.
+        // Break the client connection ourselves (so a truncated body never looks
+        // complete) without handing the error to the server, which would log it (and,
+        // under node:http, write its message to the client).
         if (breakClient) breakClient();
         else controller.error(err);
       }
@@ -87,6 +132,30 @@ function countingStream(
       return reader.cancel(reason).catch(() => {});
     },
   }, { highWaterMark: 0 });
+}
+
+/**
+ * What the serving layer passes as hono's `env`: `@hono/node-server` gives the node
+ * response (`outgoing`); the proxy's `Deno.serve` gives `completed` and `breakClient`.
+ */
+export interface ServerEnv {
+  /** node:http response (node-server). */
+  outgoing?: { destroy(): void };
+  /** Settles when the response was delivered; rejects when the client went away. */
+  completed?: Promise<void>;
+  /** Drops the client connection (so a truncated body never looks complete). */
+  breakClient?: () => void;
+}
+
+/**
+ * A signal that aborts when the client goes away. Under Deno.serve `req.signal` also
+ * aborts after every successful response (and warns about it), so `completed` is used.
+ */
+function clientSignal(req: Request, env: ServerEnv | undefined): AbortSignal {
+  if (!env?.completed) return req.signal;
+  const gone = new AbortController();
+  env.completed.catch(() => gone.abort());
+  return gone.signal;
 }
 
 function errorName(err: unknown): string {
@@ -144,6 +213,12 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       return errorResponse("generic", "not-found");
     }
     const { spec } = route;
+    let headerBytes = 0;
+    for (const [k, v] of req.headers) headerBytes += k.length + v.length + 4;
+    if (headerBytes > MAX_REQUEST_HEADER_BYTES) {
+      record({ status: 431, decision: "bad-request", detail: "headers too large" });
+      return errorResponse(spec.errorShape, "headers-too-large");
+    }
     const presented = spec.injector.readToken(req.headers, url);
     if (!tokensEqual(presented, route.token)) {
       const other = presented === null
@@ -167,6 +242,8 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
     spec.injector.inject(headers, target, decoder.decode(route.secret));
     const host = target.host;
 
+    const env = c.env as ServerEnv | undefined;
+    const clientGone = clientSignal(req, env);
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), headersTimeoutMs);
     let bytesUp = 0;
@@ -181,7 +258,7 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
         headers,
         body,
         redirect: "manual",
-        signal: AbortSignal.any([req.signal, timeout.signal]),
+        signal: AbortSignal.any([clientGone, timeout.signal]),
         ...(body ? { duplex: "half" } : {}),
       } as RequestInit);
     } catch (err) {
@@ -190,7 +267,7 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
         record({ host, status: 504, bytesUp, decision: "upstream-timeout" });
         return errorResponse(spec.errorShape, "gateway-timeout");
       }
-      if (req.signal.aborted) {
+      if (clientGone.aborted) {
         record({ host, status: 0, bytesUp, decision: "client-aborted" });
         return errorResponse(spec.errorShape, "bad-gateway");
       }
@@ -212,8 +289,8 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       record({ host, status, bytesUp, decision: "allowed" });
       return new Response(null, { status, headers: outHeaders });
     }
-    const outgoing = (c.env as { outgoing?: { destroy(): void } } | undefined)?.outgoing;
-    const breakClient = outgoing ? () => outgoing.destroy() : undefined;
+    const outgoing = env?.outgoing;
+    const breakClient = env?.breakClient ?? (outgoing ? () => outgoing.destroy() : undefined);
     const relayed = countingStream(
       upstream.body,
       (bytesDown, outcome, err) => {

@@ -16,6 +16,7 @@ export type ProxyErrorKind =
   | "bad-gateway"
   | "gateway-timeout"
   | "forbidden"
+  | "headers-too-large"
   | "internal";
 
 const STATUS: Record<ProxyErrorKind, number> = {
@@ -24,6 +25,7 @@ const STATUS: Record<ProxyErrorKind, number> = {
   "bad-gateway": 502,
   "gateway-timeout": 504,
   "forbidden": 403,
+  "headers-too-large": 431,
   "internal": 500,
 };
 
@@ -33,6 +35,7 @@ const MESSAGE: Record<ProxyErrorKind, string> = {
   "bad-gateway": "airlock: the upstream could not be reached (see the airlock audit log)",
   "gateway-timeout": "airlock: the upstream did not answer in time",
   "forbidden": "airlock: request refused by policy",
+  "headers-too-large": "airlock: request headers too large",
   "internal": "airlock: internal proxy error",
 };
 
@@ -42,6 +45,7 @@ const ANTHROPIC_TYPE: Record<ProxyErrorKind, string> = {
   "bad-gateway": "api_error",
   "gateway-timeout": "api_error",
   "forbidden": "permission_error",
+  "headers-too-large": "invalid_request_error",
   "internal": "api_error",
 };
 
@@ -51,6 +55,7 @@ const GEMINI_STATUS: Record<ProxyErrorKind, string> = {
   "bad-gateway": "UNAVAILABLE",
   "gateway-timeout": "DEADLINE_EXCEEDED",
   "forbidden": "PERMISSION_DENIED",
+  "headers-too-large": "INVALID_ARGUMENT",
   "internal": "INTERNAL",
 };
 
@@ -76,7 +81,7 @@ export function errorBody(shape: ErrorShape, kind: ProxyErrorKind): unknown {
           message,
           type: kind === "unauthorized" ? "invalid_request_error" : "api_error",
           param: null,
-          code: kind === "unauthorized" ? "invalid_api_key" : kind.replace("-", "_"),
+          code: kind === "unauthorized" ? "invalid_api_key" : kind.replaceAll("-", "_"),
         },
       };
     case "anthropic":

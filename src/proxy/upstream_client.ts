@@ -14,6 +14,7 @@
 import type { Socket } from "node:net";
 import { ProxyError } from "../errors.ts";
 import { type Dialer, DialError } from "./dialer.ts";
+import { copyBothWays } from "./copy.ts";
 import { tokensEqual } from "./tokens.ts";
 
 /** System CA bundles, first readable wins. */
@@ -175,7 +176,9 @@ export async function createUpstreamClient(
         upstream = await Deno.connect({ hostname: address, port });
         upstream.setNoDelay(true);
       } catch (err) {
-        const error = err instanceof DialError ? err : new DialError("connect-failed", `${host}:${port}`, err);
+        const error = err instanceof DialError
+          ? err
+          : new DialError("connect-failed", `${host}:${port}`, err);
         failures.set(`${host}:${port}`, { error, at: Date.now() });
         await client.write(encoder.encode("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n"));
         return;
@@ -185,10 +188,7 @@ export async function createUpstreamClient(
       await client.write(encoder.encode("HTTP/1.1 200 Connection Established\r\n\r\n"));
       if (head.rest.length > 0) await upstream.write(head.rest);
       const up = upstream;
-      await Promise.allSettled([
-        client.readable.pipeTo(up.writable),
-        up.readable.pipeTo(client.writable),
-      ]);
+      await copyBothWays(client, up);
     } catch {
       // a broken hop connection fails the fetch that used it
     } finally {

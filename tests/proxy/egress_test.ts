@@ -6,7 +6,7 @@
  */
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { auditRecords, type Harness, startHarness } from "./_support/harness.ts";
+import { auditRecords, type Harness, startHarness, waitForRecord } from "./_support/harness.ts";
 
 const CLIENTS = new URL("../clients/", import.meta.url).pathname;
 
@@ -77,9 +77,9 @@ Deno.test({
     ]);
     assertEquals(r.code, 0, r.stderr);
     assert(r.stdout.includes('"path":"/through-connect"'), r.stdout);
-    const rec = auditRecords(h).filter((x) => x.kind === "connect");
-    assertEquals(rec.at(-1)!.decision, "allowed");
-    assert((rec.at(-1)!.bytesDown as number) > 0);
+    const rec = await waitForRecord(h, (x) => x.kind === "connect" && x.decision === "allowed");
+    assert((rec.bytesDown as number) > 0);
+    assert((rec.bytesUp as number) > 0);
   },
 });
 
@@ -232,6 +232,7 @@ Deno.test({
       GIT_CONFIG_NOSYSTEM: "1",
     });
     // The target is not a git server: git fails after the proxy let it through.
+    await waitForRecord(h, (x) => x.kind === "connect" && x.decision === "allowed", before);
     const recs = auditRecords(h).slice(before).filter((x) => x.kind === "connect");
     assertEquals(recs.map((x) => x.decision), ["proxy-auth-required", "allowed"], r.stderr);
     assert(h.up.seen.some((s) => s.path.startsWith("/repo.git/info/refs")));
@@ -251,10 +252,10 @@ Deno.test({
       npm_config_cafile: h.ca.caFile,
     });
     assertEquals(r.code, 0, r.stderr);
-    const recs = auditRecords(h).slice(before);
-    assert(
-      recs.some((x) => x.decision === "allowed" && String(x.host).startsWith("allowed.test")),
-      JSON.stringify(recs),
+    await waitForRecord(
+      h,
+      (x) => x.decision === "allowed" && String(x.host).startsWith("allowed.test"),
+      before,
     );
   },
 });
@@ -280,8 +281,7 @@ Deno.test({
       await Deno.makeTempDir(),
       "nothing-here",
     ], h.proxy.env);
-    const recs = auditRecords(h).slice(before);
-    assert(recs.some((x) => x.decision === "allowed"), JSON.stringify(recs));
+    await waitForRecord(h, (x) => x.decision === "allowed", before);
   },
 });
 

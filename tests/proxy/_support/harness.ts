@@ -162,3 +162,26 @@ export function auditRecords(h: Harness): Record<string, unknown>[] {
     JSON.parse(l)
   );
 }
+
+/**
+ * Waits (bounded, 10 s) for an audit record matching `pred`: tunnel records are written
+ * when both sides have closed, a moment after the client exits.
+ *
+ * @param h The harness.
+ * @param pred The predicate.
+ * @param after Only records after this many.
+ * @returns The last matching record.
+ * @throws {Error} When none appears in time.
+ */
+export async function waitForRecord(
+  h: Harness,
+  pred: (r: Record<string, unknown>) => boolean,
+  after = 0,
+): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 200; i++) {
+    const found = auditRecords(h).slice(after).filter(pred).at(-1);
+    if (found) return found;
+    await new Promise((ok) => setTimeout(ok, 50));
+  }
+  throw new Error("no matching audit record was written");
+}
