@@ -55,11 +55,11 @@ async function readPipe(): Promise<SecretBytes> {
 
 async function promptWithoutEcho(prompt: string): Promise<SecretBytes> {
   const encoder = new TextEncoder();
-  await Deno.stderr.write(encoder.encode(prompt));
   using buffer = new ByteBuffer();
   const chunk = new Uint8Array(256);
-  Deno.stdin.setRaw(true);
+  Deno.stdin.setRaw(true); // echo off before the prompt shows, so nothing typed is echoed
   try {
+    await Deno.stderr.write(encoder.encode(prompt));
     for (;;) {
       const n = await Deno.stdin.read(chunk);
       if (n === null) break;
