@@ -138,6 +138,41 @@ export function splice(
   b.pipe(a);
 }
 
+/** Variables Deno's HTTP client reads when it is created. */
+const PROXY_ENV = [
+  "NO_PROXY",
+  "no_proxy",
+  "HTTPS_PROXY",
+  "https_proxy",
+  "HTTP_PROXY",
+  "http_proxy",
+];
+
+/**
+ * Runs `fn` with the proxy variables removed from the process environment, then puts them
+ * back. Deno's client honours `NO_PROXY` even when given an explicit proxy: with
+ * `NO_PROXY=*` it would connect directly, skipping the hop and so the pins and the
+ * address checks.
+ *
+ * @param fn Creates the client.
+ * @returns What `fn` returned.
+ */
+export function withoutProxyEnv<T>(fn: () => T): T {
+  const saved = new Map<string, string>();
+  for (const name of PROXY_ENV) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) {
+      saved.set(name, value);
+      Deno.env.delete(name);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    for (const [name, value] of saved) Deno.env.set(name, value);
+  }
+}
+
 /**
  * Starts the hop and creates the client.
  *
@@ -205,10 +240,12 @@ export async function createUpstreamClient(
     for await (const conn of listener) serveHop(conn);
   })().catch(() => {});
   const port = (listener.addr as Deno.NetAddr).port;
-  const client = Deno.createHttpClient({
-    caCerts,
-    proxy: { url: `http://127.0.0.1:${port}`, basicAuth: { username: "hop", password } },
-  });
+  const client = withoutProxyEnv(() =>
+    Deno.createHttpClient({
+      caCerts,
+      proxy: { url: `http://127.0.0.1:${port}`, basicAuth: { username: "hop", password } },
+    })
+  );
 
   return {
     fetch: (input, init) => fetch(input, { ...init, client }),
