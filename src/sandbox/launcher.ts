@@ -1,6 +1,7 @@
 /**
  * Starts the exec helper (`airlock __sandbox-exec`) with a plan, forwards signals to it,
- * hands the terminal back afterwards and resolves to the command's exit status.
+ * follows its terminal job control (`job_control.ts`) and resolves to the command's exit
+ * status.
  *
  * Under `deno run` the helper is `deno run -A --no-config <main.ts> __sandbox-exec` (no
  * config: the helper imports only relative modules, and the user's directory may hold an
@@ -11,9 +12,8 @@
  * @module
  */
 
-import { SIGNALS } from "../../ffi/libc.ts";
 import { PLAN_ENV, type SandboxPlan } from "./plan.ts";
-import { isatty, restoreSignal, setSignal, sys, tcgetpgrp, tcsetpgrp } from "./syscalls.ts";
+import { followStops, giveTerminal, ownsTerminal, processGroup } from "./job_control.ts";
 
 /** Signals airlock relays to the command. */
 export const FORWARDED_SIGNALS: readonly Deno.Signal[] = [
@@ -90,7 +90,8 @@ export async function launchHelper(
   }
   env.DENO_NO_UPDATE_CHECK = "1";
 
-  const terminal = options.manageTerminal && ownTerminal();
+  const terminal = options.manageTerminal && ownsTerminal();
+  const ownGroup = terminal ? processGroup() : 0;
   const child = new Deno.Command(program!, {
     args,
     env,
@@ -101,6 +102,7 @@ export async function launchHelper(
     stderr: "inherit",
   }).spawn();
 
+  const unfollow = terminal ? followStops(child.pid) : () => {};
   const forward = new Map<Deno.Signal, () => void>();
   for (const signal of FORWARDED_SIGNALS) {
     const handler = () => relay(child, signal);
@@ -113,7 +115,8 @@ export async function launchHelper(
     return status.code;
   } finally {
     for (const [signal, handler] of forward) Deno.removeSignalListener(signal, handler);
-    if (terminal) reclaimTerminal();
+    unfollow();
+    if (terminal) giveTerminal(ownGroup);
   }
 }
 
@@ -127,25 +130,6 @@ function relay(child: Deno.ChildProcess, signal: Deno.Signal): void {
     } catch {
       // already gone
     }
-  }
-}
-
-/** Whether stdin is a terminal whose foreground process group is ours. */
-function ownTerminal(): boolean {
-  return isatty(0) && tcgetpgrp(0) === sys("getpgid", 0);
-}
-
-/** Makes our process group the terminal's foreground again (the helper took it). */
-function reclaimTerminal(): void {
-  const group = sys("getpgid", 0);
-  if (tcgetpgrp(0) === group) return;
-  const previous = setSignal(SIGNALS.SIGTTOU, 1);
-  try {
-    tcsetpgrp(0, group);
-  } catch {
-    // the terminal is gone; nothing to hand back
-  } finally {
-    restoreSignal(SIGNALS.SIGTTOU, previous);
   }
 }
 

@@ -4,7 +4,7 @@
  * back afterwards.
  */
 
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { DRIVER, driverEnv, makeDirs, makePolicy, PYTHON } from "./_helpers.ts";
 
 const hasScript = (() => {
@@ -47,3 +47,59 @@ except OSError as e:
     new TextDecoder().decode(out.stderr),
   );
 });
+
+Deno.test(
+  "run() under an interactive shell: Ctrl-Z stops the job, fg resumes it in the foreground",
+  {
+    ignore: Deno.build.os !== "linux" || !hasScript,
+  },
+  async () => {
+    await using d = await makeDirs();
+    const probe = [
+      "import os, signal",
+      'print("before", flush=True)',
+      "os.kill(os.getpid(), signal.SIGTSTP)",
+      'print("after-fg", os.tcgetpgrp(0) == os.getpgrp(), flush=True)',
+    ].join("\n");
+    const shell = new Deno.Command("script", {
+      args: ["-qc", "bash --norc --noprofile -i", "/dev/null"],
+      env: {
+        ...driverEnv(makePolicy({ workdir: d.workdir }), [PYTHON, "-c", probe]),
+        TERM: "dumb",
+      },
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    // A hung job would hang the test: kill the shell after a generous bound (a guard, not an assertion).
+    const guard = setTimeout(() => shell.kill("SIGKILL"), 60_000);
+    const writer = shell.stdin.getWriter();
+    const reader = shell.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let out = "";
+    const until = async (marker: RegExp) => {
+      while (!marker.test(out)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`shell ended before ${marker}: ${JSON.stringify(out)}`);
+        out += value.replaceAll("\r", "");
+      }
+    };
+    const type = (line: string) => writer.write(new TextEncoder().encode(`${line}\n`));
+    try {
+      await type(`${Deno.execPath()} run -A --no-config ${DRIVER}`);
+      await until(/Stopped/);
+      await type("echo shell-has-terminal; fg");
+      await until(/after-fg \w+/);
+      await type('echo "status=$?"; exit');
+      await until(/status=\d+/);
+    } finally {
+      clearTimeout(guard);
+      await writer.close().catch(() => {});
+      await reader.cancel().catch(() => {});
+      await shell.status;
+    }
+    const at = (s: string) => out.indexOf(s);
+    ok(at("before") < at("Stopped") && at("Stopped") < at("shell-has-terminal"), out);
+    ok(out.includes("after-fg True"), out);
+    ok(out.includes("status=0"), out);
+  },
+);
