@@ -8,13 +8,6 @@
 
 import { Command, CommanderError } from "commander";
 import { EXIT_USAGE, exitCodeFor, formatError } from "../errors.ts";
-import { register as registerRun } from "./run.ts";
-import { register as registerWhy } from "./why.ts";
-import { register as registerProfile } from "./profile.ts";
-import { register as registerDoctor } from "./doctor.ts";
-import { register as registerSecret } from "./secret.ts";
-import { register as registerProxy } from "./proxy.ts";
-import { register as registerAudit } from "./audit.ts";
 import { VERSION } from "../version.ts";
 
 /** Exit status a command action sets; the action's return value wins over 0. */
@@ -29,12 +22,46 @@ export function setExitStatus(code: number): void {
   actionStatus = code;
 }
 
+/** A command file: it registers its commands on the program. */
+type CommandModule = { register(program: Command): void };
+
 /**
- * Builds the program with every command registered.
+ * Every command file, loaded on demand: `airlock run` loads only `run.ts` (and what it
+ * needs), so a confined launch does not pay for the proxy, keystore or profile tools.
+ */
+const loadRun = () => import("./run.ts");
+const COMMAND_FILES: Record<string, () => Promise<CommandModule>> = {
+  run: loadRun,
+  shell: loadRun,
+  why: () => import("./why.ts"),
+  profile: () => import("./profile.ts"),
+  doctor: () => import("./doctor.ts"),
+  secret: () => import("./secret.ts"),
+  proxy: () => import("./proxy.ts"),
+  audit: () => import("./audit.ts"),
+};
+
+/**
+ * Loads the command files `args` needs: the named command's, or all of them (for help
+ * and unknown commands).
  *
+ * @param args The arguments after the program name.
+ * @returns The command modules, in help order.
+ */
+export async function commandModules(args: string[]): Promise<CommandModule[]> {
+  const first = args[0];
+  const only = first !== undefined && first !== "help" ? COMMAND_FILES[first] : undefined;
+  const loaders = only ? [only] : [...new Set(Object.values(COMMAND_FILES))];
+  return await Promise.all(loaders.map((load) => load()));
+}
+
+/**
+ * Builds the program with the given command files registered.
+ *
+ * @param modules Command files from {@linkcode commandModules}.
  * @returns The commander program (not yet parsed).
  */
-export function buildProgram(): Command {
+export function buildProgram(modules: CommandModule[]): Command {
   const program = new Command("airlock")
     .description(
       "Run AI coding agents in a kernel-enforced sandbox, with a phantom-token credential proxy.",
@@ -46,13 +73,7 @@ export function buildProgram(): Command {
     .configureOutput({
       outputError: (text, write) => write(`airlock: ${text.replace(/^error: /, "")}`),
     });
-  registerRun(program);
-  registerWhy(program);
-  registerProfile(program);
-  registerDoctor(program);
-  registerSecret(program);
-  registerProxy(program);
-  registerAudit(program);
+  for (const module of modules) module.register(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
@@ -70,7 +91,7 @@ export function buildProgram(): Command {
  */
 export async function main(args: string[]): Promise<number> {
   actionStatus = 0;
-  const program = buildProgram();
+  const program = buildProgram(await commandModules(args));
   try {
     await program.parseAsync(args, { from: "user" });
     return actionStatus;
