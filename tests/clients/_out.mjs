@@ -1,6 +1,8 @@
 // Shared output for the client scripts: one JSON object per line on stdout.
 export function emit(event, fields = {}) {
-  process.stdout.write(JSON.stringify({ event, t: performance.now(), ...fields }) + "\n");
+  process.stdout.write(
+    JSON.stringify({ event, t: performance.now(), ...fields }) + "\n",
+  );
 }
 
 export function emitEnv() {
@@ -13,7 +15,10 @@ export async function run(main) {
     await main();
     emit("done");
   } catch (err) {
-    emit("error", { status: err?.status ?? null, message: String(err?.message ?? err) });
+    emit("error", {
+      status: err?.status ?? null,
+      message: String(err?.message ?? err),
+    });
     process.exitCode = 1;
   }
 }

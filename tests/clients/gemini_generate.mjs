@@ -11,14 +11,21 @@ await run(async () => {
   if (process.argv.includes("--query-key")) {
     const base = process.env.GOOGLE_GEMINI_BASE_URL;
     const key = encodeURIComponent(process.env.GEMINI_API_KEY ?? "");
-    const res = await fetch(`${base}/v1beta/models/${model}:generateContent?key=${key}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: contents }] }] }),
-    });
+    const res = await fetch(
+      `${base}/v1beta/models/${model}:generateContent?key=${key}`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          contents: [{ role: "user", parts: [{ text: contents }] }],
+        }),
+      },
+    );
     const body = await res.json();
     if (!res.ok) {
-      throw Object.assign(new Error(body?.error?.message ?? "failed"), { status: res.status });
+      throw Object.assign(new Error(body?.error?.message ?? "failed"), {
+        status: res.status,
+      });
     }
     emit("text", { text: body.candidates[0].content.parts[0].text });
     return;

@@ -17,7 +17,10 @@ await run(async () => {
       if (text) emit("chunk", { text });
     }
   } else {
-    const res = await client.chat.completions.create({ model: "gpt-fake", messages });
+    const res = await client.chat.completions.create({
+      model: "gpt-fake",
+      messages,
+    });
     emit("text", { text: res.choices[0].message.content });
   }
 });

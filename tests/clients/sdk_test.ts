@@ -5,7 +5,10 @@
  * client has printed the previous one, so a buffering proxy would stall the test.
  */
 
-import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+} from "node:assert/strict";
 import { TextLineStream } from "./_support/lines.ts";
 import { type Harness, startHarness } from "../proxy/_support/harness.ts";
 
@@ -17,10 +20,18 @@ interface ClientRun {
   raw: string;
 }
 
-async function runClient(h: Harness, script: string, args: string[] = []): Promise<ClientRun> {
+async function runClient(
+  h: Harness,
+  script: string,
+  args: string[] = [],
+): Promise<ClientRun> {
   const child = new Deno.Command("node", {
     args: [`${CLIENTS}${script}`, ...args],
-    env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", HOME: "/tmp", ...h.proxy.env },
+    env: {
+      PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+      HOME: "/tmp",
+      ...h.proxy.env,
+    },
     clearEnv: true,
     stdout: "piped",
     stderr: "piped",
@@ -29,7 +40,9 @@ async function runClient(h: Harness, script: string, args: string[] = []): Promi
   const stderr = new Response(child.stderr).text();
   const events: Record<string, unknown>[] = [];
   let raw = "";
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(new TextLineStream());
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(
+    new TextLineStream(),
+  );
   for await (const line of lines) {
     raw += line + "\n";
     if (!line.trim()) continue;
@@ -59,8 +72,22 @@ async function session(): Promise<Harness> {
   return harness;
 }
 
-const CASES: [string, string, string[], "text" | "chunk", string, keyof Harness["secrets"]][] = [
-  ["openai completion", "openai_chat.mjs", [], "text", "authorization", "openai"],
+const CASES: [
+  string,
+  string,
+  string[],
+  "text" | "chunk",
+  string,
+  keyof Harness["secrets"],
+][] = [
+  [
+    "openai completion",
+    "openai_chat.mjs",
+    [],
+    "text",
+    "authorization",
+    "openai",
+  ],
   [
     "openai streamed completion",
     "openai_chat.mjs",
@@ -69,7 +96,14 @@ const CASES: [string, string, string[], "text" | "chunk", string, keyof Harness[
     "authorization",
     "openai",
   ],
-  ["anthropic message", "anthropic_message.mjs", [], "text", "x-api-key", "anthropic"],
+  [
+    "anthropic message",
+    "anthropic_message.mjs",
+    [],
+    "text",
+    "x-api-key",
+    "anthropic",
+  ],
   [
     "anthropic streamed message",
     "anthropic_message.mjs",
@@ -114,11 +148,17 @@ for (const [name, script, args, kind, header, route] of CASES) {
       const before = h.up.seen.length;
       const run = await runClient(h, script, args);
       assertEquals(run.code, 0, run.raw.slice(-2000));
-      const env = run.events.find((e) => e.event === "env")?.env as Record<string, string>;
-      const tokenVar =
-        { openai: "OPENAI_API_KEY", anthropic: "ANTHROPIC_API_KEY", gemini: "GEMINI_API_KEY" }[
-          route
-        ];
+      const env = run.events.find((e) => e.event === "env")?.env as Record<
+        string,
+        string
+      >;
+      const tokenVar = {
+        openai: "OPENAI_API_KEY",
+        anthropic: "ANTHROPIC_API_KEY",
+        gemini: "GEMINI_API_KEY",
+      }[
+        route
+      ];
       assertEquals(env[tokenVar], h.proxy.env[tokenVar]);
       assertNoSecret(h, run);
       if (kind === "chunk") {
@@ -132,9 +172,17 @@ for (const [name, script, args, kind, header, route] of CASES) {
       const seen = h.up.seen.slice(before);
       assertEquals(seen.length, 1);
       const value = seen[0]!.headers[header] ?? "";
-      assert(value.endsWith(h.secrets[route]), `upstream did not get the real ${route} key`);
-      assert(!seen[0]!.path.includes("key="), "the phantom token stayed in the query");
-      assert(!JSON.stringify(seen[0]!.headers).includes(h.proxy.env[tokenVar]!));
+      assert(
+        value.endsWith(h.secrets[route]),
+        `upstream did not get the real ${route} key`,
+      );
+      assert(
+        !seen[0]!.path.includes("key="),
+        "the phantom token stayed in the query",
+      );
+      assert(
+        !JSON.stringify(seen[0]!.headers).includes(h.proxy.env[tokenVar]!),
+      );
     },
   });
 }
