@@ -1,5 +1,6 @@
 import { deepStrictEqual as assertEquals, ok, throws } from "node:assert/strict";
 import { SandboxUnavailableError } from "../../src/errors.ts";
+import { buildHelperBundle, HELPER_BUNDLE_URL } from "../../src/sandbox/build_helper_bundle.ts";
 import { decideEnforcement, LinuxSandbox } from "../../src/sandbox/linux.ts";
 import { makePolicy } from "./_helpers.ts";
 
@@ -64,5 +65,34 @@ Deno.test(
     assertEquals(plan.parentPid, Deno.pid);
     ok(!plan.envp.some((e) => e.startsWith("AIRLOCK_SANDBOX_PLAN=")));
     ok(plan.landlock!.ports.some((p) => p.port === 4000));
+  },
+);
+
+Deno.test("exec_helper.bundle.js matches a fresh build of the helper (rebuild: deno run -A src/sandbox/build_helper_bundle.ts)", async () => {
+  const committed = await Deno.readTextFile(HELPER_BUNDLE_URL);
+  assertEquals(committed === await buildHelperBundle(), true);
+});
+
+Deno.test(
+  "main.ts __sandbox-exec (the compiled binary's path) confines and execs a plan",
+  linuxOnly,
+  async () => {
+    const dir = await Deno.makeTempDir({ dir: "/var/tmp" });
+    try {
+      await Deno.writeTextFile(`${dir}/secret`, "x");
+      const policy = makePolicy({ workdir: "/tmp" });
+      const plan = new LinuxSandbox().plan(policy, { argv: ["cat", `${dir}/secret`] });
+      const main = new URL("../../main.ts", import.meta.url).pathname;
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--no-config", main, "__sandbox-exec"],
+        env: { AIRLOCK_SANDBOX_PLAN: JSON.stringify(plan) },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assertEquals(out.code, 1);
+      ok(new TextDecoder().decode(out.stderr).includes("Permission denied"));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 );
