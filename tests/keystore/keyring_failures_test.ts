@@ -33,7 +33,7 @@ Deno.test({
   async fn() {
     const result = await airlockInSession("locked", ["secret", "check", "never-stored"]);
     assert.deepEqual(result.code, 1);
-    assert.match(result.stderr, /the keyring collection is locked\n  hint: Unlock/);
+    assert.match(result.stderr, /the keyring collection is locked\n {2}hint: Unlock/);
   },
 });
 

@@ -17,6 +17,7 @@ import { SecretBytes } from "../../credentials/secret_bytes.ts";
 import { assertAccountName } from "../account_name.ts";
 import { type Keystore, KEYSTORE_SERVICE, type KeystoreStatus } from "../types.ts";
 import {
+  LIBSECRET,
   type LibsecretLibrary,
   openLibsecret,
   SECRET_COLLECTION_DEFAULT,
@@ -36,6 +37,7 @@ import {
   withGError,
 } from "./glib.ts";
 import { keyringError, secretCall } from "./secret_errors.ts";
+import { pinLibrary } from "./pin_library.ts";
 
 /** The schema name airlock stores items under (ignored when matching). */
 export const SCHEMA_NAME = "org.airlock.Credential";
@@ -234,6 +236,7 @@ export class SecretServiceKeystore implements Keystore {
     if (this.#lib === undefined) {
       try {
         this.#lib = openLibsecret();
+        pinLibrary(LIBSECRET);
       } catch (cause) {
         throw new KeystoreError(`Cannot ${action}: libsecret-1.so.0 cannot be loaded`, {
           hint: "Install libsecret (Debian/Ubuntu: apt-get install libsecret-1-0)",
