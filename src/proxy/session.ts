@@ -12,7 +12,7 @@
  */
 
 import { SessionLog } from "../audit/session_log.ts";
-import { newSessionId } from "../audit/session_log.ts";
+import { isValidSessionId, newSessionId } from "../audit/session_log.ts";
 import { AirlockError, ProxyError } from "../errors.ts";
 import type { Policy } from "../policy/types.ts";
 import { parseCidr } from "./address_guard.ts";
@@ -121,13 +121,22 @@ export async function startSessionProxy(
   const caCerts = readCaFiles(policy.network.upstreamCaFiles ?? [], !options.noSystemCa);
   const source = options.credentialSource ?? defaultCredentialSource;
 
+  const sessionId = options.sessionId ?? newSessionId();
+  if (!isValidSessionId(sessionId)) {
+    throw new ProxyError(`Cannot start the proxy: "${sessionId}" is not a valid session id`);
+  }
+
   const active = new Map<string, ActiveRoute>();
+  const wipe = () => {
+    for (const r of active.values()) r.secret.fill(0);
+  };
   for (const name of wanted) {
     const spec = routes.get(name)!;
     let secret: Uint8Array;
     try {
       secret = await source(name, policy.credentials[name]!);
     } catch (err) {
+      wipe();
       if (err instanceof AirlockError) throw err;
       throw new ProxyError(`Cannot read the credential for route "${name}"`, { cause: err });
     }
@@ -141,7 +150,6 @@ export async function startSessionProxy(
     ...(options.lookup ? { lookup: options.lookup } : {}),
   });
   const client = await createUpstreamClient(dialer, caCerts);
-  const sessionId = options.sessionId ?? newSessionId();
   let log: SessionLog | undefined;
   const audit = (r: Parameters<SessionLog["write"]>[0]) => log?.write(r);
   const app = buildProxyApp({
@@ -170,6 +178,7 @@ export async function startSessionProxy(
     }, options.port ?? 0);
   } catch (err) {
     await client.close();
+    wipe();
     throw new ProxyError(
       `Cannot start the proxy on 127.0.0.1:${options.port ?? 0}: ${(err as Error).name}`,
       {
@@ -188,6 +197,7 @@ export async function startSessionProxy(
   } catch (err) {
     await server.close();
     await client.close();
+    wipe();
     throw new ProxyError(
       `Cannot open the audit log for session ${sessionId}: ${(err as Error).name}`,
       {
@@ -206,7 +216,7 @@ export async function startSessionProxy(
       await server.close();
       await client.close();
       log?.close();
-      for (const r of active.values()) r.secret.fill(0);
+      wipe();
     },
   };
 }

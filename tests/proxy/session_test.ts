@@ -155,3 +155,27 @@ Deno.test("startSessionProxy() reports a busy port as a ProxyError", async () =>
     }
   });
 });
+
+Deno.test("startSessionProxy() wipes credentials it already read when a later one fails", async () => {
+  const read: Uint8Array[] = [];
+  await rejects(
+    startSessionProxy(testPolicy({ credentials: { openai: "a", anthropic: "b" } }), {
+      credentialSource: (route) => {
+        if (route === "anthropic") return Promise.reject(new Error("keystore locked"));
+        const bytes = enc.encode("real-secret");
+        read.push(bytes);
+        return Promise.resolve(bytes);
+      },
+    }),
+    (err: Error) => err instanceof ProxyError && err.message.includes('route "anthropic"'),
+  );
+  assertEquals(read.length, 1);
+  assert(read[0]!.every((b) => b === 0));
+});
+
+Deno.test("startSessionProxy() refuses a session id that is not a single path component", async () => {
+  await rejects(
+    startSessionProxy(testPolicy({ credentials: {} }), { sessionId: "../escape" }),
+    (err: Error) => err instanceof ProxyError && err.message.includes("session id"),
+  );
+});
