@@ -177,6 +177,9 @@ export function openLibc(): Libc {
 export interface SyscallNumbers {
   socket: number;
   socketpair: number;
+  sendto: number;
+  sendmsg: number;
+  sendmmsg: number;
   ioctl: number;
   ptrace: number;
   keyctl: number;
@@ -203,6 +206,9 @@ export interface SyscallNumbers {
 export const SYSCALLS_X86_64: SyscallNumbers = {
   socket: 41,
   socketpair: 53,
+  sendto: 44,
+  sendmsg: 46,
+  sendmmsg: 307,
   ioctl: 16,
   ptrace: 101,
   keyctl: 250,
@@ -229,6 +235,9 @@ export const SYSCALLS_X86_64: SyscallNumbers = {
 export const SYSCALLS_AARCH64: SyscallNumbers = {
   socket: 198,
   socketpair: 199,
+  sendto: 206,
+  sendmsg: 211,
+  sendmmsg: 269,
   ioctl: 29,
   ptrace: 117,
   keyctl: 219,
@@ -382,6 +391,9 @@ export const SOCK = {
 
 /** `IPPROTO_TCP` */
 export const IPPROTO_TCP = 6;
+
+/** `MSG_FASTOPEN`: send data in the SYN, connecting without `connect()`. */
+export const MSG_FASTOPEN = 0x20000000;
 
 /** Terminal ioctls that inject input into or paste from a terminal. */
 export const TIOCSTI = 0x5412;

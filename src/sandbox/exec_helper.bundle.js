@@ -157,6 +157,9 @@ var LIBC_NAME = "libc.so.6";
 var SYSCALLS_X86_64 = {
   socket: 41,
   socketpair: 53,
+  sendto: 44,
+  sendmsg: 46,
+  sendmmsg: 307,
   ioctl: 16,
   ptrace: 101,
   keyctl: 250,
@@ -181,6 +184,9 @@ var SYSCALLS_X86_64 = {
 var SYSCALLS_AARCH64 = {
   socket: 198,
   socketpair: 199,
+  sendto: 206,
+  sendmsg: 211,
+  sendmmsg: 269,
   ioctl: 29,
   ptrace: 117,
   keyctl: 219,
@@ -295,6 +301,7 @@ var SOCK = {
   TYPE_MASK: 15
 };
 var IPPROTO_TCP = 6;
+var MSG_FASTOPEN = 536870912;
 var TIOCSTI = 21522;
 var TIOCLINUX = 21532;
 var TCGETS = 21505;
@@ -793,11 +800,18 @@ function buildSeccompProgram(options) {
     nr.request_key
   ]) a.jeq(denied, "eperm");
   a.jeq(nr.ioctl, "ioctl");
-  if (options.restrictSockets) a.jeq(nr.socket, "socket");
+  if (options.restrictSockets) {
+    a.jeq(nr.socket, "socket");
+    a.jeq(nr.sendto, "flags3").jeq(nr.sendmmsg, "flags3").jeq(nr.sendmsg, "flags2");
+  }
   a.ret(SECCOMP_RET.ALLOW);
   a.label("ioctl").load(argLow(1)).jeq(TIOCSTI, "eperm").jeq(TIOCLINUX, "eperm");
   a.ret(SECCOMP_RET.ALLOW);
   if (options.restrictSockets) {
+    a.label("flags3").load(argLow(3)).and(MSG_FASTOPEN).jeq(MSG_FASTOPEN, "eperm");
+    a.ret(SECCOMP_RET.ALLOW);
+    a.label("flags2").load(argLow(2)).and(MSG_FASTOPEN).jeq(MSG_FASTOPEN, "eperm");
+    a.ret(SECCOMP_RET.ALLOW);
     a.label("socket").load(argLow(0));
     a.jeq(AF.UNIX, options.allowUnixSockets ? "allow" : "eperm");
     a.jeq(AF.NETLINK, "allow").jeq(AF.INET, "inet").jeq(AF.INET6, "inet");

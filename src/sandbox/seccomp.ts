@@ -8,7 +8,10 @@
  * mode other than `open`): `socket()` may create only TCP sockets (AF_INET/AF_INET6,
  * SOCK_STREAM, protocol 0 or IPPROTO_TCP, which Landlock then limits by port), netlink
  * sockets, and AF_UNIX sockets when allowed; everything else (UDP, raw, packet, SCTP,
- * MPTCP, other families) gets `EPERM`. `socketpair()` stays allowed.
+ * MPTCP, other families) gets `EPERM`. `socketpair()` stays allowed. Sends with
+ * `MSG_FASTOPEN` get `EPERM` too: TCP Fast Open connects inside `sendto`/`sendmsg`
+ * without the `connect()` hook, and Landlock (ABI ≤ 7, Linux 6.18) does not see it — a
+ * confined process reached an ungranted port that way.
  *
  * @module
  */
@@ -20,6 +23,7 @@ import {
   BPF,
   ERRNO,
   IPPROTO_TCP,
+  MSG_FASTOPEN,
   PR_SET_SECCOMP,
   SECCOMP_DATA,
   SECCOMP_MODE_FILTER,
@@ -142,13 +146,22 @@ export function buildSeccompProgram(options: SeccompOptions): BpfInstruction[] {
   }
   for (const denied of [nr.keyctl, nr.add_key, nr.request_key]) a.jeq(denied, "eperm");
   a.jeq(nr.ioctl, "ioctl");
-  if (options.restrictSockets) a.jeq(nr.socket, "socket");
+  if (options.restrictSockets) {
+    a.jeq(nr.socket, "socket");
+    a.jeq(nr.sendto, "flags3").jeq(nr.sendmmsg, "flags3").jeq(nr.sendmsg, "flags2");
+  }
   a.ret(SECCOMP_RET.ALLOW);
 
   a.label("ioctl").load(argLow(1)).jeq(TIOCSTI, "eperm").jeq(TIOCLINUX, "eperm");
   a.ret(SECCOMP_RET.ALLOW);
 
   if (options.restrictSockets) {
+    // sendto(fd, buf, len, flags, …) and sendmmsg(fd, vec, vlen, flags): flags is args[3];
+    // sendmsg(fd, msg, flags): args[2].
+    a.label("flags3").load(argLow(3)).and(MSG_FASTOPEN).jeq(MSG_FASTOPEN, "eperm");
+    a.ret(SECCOMP_RET.ALLOW);
+    a.label("flags2").load(argLow(2)).and(MSG_FASTOPEN).jeq(MSG_FASTOPEN, "eperm");
+    a.ret(SECCOMP_RET.ALLOW);
     a.label("socket").load(argLow(0));
     a.jeq(AF.UNIX, options.allowUnixSockets ? "allow" : "eperm");
     a.jeq(AF.NETLINK, "allow").jeq(AF.INET, "inet").jeq(AF.INET6, "inet");

@@ -103,23 +103,71 @@ Deno.test("open network mode leaves TCP unrestricted (control)", linuxOnly, asyn
   }
 });
 
-Deno.test("landlock denies binding a port that is not granted", linuxOnly, async () => {
-  await using d = await makeDirs();
-  const [denied, allowed] = [freePort(), freePort()];
-  const r = await runPython(
-    makePolicy({ workdir: d.workdir, bindPorts: [allowed] }),
-    `
+/** A loopback TCP server that records what each connection sends first. */
+function recordingServer(): { port: number; received: string[]; close: () => Promise<void> } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const received: string[] = [];
+  const loop = (async () => {
+    try {
+      for await (const conn of listener) {
+        const buf = new Uint8Array(64);
+        const n = await conn.read(buf).catch(() => null);
+        if (n) received.push(new TextDecoder().decode(buf.subarray(0, n)));
+        conn.close();
+      }
+    } catch {
+      // listener closed
+    }
+  })();
+  return {
+    port: listener.addr.port,
+    received,
+    close: async () => {
+      listener.close();
+      await loop;
+    },
+  };
+}
+
+Deno.test(
+  "seccomp denies TCP Fast Open, which connects past Landlock; open mode allows it (control)",
+  linuxOnly,
+  async () => {
+    await using d = await makeDirs();
+    const server = recordingServer();
+    const attempt = `
 import socket
-for port in (${denied}, ${allowed}):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", port)); s.listen(); print(port, "bound")
-    except OSError as e:
-        print(port, "denied", e.errno)
-`,
-  );
-  assertEquals(r.stdout, `${denied} denied 13\n${allowed} bound\n`, r.stderr);
-});
+s = socket.socket()
+try:
+    s.sendto(b"tfo-sendto", socket.MSG_FASTOPEN, ("127.0.0.1", ${server.port})); print("sendto sent")
+except OSError as e:
+    print("sendto denied", e.errno)
+s = socket.socket()
+try:
+    s.sendmsg([b"tfo-sendmsg"], [], socket.MSG_FASTOPEN, ("127.0.0.1", ${server.port})); print("sendmsg sent")
+except OSError as e:
+    print("sendmsg denied", e.errno)
+s = socket.socket()
+s.setsockopt(socket.IPPROTO_TCP, 30, 1)  # TCP_FASTOPEN_CONNECT
+try:
+    s.connect(("127.0.0.1", ${server.port})); s.send(b"tfo-connect"); print("connect sent")
+except OSError as e:
+    print("connect denied", e.errno)
+`;
+    try {
+      const none = await runPython(makePolicy({ workdir: d.workdir, net: "none" }), attempt);
+      assertEquals(
+        none.stdout,
+        "sendto denied 1\nsendmsg denied 1\nconnect denied 13\n",
+        none.stderr,
+      );
+      const open = await runPython(makePolicy({ workdir: d.workdir, net: "open" }), attempt);
+      assertEquals(open.stdout, "sendto sent\nsendmsg sent\nconnect sent\n", open.stderr);
+    } finally {
+      await server.close();
+    }
+  },
+);
 
 Deno.test(
   "seccomp denies UDP to loopback; open mode delivers it (control)",

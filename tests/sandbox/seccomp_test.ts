@@ -3,6 +3,7 @@ import {
   AF,
   AUDIT_ARCH_AARCH64,
   AUDIT_ARCH_X86_64,
+  MSG_FASTOPEN,
   SECCOMP_RET,
   SOCK,
   SYSCALLS_AARCH64,
@@ -138,4 +139,18 @@ Deno.test("buildSeccompProgram() output passes a structural check: every jump la
     assertEquals(prog.at(-1)!.code, 0x06);
   }
   assertThrows(() => runBpf([], { nr: 0, arch: 0 }));
+});
+
+Deno.test("buildSeccompProgram() denies MSG_FASTOPEN sends (they connect without connect())", () => {
+  const call = (prog: typeof x86, nr: number, args: number[]) =>
+    runBpf(prog, { nr, arch: AUDIT_ARCH_X86_64, args });
+  const MSG_NOSIGNAL = 0x4000;
+  assertEquals(call(x86, SYSCALLS_X86_64.sendto, [3, 0, 1, MSG_FASTOPEN, 0, 16]), EPERM);
+  assertEquals(call(x86, SYSCALLS_X86_64.sendto, [3, 0, 1, MSG_FASTOPEN | MSG_NOSIGNAL]), EPERM);
+  assertEquals(call(x86, SYSCALLS_X86_64.sendmmsg, [3, 0, 1, MSG_FASTOPEN]), EPERM);
+  assertEquals(call(x86, SYSCALLS_X86_64.sendmsg, [3, 0, MSG_FASTOPEN]), EPERM);
+  assertEquals(call(x86, SYSCALLS_X86_64.sendto, [3, 0, 1, MSG_NOSIGNAL]), ALLOW);
+  assertEquals(call(x86, SYSCALLS_X86_64.sendmsg, [3, 0, 0]), ALLOW);
+  const open = buildSeccompProgram({ ...restricted, restrictSockets: false });
+  assertEquals(call(open, SYSCALLS_X86_64.sendto, [3, 0, 1, MSG_FASTOPEN]), ALLOW);
 });
