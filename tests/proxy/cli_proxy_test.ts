@@ -89,7 +89,8 @@ Deno.test("airlock proxy exits 125 with one line when a credential is missing", 
     }).output();
     assertEquals(out.code, 125);
     const err = new TextDecoder().decode(out.stderr);
-    assert(err.startsWith('airlock: Cannot read the credential for route "openai"'), err);
+    assert(err.startsWith("airlock: Cannot resolve credential"), err);
+    assert(err.includes("AIRLOCK_TEST_UNSET"), err);
     assert(!err.includes("    at "), "stack trace printed");
   } finally {
     await Deno.remove(state, { recursive: true });

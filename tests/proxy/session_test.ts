@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:assert/strict";
-import { ProxyError } from "../../src/errors.ts";
+import { AirlockError, exitCodeFor, ProxyError } from "../../src/errors.ts";
 import { startSessionProxy } from "../../src/proxy/session.ts";
 import { testPolicy } from "./_support/harness.ts";
 
@@ -58,7 +58,9 @@ Deno.test("startSessionProxy() fails before serving when a credential is missing
   Deno.env.delete("AIRLOCK_TEST_MISSING");
   await rejects(
     startSessionProxy(testPolicy({ credentials: { openai: "env:AIRLOCK_TEST_MISSING" } })),
-    (err: Error) => err instanceof ProxyError && err.message.includes("env:AIRLOCK_TEST_MISSING"),
+    (err: Error) =>
+      err instanceof AirlockError && exitCodeFor(err) === 125 &&
+      err.message.includes("env:AIRLOCK_TEST_MISSING"),
   );
 });
 
