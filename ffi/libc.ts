@@ -177,6 +177,7 @@ export function openLibc(): Libc {
 export interface SyscallNumbers {
   socket: number;
   socketpair: number;
+  listen: number;
   sendto: number;
   sendmsg: number;
   sendmmsg: number;
@@ -206,6 +207,7 @@ export interface SyscallNumbers {
 export const SYSCALLS_X86_64: SyscallNumbers = {
   socket: 41,
   socketpair: 53,
+  listen: 50,
   sendto: 44,
   sendmsg: 46,
   sendmmsg: 307,
@@ -235,6 +237,7 @@ export const SYSCALLS_X86_64: SyscallNumbers = {
 export const SYSCALLS_AARCH64: SyscallNumbers = {
   socket: 198,
   socketpair: 199,
+  listen: 201,
   sendto: 206,
   sendmsg: 211,
   sendmmsg: 269,

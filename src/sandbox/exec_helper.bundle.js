@@ -157,6 +157,7 @@ var LIBC_NAME = "libc.so.6";
 var SYSCALLS_X86_64 = {
   socket: 41,
   socketpair: 53,
+  listen: 50,
   sendto: 44,
   sendmsg: 46,
   sendmmsg: 307,
@@ -184,6 +185,7 @@ var SYSCALLS_X86_64 = {
 var SYSCALLS_AARCH64 = {
   socket: 198,
   socketpair: 199,
+  listen: 201,
   sendto: 206,
   sendmsg: 211,
   sendmmsg: 269,
@@ -803,6 +805,7 @@ function buildSeccompProgram(options) {
   if (options.restrictSockets) {
     a.jeq(nr.socket, "socket");
     a.jeq(nr.sendto, "flags3").jeq(nr.sendmmsg, "flags3").jeq(nr.sendmsg, "flags2");
+    if (options.denyListen) a.jeq(nr.listen, "eperm");
   }
   a.ret(SECCOMP_RET.ALLOW);
   a.label("ioctl").load(argLow(1)).jeq(TIOCSTI, "eperm").jeq(TIOCLINUX, "eperm");

@@ -168,6 +168,7 @@ export class LinuxSandbox implements Sandbox {
           arch,
           restrictSockets: policy.network.mode !== "open",
           allowUnixSockets: policy.network.allowUnixSockets,
+          denyListen: policy.network.bindPorts.length === 0 && !policy.network.allowUnixSockets,
         }
         : null,
     };

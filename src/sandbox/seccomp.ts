@@ -48,6 +48,13 @@ export interface SeccompOptions {
   restrictSockets: boolean;
   /** Allow new AF_UNIX sockets (only meaningful with `restrictSockets`). */
   allowUnixSockets: boolean;
+  /**
+   * Deny `listen()`: `listen` on an unbound TCP socket binds an ephemeral port without the
+   * `bind()` hook Landlock checks. Set it when nothing may listen (no bind grants, no
+   * AF_UNIX sockets).
+   * @default false
+   */
+  denyListen?: boolean;
 }
 
 /** One classic BPF instruction (`struct sock_filter`). */
@@ -149,6 +156,7 @@ export function buildSeccompProgram(options: SeccompOptions): BpfInstruction[] {
   if (options.restrictSockets) {
     a.jeq(nr.socket, "socket");
     a.jeq(nr.sendto, "flags3").jeq(nr.sendmmsg, "flags3").jeq(nr.sendmsg, "flags2");
+    if (options.denyListen) a.jeq(nr.listen, "eperm");
   }
   a.ret(SECCOMP_RET.ALLOW);
 

@@ -161,11 +161,50 @@ except OSError as e:
         "sendto denied 1\nsendmsg denied 1\nconnect denied 13\n",
         none.stderr,
       );
+      assertEquals(server.received, []);
       const open = await runPython(makePolicy({ workdir: d.workdir, net: "open" }), attempt);
       assertEquals(open.stdout, "sendto sent\nsendmsg sent\nconnect sent\n", open.stderr);
     } finally {
       await server.close();
     }
+  },
+);
+
+Deno.test("landlock denies binding a port that is not granted", linuxOnly, async () => {
+  await using d = await makeDirs();
+  const [denied, allowed] = [freePort(), freePort()];
+  const r = await runPython(
+    makePolicy({ workdir: d.workdir, bindPorts: [allowed] }),
+    `
+import socket
+for port in (${denied}, ${allowed}):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port)); s.listen(); print(port, "bound")
+    except OSError as e:
+        print(port, "denied", e.errno)
+`,
+  );
+  assertEquals(r.stdout, `${denied} denied 13\n${allowed} bound\n`, r.stderr);
+});
+
+Deno.test(
+  "seccomp denies listen() on an unbound socket when no port may be bound",
+  linuxOnly,
+  async () => {
+    await using d = await makeDirs();
+    const code = `
+import socket
+s = socket.socket()
+try:
+    s.listen(); print("listening")
+except OSError as e:
+    print("denied", e.errno)
+`;
+    const none = await runPython(makePolicy({ workdir: d.workdir }), code);
+    assertEquals(none.stdout, "denied 1\n", none.stderr);
+    const open = await runPython(makePolicy({ workdir: d.workdir, net: "open" }), code);
+    assertEquals(open.stdout, "listening\n", open.stderr);
   },
 );
 

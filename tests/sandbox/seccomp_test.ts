@@ -154,3 +154,9 @@ Deno.test("buildSeccompProgram() denies MSG_FASTOPEN sends (they connect without
   const open = buildSeccompProgram({ ...restricted, restrictSockets: false });
   assertEquals(call(open, SYSCALLS_X86_64.sendto, [3, 0, 1, MSG_FASTOPEN]), ALLOW);
 });
+
+Deno.test("buildSeccompProgram() denies listen() only when asked (nothing may listen)", () => {
+  const listen = { nr: SYSCALLS_X86_64.listen, arch: AUDIT_ARCH_X86_64, args: [3, 128] };
+  assertEquals(runBpf(x86, listen), ALLOW);
+  assertEquals(runBpf(buildSeccompProgram({ ...restricted, denyListen: true }), listen), EPERM);
+});
