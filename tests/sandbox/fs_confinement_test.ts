@@ -136,3 +136,23 @@ Deno.test("run() exits 125 when the workdir cannot be entered", linuxOnly, async
   assertEquals(r.code, 125, r.stderr);
   ok(r.stderr.includes("working directory"), r.stderr);
 });
+
+Deno.test(
+  "landlock denies reaching outside through /proc/self/root and /proc/self/cwd",
+  linuxOnly,
+  async () => {
+    await using d = await makeDirs();
+    const r = await runPython(
+      makePolicy({ workdir: d.workdir }),
+      [
+        "for p in ['/proc/self/root" + d.outside + "/secret.txt', '/proc/self/cwd/../../.." +
+        d.outside +
+        "/secret.txt']:",
+        "  try:",
+        "    print(open(p).read().strip())",
+        "  except OSError as e: print('denied', e.errno)",
+      ].join("\n"),
+    );
+    assertEquals(r.stdout, "denied 13\ndenied 13\n", r.stderr);
+  },
+);
