@@ -239,11 +239,7 @@ export async function serveProxy(
       byInnerPort.set(innerPort, [conn, inner]);
       inner.setNoDelay(true);
       await inner.write(bytes);
-      const i = inner;
-      await Promise.allSettled([
-        conn.readable.pipeTo(i.writable),
-        i.readable.pipeTo(conn.writable),
-      ]);
+      await copyBothWays(conn, inner);
     } catch {
       // a broken client connection ends here
     } finally {

@@ -149,7 +149,7 @@ export async function startSessionProxy(
     allowRanges,
     ...(options.lookup ? { lookup: options.lookup } : {}),
   });
-  const client = await createUpstreamClient(dialer, caCerts);
+  const client = createUpstreamClient(dialer, caCerts);
   let log: SessionLog | undefined;
   const audit = (r: Parameters<SessionLog["write"]>[0]) => log?.write(r);
   const app = buildProxyApp({

@@ -181,14 +181,14 @@ export function withoutProxyEnv<T>(fn: () => T): T {
  * @returns The client.
  * @example
  * ```ts ignore
- * const client = await createUpstreamClient(dialer, readCaFiles(policy.network.upstreamCaFiles));
+ * const client = createUpstreamClient(dialer, readCaFiles(policy.network.upstreamCaFiles));
  * const res = await client.fetch("https://api.openai.com/v1/models");
  * ```
  */
-export async function createUpstreamClient(
+export function createUpstreamClient(
   dialer: Dialer,
   caCerts: string[],
-): Promise<UpstreamClient> {
+): UpstreamClient {
   const password = crypto.randomUUID() + crypto.randomUUID();
   const expected = `Basic ${btoa(`hop:${password}`)}`;
   const failures = new Map<string, { error: DialError; at: number }>();
@@ -232,7 +232,7 @@ export async function createUpstreamClient(
         conns.delete(c);
         try {
           c.close();
-        } catch { /* already closed by pipeTo */ }
+        } catch { /* already closed */ }
       }
     }
   };
