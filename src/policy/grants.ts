@@ -14,6 +14,7 @@ import { ProfileError, UsageError } from "../errors.ts";
 import { expandPath, type PathVars, realPathOrNull } from "./paths.ts";
 import type { MergedProfile, PathEntry, Sourced } from "./profile_types.ts";
 import { checkProtected, type ProtectedPath, protectedPaths } from "./protected.ts";
+import { checkKernelPaths } from "./kernel_paths.ts";
 import type { Access, PathRule } from "./types.ts";
 
 /** The flag side of the filesystem grants. */
@@ -123,7 +124,8 @@ async function flagRule(
  * @param flags The flag grants, workdir and bypass list.
  * @param vars The path variables (`WORKDIR` is the current directory for flag paths).
  * @returns The rules: workdir first, then the profile's read, write and allow entries, then flags.
- * @throws {ProfileError} On a missing non-optional profile path or a protected path.
+ * @throws {ProfileError} On a missing non-optional profile path, a protected path, or a
+ *   refused kernel-filesystem grant (write beneath /proc or /sys, a /proc/PID entry).
  * @throws {UsageError} On a missing flag path.
  */
 export async function buildGrants(
@@ -165,6 +167,7 @@ export async function buildGrants(
       protectedList,
       flags.bypass,
     );
+    checkKernelPaths(rule);
   }
   return rules.map(({ path, access, origin }) => ({ path, access, origin }));
 }
