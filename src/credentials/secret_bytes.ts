@@ -95,27 +95,47 @@ export class SecretBytes {
     this.wipe();
   }
 
-  /** @returns `[REDACTED]` */
+  /**
+   * The string form, for template strings and `String()`.
+   *
+   * @returns `[REDACTED]`
+   */
   toString(): string {
     return REDACTED;
   }
 
-  /** @returns `[REDACTED]` */
+  /**
+   * The JSON form, for `JSON.stringify`.
+   *
+   * @returns `[REDACTED]`
+   */
   toJSON(): string {
     return REDACTED;
   }
 
-  /** @returns `[REDACTED]` */
+  /**
+   * The primitive form, for `+` and comparisons.
+   *
+   * @returns `[REDACTED]`
+   */
   [Symbol.toPrimitive](): string {
     return REDACTED;
   }
 
-  /** @returns `[REDACTED]` for `Deno.inspect` and `console.log`. */
+  /**
+   * The inspected form, for `Deno.inspect` and `console.log`.
+   *
+   * @returns `[REDACTED]`
+   */
   [Symbol.for("Deno.customInspect")](): string {
     return REDACTED;
   }
 
-  /** @returns `[REDACTED]` for `node:util` `inspect`. */
+  /**
+   * The inspected form, for `node:util` `inspect`.
+   *
+   * @returns `[REDACTED]`
+   */
   [inspect.custom](): string {
     return REDACTED;
   }

@@ -67,6 +67,8 @@ export class GLibError extends Error {
   readonly code: number;
 
   /**
+   * Captures a GError's fields.
+   *
    * @param domain The domain's quark name.
    * @param code The code.
    * @param message GLib's message.
@@ -115,6 +117,8 @@ export class StringTable {
   #keep: Uint8Array[] = [];
 
   /**
+   * Creates the table and inserts the entries.
+   *
    * @param entries Key/value pairs; a null value inserts `NULL`.
    * @throws {Error} When GLib cannot allocate the table.
    */

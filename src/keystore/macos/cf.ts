@@ -124,6 +124,8 @@ export class CfDictionary {
   #secretData: { pointer: Deno.PointerObject; length: number } | undefined;
 
   /**
+   * Creates the dictionary and sets every pair.
+   *
    * @param query The key/value pairs.
    * @param secret The bytes for a `secret` value (copied into a CFData, wiped on release).
    */
