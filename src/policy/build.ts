@@ -10,6 +10,7 @@ import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 import { filterEnv } from "./env_filter.ts";
+import { checkCredentialFiles, credentialEnvNames } from "./credential_exposure.ts";
 import { buildGrants } from "./grants.ts";
 import { expandPath, expandVars, pathVars, realPathOrNull } from "./paths.ts";
 import type { MergedProfile, Sourced } from "./profile_types.ts";
@@ -175,6 +176,10 @@ export async function buildPolicy(profile: MergedProfile, req: PolicyRequest): P
   await checkCaFiles(net.upstreamCaFiles);
   const set: Record<string, string> = {};
   for (const [k, v] of Object.entries(profile.env.set)) set[k] = expandVars(v, vars);
+  const credentials = { ...profile.credentials, ...parseCredentialFlags(req.credentials) };
+  await checkCredentialFiles(credentials, paths, vars);
+  // A variable the proxy reads a real key from never reaches the command, allowed or not.
+  const deny = [...profile.env.deny, ...credentialEnvNames(credentials)];
   return {
     profile: profile.name,
     profileChain: profile.chain,
@@ -182,8 +187,8 @@ export async function buildPolicy(profile: MergedProfile, req: PolicyRequest): P
     workdir,
     paths,
     network: net,
-    env: filterEnv(req.env, { allow: profile.env.allow, deny: profile.env.deny, set }),
-    credentials: { ...profile.credentials, ...parseCredentialFlags(req.credentials) },
+    env: filterEnv(req.env, { allow: profile.env.allow, deny, set }),
+    credentials,
     routes: profile.routes,
     bestEffort: req.bestEffort,
     bypassProtection: [...new Set(bypass)],
