@@ -8,12 +8,13 @@
 #   AIRLOCK_KEYRING_MODE=unlocked (default): the login collection is unlocked
 #   AIRLOCK_KEYRING_MODE=locked: one item (service airlock, account seeded) is stored, then
 #     the login collection is locked
+#   AIRLOCK_KEYRING_MODE=empty: a Secret Service with no keyring (no default collection)
 #   AIRLOCK_KEYRING_MODE=none: a session bus with no Secret Service provider on it
 # Sessions nest: each call starts its own bus.
 set -euo pipefail
 mode="${AIRLOCK_KEYRING_MODE:-unlocked}"
-case "$mode" in unlocked | locked | none) ;; *)
-  echo "keyring_session.sh: AIRLOCK_KEYRING_MODE must be unlocked, locked or none: current value is \"$mode\"" >&2
+case "$mode" in unlocked | locked | empty | none) ;; *)
+  echo "keyring_session.sh: AIRLOCK_KEYRING_MODE must be unlocked, locked, empty or none: current value is \"$mode\"" >&2
   exit 2
   ;;
 esac
@@ -64,7 +65,11 @@ wait_for_secret_service() {
   return 1
 }
 
-if [ "$mode" != none ]; then
+if [ "$mode" = empty ]; then
+  # Without --unlock the daemon creates no login keyring.
+  env "${daemon_env[@]}" gnome-keyring-daemon --start --components=secrets >/dev/null 2>&1
+  wait_for_secret_service
+elif [ "$mode" != none ]; then
   # The password only protects the throwaway test keyring.
   printf '%s' "airlock-test-keyring" |
     env "${daemon_env[@]}" gnome-keyring-daemon --unlock --components=secrets >/dev/null

@@ -86,13 +86,13 @@ export function airlock(args: string[], options: RunOptions = {}): Promise<Run> 
 /**
  * Runs `airlock ARGS…` inside a fresh nested keyring session.
  *
- * @param mode `locked` (item `seeded` stored, then the collection locked), `none` (a bus
- * with no Secret Service) or `unlocked`.
+ * @param mode `locked` (item `seeded` stored, then the collection locked), `empty` (a Secret
+ * Service without any collection), `none` (a bus with no Secret Service) or `unlocked`.
  * @param args The CLI arguments.
  * @returns Exit code and output.
  */
 export function airlockInSession(
-  mode: "locked" | "none" | "unlocked",
+  mode: "locked" | "empty" | "none" | "unlocked",
   args: string[],
 ): Promise<Run> {
   return run("bash", [

@@ -97,6 +97,26 @@ Deno.test({
 });
 
 Deno.test({
+  name: "secret set explains a Secret Service that has no default collection",
+  ignore: notLinux || !HAS_KEYRING,
+  async fn() {
+    const set = await run("bash", [
+      `${ROOT}scripts/keyring_session.sh`,
+      "bash",
+      "-c",
+      `printf v | "${Deno.execPath()}" run -A --no-check ${ROOT}main.ts secret set fresh`,
+    ], { env: { AIRLOCK_KEYRING_MODE: "empty" } });
+    assert.equal(set.code, 125);
+    assert.match(
+      set.stderr,
+      /Cannot store credential "fresh" in the keyring: the keyring has no default collection\n {2}hint: Create a keyring/,
+    );
+    const check = await airlockInSession("empty", ["secret", "check", "fresh", "--json"]);
+    assert.match(JSON.parse(check.stdout).error, /no such item in the keyring$/);
+  },
+});
+
+Deno.test({
   name: "secret commands explain a session bus address that leads nowhere",
   ignore: notLinux,
   async fn() {

@@ -25,6 +25,25 @@ const cases: Array<[string, GLibError, KeyringFailure]> = [
     new GLibError("g-io-error-quark", 0, "Cannot autolaunch D-Bus without X11 $DISPLAY"),
     "no-bus",
   ],
+  [
+    "gnome-keyring's missing login collection",
+    new GLibError(
+      "g-dbus-error-quark",
+      19,
+      "Object does not exist at path “/org/freedesktop/secrets/collection/login”",
+    ),
+    "no-collection",
+  ],
+  [
+    "libsecret's missing object",
+    new GLibError("secret-error", 3, "No such object"),
+    "no-collection",
+  ],
+  [
+    "an unknown method elsewhere",
+    new GLibError("g-dbus-error-quark", 19, "No such method “Foo”"),
+    "other",
+  ],
   ["a timeout", new GLibError("g-io-error-quark", 24, "Timeout was reached"), "other"],
   ["a protocol error", new GLibError("secret-error", 1, "Received invalid secret"), "other"],
 ];
@@ -37,7 +56,7 @@ for (const [what, error, expected] of cases) {
 
 Deno.test("keyringError() messages follow 'Cannot <action>: <state>' with a hint", () => {
   const action = 'read credential "openai" from the keyring';
-  for (const failure of ["no-bus", "no-provider", "locked", "other"] as const) {
+  for (const failure of ["no-bus", "no-provider", "no-collection", "locked", "other"] as const) {
     const error = keyringError(action, failure, new GLibError("x", 0, "detail"));
     assert.ok(error instanceof KeystoreError);
     assert.equal(error.exitCode, 125);

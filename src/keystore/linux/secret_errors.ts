@@ -8,11 +8,19 @@
 
 import { KeystoreError } from "../../errors.ts";
 import { GLibError } from "./glib.ts";
-import { SECRET_ERROR_DOMAIN, SECRET_ERROR_IS_LOCKED } from "../../../ffi/libsecret.ts";
+import {
+  SECRET_ERROR_DOMAIN,
+  SECRET_ERROR_IS_LOCKED,
+  SECRET_ERROR_NO_SUCH_OBJECT,
+} from "../../../ffi/libsecret.ts";
 
 /** Hint shared by every "cannot reach the keyring" error. */
 export const HEADLESS_HINT =
   "env:VAR, file:PATH and cmd:COMMAND credential references work without a keyring";
+
+/** How to get a default collection. */
+export const NO_COLLECTION_HINT =
+  "Create a keyring and make it the default (log in to a desktop session once, or use Seahorse)";
 
 const G_IO_ERROR_DOMAIN = "g-io-error-quark";
 const G_DBUS_ERROR_DOMAIN = "g-dbus-error-quark";
@@ -20,9 +28,13 @@ const G_DBUS_ERROR_DOMAIN = "g-dbus-error-quark";
 const G_DBUS_ERROR_SERVICE_UNKNOWN = 2;
 /** `GDBusError`: the name has no owner. */
 const G_DBUS_ERROR_NAME_HAS_NO_OWNER = 3;
+/** `GDBusError`: gnome-keyring's answer for a collection path that does not exist. */
+const G_DBUS_ERROR_UNKNOWN_METHOD = 19;
+/** `GDBusError`: no object at the path. */
+const G_DBUS_ERROR_UNKNOWN_OBJECT = 41;
 
 /** Why the keyring could not be used, as a caller may branch on it. */
-export type KeyringFailure = "no-bus" | "no-provider" | "locked" | "other";
+export type KeyringFailure = "no-bus" | "no-provider" | "no-collection" | "locked" | "other";
 
 /**
  * Classifies a GLib error raised by a libsecret call.
@@ -38,6 +50,12 @@ export function classifyGLibError(error: GLibError): KeyringFailure {
     error.domain === G_DBUS_ERROR_DOMAIN &&
     (error.code === G_DBUS_ERROR_SERVICE_UNKNOWN || error.code === G_DBUS_ERROR_NAME_HAS_NO_OWNER)
   ) return "no-provider";
+  if (
+    (error.domain === SECRET_ERROR_DOMAIN && error.code === SECRET_ERROR_NO_SUCH_OBJECT) ||
+    (error.domain === G_DBUS_ERROR_DOMAIN &&
+      (error.code === G_DBUS_ERROR_UNKNOWN_METHOD || error.code === G_DBUS_ERROR_UNKNOWN_OBJECT) &&
+      /\/org\/freedesktop\/secrets\/(collection|aliases)\//.test(error.message))
+  ) return "no-collection";
   if (
     error.domain === G_IO_ERROR_DOMAIN &&
     /D-Bus|DBUS_SESSION_BUS_ADDRESS|Could not connect|session bus/i.test(error.message)
@@ -74,6 +92,11 @@ export function keyringError(
           cause,
         },
       );
+    case "no-collection":
+      return new KeystoreError(`Cannot ${action}: the keyring has no default collection`, {
+        hint: NO_COLLECTION_HINT,
+        cause,
+      });
     case "locked":
       return new KeystoreError(`Cannot ${action}: the keyring collection is locked`, {
         hint: "Unlock the keyring (log in to the desktop session, or open Seahorse) and retry",

@@ -36,7 +36,7 @@ import {
   tableLookup,
   withGError,
 } from "./glib.ts";
-import { keyringError, secretCall } from "./secret_errors.ts";
+import { keyringError, NO_COLLECTION_HINT, secretCall } from "./secret_errors.ts";
 import { pinLibrary } from "./pin_library.ts";
 
 /** The schema name airlock stores items under (ignored when matching). */
@@ -209,8 +209,9 @@ export class SecretServiceKeystore implements Keystore {
       if (locked === undefined) {
         return {
           backend: this.name,
-          ok: true,
-          detail: "Secret Service reachable; no default collection yet (created on first store)",
+          ok: false,
+          detail:
+            `Secret Service reachable, but it has no default collection (${NO_COLLECTION_HINT})`,
         };
       }
       return locked
