@@ -1,0 +1,261 @@
+/**
+ * `airlock run --credential …` end to end: the real CLI starts the session proxy, the
+ * official SDKs run CONFINED (network mode proxy: their only TCP connect is the proxy's
+ * port) and reach a fake TLS upstream through the built-in routes, pinned with
+ * `--resolve HOST:443:ADDR` and trusted with `--upstream-ca`. The upstream listens on a
+ * private loopback address that forwards to the fake server.
+ */
+
+import { equal, ok } from "node:assert/strict";
+import { createTestCa, type TestCa } from "../proxy/_support/test_ca.ts";
+import { type FakeUpstream, startFakeUpstream } from "../proxy/_support/fake_upstream.ts";
+import { TextLineStream } from "../clients/_support/lines.ts";
+import { REPO } from "../_cli.ts";
+
+const linuxOnly = {
+  ignore: Deno.build.os !== "linux",
+  sanitizeResources: false,
+  sanitizeOps: false,
+};
+const CLIENTS = `${REPO}tests/clients`;
+
+interface Upstream {
+  ca: TestCa;
+  up: FakeUpstream;
+  addr: string;
+  close(): Promise<void>;
+}
+
+/** The fake upstream, reachable at ADDR:443 (a random 127.x address) through a relay. */
+async function startUpstream(): Promise<Upstream> {
+  const ca = await createTestCa();
+  const up = startFakeUpstream(ca, { lockstep: true, chunks: 4 });
+  const rnd = crypto.getRandomValues(new Uint8Array(2));
+  const addr = `127.${rnd[0]! % 250 + 2}.${rnd[1]! % 250 + 2}.9`;
+  const listener = Deno.listen({ hostname: addr, port: 443 });
+  const relays: Promise<unknown>[] = [];
+  const loop = (async () => {
+    for await (const conn of listener) {
+      relays.push((async () => {
+        try {
+          const target = await Deno.connect({ hostname: "127.0.0.1", port: up.port });
+          await Promise.allSettled([
+            conn.readable.pipeTo(target.writable),
+            target.readable.pipeTo(conn.writable),
+          ]);
+        } catch {
+          conn.close();
+        }
+      })());
+    }
+  })().catch(() => {});
+  return {
+    ca,
+    up,
+    addr,
+    async close() {
+      listener.close();
+      await loop;
+      await up.close();
+      await Promise.allSettled(relays);
+      await Deno.remove(ca.dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+interface Run {
+  code: number;
+  events: Record<string, unknown>[];
+  raw: string;
+}
+
+/** Runs `airlock run` with one credential and a client script, releasing chunks in lock-step. */
+async function airlockClient(
+  u: Upstream,
+  route: string,
+  host: string,
+  secret: string,
+  script: string[],
+  onEvent?: (ev: Record<string, unknown>, child: Deno.ChildProcess) => void,
+): Promise<Run> {
+  const work = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "airlock-proxy-" });
+  const state = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "airlock-state-" });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--quiet",
+      `${REPO}main.ts`,
+      "run",
+      "--credential",
+      `${route}=env:AIRLOCK_TEST_REAL_KEY`,
+      "--resolve",
+      `${host}:443:${u.addr}`,
+      "--upstream-ca",
+      u.ca.caFile,
+      "--read",
+      CLIENTS,
+      "--",
+      "node",
+      ...script,
+    ],
+    cwd: work,
+    env: { AIRLOCK_TEST_REAL_KEY: secret, XDG_STATE_HOME: state },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const stderr = new Response(child.stderr).text();
+  const events: Record<string, unknown>[] = [];
+  let raw = "";
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(
+    new TextLineStream(),
+  );
+  for await (const line of lines) {
+    raw += line + "\n";
+    if (!line.startsWith("{")) continue;
+    const ev = JSON.parse(line) as Record<string, unknown>;
+    events.push(ev);
+    if (ev.event === "chunk") u.up.release();
+    onEvent?.(ev, child);
+  }
+  const status = await child.status;
+  clearTimeout(killer);
+  raw += await stderr;
+  raw += await auditText(`${state}/airlock/sessions`);
+  await Deno.remove(work, { recursive: true });
+  await Deno.remove(state, { recursive: true });
+  return { code: status.code, events, raw };
+}
+
+/** Every audit file's text, so the secret scan covers them too. */
+async function auditText(dir: string): Promise<string> {
+  let text = "";
+  try {
+    for await (const session of Deno.readDir(dir)) {
+      for await (const file of Deno.readDir(`${dir}/${session.name}`)) {
+        text += await Deno.readTextFile(`${dir}/${session.name}/${file.name}`);
+      }
+    }
+  } catch {
+    // no session directory: nothing recorded
+  }
+  return text;
+}
+
+function envOf(run: Run): Record<string, string> {
+  return (run.events.find((e) => e.event === "env")?.env ?? {}) as Record<string, string>;
+}
+
+const CASES = [
+  {
+    name: "openai streamed completion",
+    route: "openai",
+    host: "api.openai.com",
+    script: [`${CLIENTS}/openai_chat.mjs`, "--stream"],
+    tokenVar: "OPENAI_API_KEY",
+    header: "authorization",
+  },
+  {
+    name: "anthropic streamed message",
+    route: "anthropic",
+    host: "api.anthropic.com",
+    script: [`${CLIENTS}/anthropic_message.mjs`, "--stream"],
+    tokenVar: "ANTHROPIC_API_KEY",
+    header: "x-api-key",
+  },
+  {
+    name: "genai generateContent with ?key=",
+    route: "gemini",
+    host: "generativelanguage.googleapis.com",
+    script: [`${CLIENTS}/gemini_generate.mjs`, "--query-key"],
+    tokenVar: "GEMINI_API_KEY",
+    header: "x-goog-api-key",
+  },
+];
+
+for (const c of CASES) {
+  Deno.test({
+    name:
+      `airlock run --credential ${c.route}: the confined SDK (${c.name}) works with only its token`,
+    ...linuxOnly,
+    async fn() {
+      const u = await startUpstream();
+      try {
+        const secret = `sk-REAL-${c.route}-${crypto.randomUUID()}`;
+        const run = await airlockClient(u, c.route, c.host, secret, c.script);
+        equal(run.code, 0, run.raw.slice(-3000));
+        ok(!run.raw.includes(secret), "the real key reached the command, its output or the audit");
+        ok(run.raw.includes('"decision"'), "the session's audit file was scanned");
+        const env = envOf(run);
+        ok(env[c.tokenVar] && env[c.tokenVar] !== secret, "the command has a phantom token");
+        equal(env.AIRLOCK_TEST_REAL_KEY, undefined);
+        const streamed = run.events.filter((e) => e.event === "chunk").map((e) => e.text);
+        if (c.script.includes("--stream")) {
+          equal(streamed.join(""), "tok0 tok1 tok2 tok3 ");
+        }
+        equal(u.up.seen.length, 1);
+        ok((u.up.seen[0]!.headers[c.header] ?? "").endsWith(secret), "upstream got the real key");
+        ok(!JSON.stringify(u.up.seen[0]).includes(env[c.tokenVar]!), "token was not forwarded");
+      } finally {
+        await u.close();
+      }
+    },
+  });
+}
+
+Deno.test({
+  name: "airlock run: killing airlock mid-stream leaves neither the command nor the proxy",
+  ...linuxOnly,
+  async fn() {
+    const u = await startUpstream();
+    try {
+      let proxyPort = 0;
+      let killed = false;
+      const secret = `sk-REAL-kill-${crypto.randomUUID()}`;
+      const marker = `kill-marker-${crypto.randomUUID()}`;
+      const run = await airlockClient(
+        u,
+        "openai",
+        "api.openai.com",
+        secret,
+        [`${CLIENTS}/openai_chat.mjs`, "--stream", marker],
+        (ev, child) => {
+          if (ev.event === "env") {
+            proxyPort = Number(
+              new URL(envOf({ events: [ev], code: 0, raw: "" }).OPENAI_BASE_URL!).port,
+            );
+          }
+          if (ev.event === "chunk" && !killed) {
+            killed = true;
+            child.kill("SIGKILL"); // airlock itself, mid-stream
+          }
+        },
+      );
+      ok(killed, run.raw.slice(-2000));
+      equal(run.code, 137);
+      ok(proxyPort > 0);
+      // The confined client dies with airlock (parent-death signal) …
+      let alive = true;
+      for (let i = 0; i < 50 && alive; i++) {
+        const ps = await new Deno.Command("pgrep", { args: ["-f", marker], stdout: "null" })
+          .output();
+        alive = ps.success;
+        if (alive) await new Promise((r) => setTimeout(r, 100));
+      }
+      ok(!alive, "the confined command outlived airlock");
+      // … and nothing listens on the proxy's port any more.
+      let listening = true;
+      try {
+        (await Deno.connect({ hostname: "127.0.0.1", port: proxyPort })).close();
+      } catch {
+        listening = false;
+      }
+      ok(!listening, "the proxy port is still open");
+    } finally {
+      // Release the stream the killed client left waiting.
+      for (let i = 0; i < 4; i++) u.up.release();
+      await u.close();
+    }
+  },
+});
