@@ -16,33 +16,17 @@ import { KeystoreError } from "../../errors.ts";
 import { SecretBytes } from "../../credentials/secret_bytes.ts";
 import { assertAccountName } from "../account_name.ts";
 import { type Keystore, KEYSTORE_SERVICE, type KeystoreStatus } from "../types.ts";
-import {
-  LIBSECRET,
-  type LibsecretLibrary,
-  openLibsecret,
-  SECRET_COLLECTION_DEFAULT,
-  SECRET_COLLECTION_NONE,
-  SECRET_SCHEMA_DONT_MATCH_NAME,
-  SECRET_SEARCH_ALL,
-  SECRET_SERVICE_NONE,
-} from "../../../ffi/libsecret.ts";
-import {
-  cString,
-  freeObjectList,
-  glibSymbols,
-  gobjectSymbols,
-  listData,
-  StringTable,
-  tableLookup,
-  withGError,
-} from "./glib.ts";
+import { cString, glibSymbols, StringTable, tableLookup, withGError } from "./glib.ts";
 import { keyringError, NO_COLLECTION_HINT, secretCall } from "./secret_errors.ts";
-import { pinLibrary } from "./pin_library.ts";
+import {
+  airlockSchema,
+  anyLocked,
+  defaultCollectionLocked,
+  libsecret,
+  searchItems,
+} from "./secret_service_calls.ts";
 
-/** The schema name airlock stores items under (ignored when matching). */
-export const SCHEMA_NAME = "org.airlock.Credential";
-
-type Symbols = LibsecretLibrary["symbols"];
+export { SCHEMA_NAME } from "./secret_service_calls.ts";
 
 /**
  * {@linkcode Keystore} on the freedesktop Secret Service.
@@ -60,8 +44,6 @@ type Symbols = LibsecretLibrary["symbols"];
 export class SecretServiceKeystore implements Keystore {
   /** Backend name for messages. */
   readonly name = "secret-service";
-  #lib: LibsecretLibrary | undefined;
-  #schema: Deno.PointerObject | undefined;
 
   /**
    * Stores or overwrites `account`'s secret in the default collection.
@@ -73,7 +55,7 @@ export class SecretServiceKeystore implements Keystore {
   set(account: string, secret: SecretBytes): void {
     assertAccountName(account, "store credential");
     const action = `store credential "${account}" in the keyring`;
-    const s = this.#symbols(action);
+    const s = libsecret(action);
     const attributes = itemAttributes(account);
     const value = secret.use((bytes) =>
       s.secret_value_new(bytes, BigInt(bytes.length), cString("text/plain"))
@@ -84,7 +66,7 @@ export class SecretServiceKeystore implements Keystore {
         () =>
           withGError((slot) =>
             s.secret_password_storev_binary_sync(
-              this.#schemaPointer(s),
+              airlockSchema(s),
               attributes.pointer,
               null,
               cString(`airlock: ${account}`),
@@ -111,7 +93,7 @@ export class SecretServiceKeystore implements Keystore {
   get(account: string): SecretBytes | null {
     assertAccountName(account, "read credential");
     const action = `read credential "${account}" from the keyring`;
-    const s = this.#symbols(action);
+    const s = libsecret(action);
     const attributes = itemAttributes(account);
     try {
       const value = secretCall(
@@ -119,7 +101,7 @@ export class SecretServiceKeystore implements Keystore {
         () =>
           withGError((slot) =>
             s.secret_password_lookupv_binary_sync(
-              this.#schemaPointer(s),
+              airlockSchema(s),
               attributes.pointer,
               null,
               slot,
@@ -127,7 +109,7 @@ export class SecretServiceKeystore implements Keystore {
           ),
       );
       if (value === null) {
-        this.#throwIfLocked(action, attributes);
+        if (anyLocked(action, attributes)) throw keyringError(action, "locked");
         return null;
       }
       try {
@@ -154,17 +136,17 @@ export class SecretServiceKeystore implements Keystore {
   remove(account: string): boolean {
     assertAccountName(account, "remove credential");
     const action = `remove credential "${account}" from the keyring`;
-    const s = this.#symbols(action);
+    const s = libsecret(action);
     const attributes = itemAttributes(account);
     try {
       const removed = secretCall(
         action,
         () =>
           withGError((slot) =>
-            s.secret_password_clearv_sync(this.#schemaPointer(s), attributes.pointer, null, slot)
+            s.secret_password_clearv_sync(airlockSchema(s), attributes.pointer, null, slot)
           ),
       );
-      if (!removed) this.#throwIfLocked(action, attributes);
+      if (!removed) { if (anyLocked(action, attributes)) throw keyringError(action, "locked"); }
       return removed !== 0;
     } finally {
       attributes.free();
@@ -179,11 +161,11 @@ export class SecretServiceKeystore implements Keystore {
    */
   list(): string[] {
     const action = "list credentials in the keyring";
-    const s = this.#symbols(action);
+    const s = libsecret(action);
     const attributes = new StringTable([["service", KEYSTORE_SERVICE]]);
     const names = new Set<string>();
     try {
-      this.#searchItems(action, attributes, (item) => {
+      searchItems(action, attributes, (item) => {
         const table = s.secret_item_get_attributes(item);
         if (table === null) return;
         const account = tableLookup(table, "account");
@@ -204,8 +186,8 @@ export class SecretServiceKeystore implements Keystore {
   status(): KeystoreStatus {
     const action = "reach the keyring";
     try {
-      const s = this.#symbols(action);
-      const locked = this.#defaultCollectionLocked(action, s);
+      const s = libsecret(action);
+      const locked = defaultCollectionLocked(action, s);
       if (locked === undefined) {
         return {
           backend: this.name,
@@ -233,123 +215,10 @@ export class SecretServiceKeystore implements Keystore {
     }
   }
 
-  #symbols(action: string): Symbols {
-    if (this.#lib === undefined) {
-      try {
-        this.#lib = openLibsecret();
-        pinLibrary(LIBSECRET);
-      } catch (cause) {
-        throw new KeystoreError(`Cannot ${action}: libsecret-1.so.0 cannot be loaded`, {
-          hint: "Install libsecret (Debian/Ubuntu: apt-get install libsecret-1-0)",
-          cause,
-        });
-      }
-    }
-    return this.#lib.symbols;
-  }
-
-  #schemaPointer(s: Symbols): Deno.PointerObject {
-    if (this.#schema === undefined) {
-      // A NULL value is GINT_TO_POINTER(SECRET_SCHEMA_ATTRIBUTE_STRING), which is 0.
-      const fields = new StringTable([["service", null], ["account", null]]);
-      try {
-        const schema = s.secret_schema_newv(
-          cString(SCHEMA_NAME),
-          SECRET_SCHEMA_DONT_MATCH_NAME,
-          fields.pointer,
-        );
-        if (schema === null) throw new Error("secret_schema_newv returned NULL");
-        this.#schema = schema;
-      } finally {
-        fields.free();
-      }
-    }
-    return this.#schema;
-  }
-
-  /** Calls `visit` for each item matching `attributes` (locked ones included). */
-  #searchItems(
-    action: string,
-    attributes: StringTable,
-    visit: (item: Deno.PointerObject) => void,
-  ): void {
-    const s = this.#symbols(action);
-    const service = this.#service(action, s);
-    try {
-      const list = secretCall(action, () =>
-        withGError((slot) =>
-          s.secret_service_search_sync(
-            service,
-            this.#schemaPointer(s),
-            attributes.pointer,
-            SECRET_SEARCH_ALL,
-            null,
-            slot,
-          )
-        ));
-      try {
-        for (const item of listData(list)) visit(item);
-      } finally {
-        freeObjectList(list);
-      }
-    } finally {
-      gobjectSymbols().g_object_unref(service);
-    }
-  }
-
-  #service(action: string, s: Symbols): Deno.PointerObject {
-    const service = secretCall(
-      action,
-      () => withGError((slot) => s.secret_service_get_sync(SECRET_SERVICE_NONE, null, slot)),
-    );
-    if (service === null) throw keyringError(action, "no-provider");
-    return service;
-  }
-
-  /** Whether the default collection is locked; undefined when there is none. */
-  #defaultCollectionLocked(action: string, s: Symbols): boolean | undefined {
-    const service = this.#service(action, s);
-    try {
-      const collection = secretCall(
-        action,
-        () =>
-          withGError((slot) =>
-            s.secret_collection_for_alias_sync(
-              service,
-              cString(SECRET_COLLECTION_DEFAULT),
-              SECRET_COLLECTION_NONE,
-              null,
-              slot,
-            )
-          ),
-      );
-      if (collection === null) return undefined;
-      const locked = s.secret_collection_get_locked(collection) !== 0;
-      gobjectSymbols().g_object_unref(collection);
-      return locked;
-    } finally {
-      gobjectSymbols().g_object_unref(service);
-    }
-  }
-
-  /**
-   * After a lookup or clear found nothing: throws the "locked" error when a matching item
-   * or the default collection is locked, so a locked keyring never reads as "not found".
-   */
-  #throwIfLocked(action: string, attributes: StringTable): void {
-    const s = this.#symbols(action);
-    let lockedItem = false;
-    this.#searchItems(action, attributes, (item) => {
-      if (s.secret_item_get_locked(item) !== 0) lockedItem = true;
-    });
-    if (lockedItem || this.#defaultCollectionLocked(action, s) === true) {
-      throw keyringError(action, "locked");
-    }
-  }
-
   #lockedOr(action: string, state: string): KeystoreError {
-    const s = this.#symbols(action);
-    if (this.#defaultCollectionLocked(action, s) === true) return keyringError(action, "locked");
+    if (defaultCollectionLocked(action, libsecret(action)) === true) {
+      return keyringError(action, "locked");
+    }
     return new KeystoreError(`Cannot ${action}: ${state}`, {
       hint: "Run `airlock doctor` to check the keyring",
     });
