@@ -37,10 +37,16 @@ if [ "${1:-}" != "--inner" ]; then
   </policy>
 </busconfig>
 CONF
-  status=0
-  # dbus-daemon warns that it cannot raise its fd limit when not privileged: drop that line.
-  AIRLOCK_KEYRING_HOME="$keyring_home" dbus-run-session --config-file="$keyring_home/bus.conf" \
-    -- bash "$0" --inner "$@" 2> >(grep -v 'Failed to set fd limit' >&2) || status=$?
+  # dbus-daemon warns that it cannot raise its fd limit when not privileged: drop that line
+  # from stderr (stdout goes straight through on fd 3).
+  set +e
+  {
+    AIRLOCK_KEYRING_HOME="$keyring_home" dbus-run-session --config-file="$keyring_home/bus.conf" \
+      -- bash "$0" --inner "$@" 2>&1 1>&3 3>&- |
+      grep --line-buffered -v 'Failed to set fd limit' >&2 3>&-
+  } 3>&1
+  status=${PIPESTATUS[0]}
+  set -e
   exit "$status"
 fi
 shift
