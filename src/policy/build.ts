@@ -6,7 +6,7 @@
  * @module
  */
 
-import { isIP } from "node:net";
+import { ipFamily } from "../net/ip.ts";
 import { resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 import { filterEnv } from "./env_filter.ts";
@@ -77,7 +77,7 @@ export function checkResolveFlags(values: string[]): string[] {
     const match = /^([A-Za-z0-9.*-]+):(\d{1,5}):(\[[0-9a-fA-F:.]+\]|[0-9.]+)$/.exec(value);
     const addr = match?.[3]?.replace(/^\[|\]$/g, "") ?? "";
     const port = Number(match?.[2]);
-    if (match === null || isIP(addr) === 0 || port < 1 || port > 65535) {
+    if (match === null || ipFamily(addr) === 0 || port < 1 || port > 65535) {
       throw new UsageError(
         `Cannot parse --resolve: it must be HOST:PORT:ADDR: current value is "${value}"`,
         {

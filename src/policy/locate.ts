@@ -89,14 +89,14 @@ export function builtinUrl(file: string): URL {
   return new URL(`../../policies/${file}`, import.meta.url);
 }
 
-async function readOrNull(path: string | URL): Promise<string | null> {
+function readOrNull(path: string | URL): Promise<string | null> {
   try {
-    return await Deno.readTextFile(path);
+    return Promise.resolve(Deno.readTextFileSync(path));
   } catch (err) {
     if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
-      return null;
+      return Promise.resolve(null);
     }
-    throw err;
+    return Promise.reject(err);
   }
 }
 
@@ -168,7 +168,7 @@ export async function findProfile(ref: string, options: LocateOptions): Promise<
       name: ref,
       file: `policies/${ref}.json`,
       builtin: true,
-      text: await Deno.readTextFile(url),
+      text: Deno.readTextFileSync(url),
     };
   }
   const known = new Set<string>(BUILTIN_PROFILES);

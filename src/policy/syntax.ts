@@ -6,7 +6,7 @@
  * @module
  */
 
-import { isIP } from "node:net";
+import { ipFamily } from "../net/ip.ts";
 import type { NetworkMode } from "./types.ts";
 
 /** The network modes a profile may name. */
@@ -42,7 +42,7 @@ export function domainProblem(domain: string): string | null {
  */
 export function cidrProblem(range: string): string | null {
   const [addr = "", bits, ...rest] = range.split("/");
-  const family = isIP(addr);
+  const family = ipFamily(addr);
   const max = family === 4 ? 32 : 128;
   if (family === 0 || bits === undefined || rest.length > 0 || !/^\d{1,3}$/.test(bits)) {
     return "must be a CIDR range such as 10.0.0.0/8";
