@@ -111,6 +111,14 @@ Deno.test("secret set refuses an empty value", async () => {
   }
 });
 
+Deno.test("secret set refuses input larger than 1 MiB", async () => {
+  const result = await airlock(["secret", "set", "huge"], {
+    stdin: new Uint8Array(1024 * 1024 + 2).fill(97),
+  });
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /Cannot read the secret: it is larger than 1 MiB/);
+});
+
 Deno.test("secret set and rm refuse an invalid name without echoing it", async () => {
   for (const args of [["set", "sk proj 123"], ["rm", "sk/proj/123"]]) {
     const result = await airlock(["secret", ...args], { stdin: "v" });
