@@ -400,3 +400,20 @@ for (const profile of ["default", "claude-code", "codex", "gemini-cli", "opencod
     equal(r.stdout, "started\nok\n");
   });
 }
+
+Deno.test(
+  "airlock shell runs $SHELL confined and passes its status through",
+  linuxOnly,
+  async () => {
+    await using d = await sandboxDirs();
+    const r = await runCli(["shell"], {
+      cwd: d.work,
+      env: { HOME: d.home, SHELL: "/bin/sh" },
+      stdin: `echo "shell:$0"; cat ${d.outside}/secret.txt; exit 4\n`,
+    });
+    equal(r.code, 4, r.stderr);
+    match(r.stdout, /^shell:\/bin\/sh$/m);
+    ok(!r.stdout.includes("outside-secret"));
+    match(r.stderr, /Permission denied/);
+  },
+);
