@@ -33,3 +33,20 @@ Deno.test("airlock doctor exits 1 when the default profile needs a missing featu
   equal(r.code, 1);
   match(r.stdout, /^FAIL\s+profile default\s+.*net\.tcp \(Landlock ABI 4 needed\)/m);
 });
+
+Deno.test({
+  name: "airlock doctor reports the keyring reachable inside the test keyring session",
+  ignore: !Deno.env.get("AIRLOCK_TEST_KEYRING"),
+  async fn() {
+    const r = await runCli(["doctor"]);
+    match(r.stdout, /^ok\s+keystore\s+secret-service: .*unlocked/m);
+  },
+});
+
+Deno.test("airlock doctor warns, without failing, when no session bus is reachable", async () => {
+  const r = await runCli(["doctor"], {
+    env: { DBUS_SESSION_BUS_ADDRESS: "unix:path=/nonexistent/bus", DISPLAY: "" },
+  });
+  equal(r.code, 0);
+  match(r.stdout, /^warn\s+keystore\s+.*no D-Bus session bus/m);
+});
