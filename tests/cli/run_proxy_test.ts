@@ -6,11 +6,11 @@
  * private loopback address that forwards to the fake server.
  */
 
-import { equal, ok } from "node:assert/strict";
+import { equal, match, ok } from "node:assert/strict";
 import { createTestCa, type TestCa } from "../proxy/_support/test_ca.ts";
 import { type FakeUpstream, startFakeUpstream } from "../proxy/_support/fake_upstream.ts";
 import { TextLineStream } from "../clients/_support/lines.ts";
-import { REPO } from "../_cli.ts";
+import { REPO, runCli } from "../_cli.ts";
 
 const linuxOnly = {
   ignore: Deno.build.os !== "linux",
@@ -259,3 +259,48 @@ Deno.test({
     }
   },
 });
+
+const START_FAILURES: [string, string[], number, RegExp][] = [
+  [
+    "a missing env: credential",
+    ["--credential", "openai=env:AIRLOCK_TEST_UNSET_VAR"],
+    125,
+    /the variable is not set/,
+  ],
+  ["an unknown route", ["--credential", "bogus"], 125, /unknown route "bogus": known routes are/],
+  [
+    "an unknown reference scheme",
+    ["--credential", "openai=weird:x"],
+    2,
+    /must use one of the schemes/,
+  ],
+  [
+    "a malformed --resolve",
+    ["--credential", "openai=env:HOME", "--resolve", "api.openai.com:443"],
+    2,
+    /--resolve: it must be HOST:PORT:ADDR/,
+  ],
+  [
+    "an unreadable --upstream-ca",
+    ["--credential", "openai=env:HOME", "--upstream-ca", "/nonexistent/ca.pem"],
+    2,
+    /upstream-ca/,
+  ],
+];
+
+for (const [what, flags, code, message] of START_FAILURES) {
+  Deno.test(`airlock run refuses ${what} before the command starts (exit ${code})`, async () => {
+    const work = await Deno.makeTempDir({ dir: "/var/tmp" });
+    try {
+      const r = await runCli(["run", ...flags, "--", "/bin/sh", "-c", "echo started"], {
+        cwd: work,
+      });
+      equal(r.code, code, r.stderr);
+      equal(r.stdout, "");
+      match(r.stderr, message);
+      equal(r.stderr.trim().split("\n").length <= 2, true, r.stderr);
+    } finally {
+      await Deno.remove(work, { recursive: true });
+    }
+  });
+}
