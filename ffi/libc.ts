@@ -175,31 +175,57 @@ export function openLibc(): Libc {
 
 /** Syscall numbers that differ between architectures. */
 export interface SyscallNumbers {
+  /** Syscall number of `socket(2)` (create a communication endpoint). */
   socket: number;
+  /** Syscall number of `socketpair(2)` (create a pair of connected sockets). */
   socketpair: number;
+  /** Syscall number of `listen(2)` (mark a socket as accepting connections). */
   listen: number;
+  /** Syscall number of `sendto(2)` (send a message on a socket, optionally to an address). */
   sendto: number;
+  /** Syscall number of `sendmsg(2)` (send a message, with ancillary data, on a socket). */
   sendmsg: number;
+  /** Syscall number of `sendmmsg(2)` (send several messages on a socket in one call). */
   sendmmsg: number;
+  /** Syscall number of `ioctl(2)` (device-specific control, e.g. terminal requests). */
   ioctl: number;
+  /** Syscall number of `ptrace(2)` (trace and control another process). */
   ptrace: number;
+  /** Syscall number of `keyctl(2)` (manipulate the kernel key management facility). */
   keyctl: number;
+  /** Syscall number of `add_key(2)` (add a key to the kernel key management facility). */
   add_key: number;
+  /** Syscall number of `request_key(2)` (request a key from the kernel key management facility). */
   request_key: number;
+  /** Syscall number of `seccomp(2)` (operate on the secure computing state of the process). */
   seccomp: number;
+  /** Syscall number of `rt_sigaction(2)` (examine or change a signal action). */
   rt_sigaction: number;
+  /** Syscall number of `rt_sigprocmask(2)` (examine or change the blocked signal mask). */
   rt_sigprocmask: number;
+  /** Syscall number of `capset(2)` (set the thread's capabilities). */
   capset: number;
+  /** Syscall number of `prctl(2)` (operations on a process or thread, e.g. set no_new_privs). */
   prctl: number;
+  /** Syscall number of `getpid(2)` (the calling process's ID). */
   getpid: number;
+  /** Syscall number of `getppid(2)` (the parent process's ID). */
   getppid: number;
+  /** Syscall number of `geteuid(2)` (the calling process's effective user ID). */
   geteuid: number;
+  /** Syscall number of `setpgid(2)` (set a process's process group). */
   setpgid: number;
+  /** Syscall number of `getpgid(2)` (get a process's process group). */
   getpgid: number;
+  /** Syscall number of `openat(2)` (open a file relative to a directory fd). */
   openat: number;
+  /** Syscall number of `close(2)` (close a file descriptor). */
   close: number;
+  /** Syscall number of `chdir(2)` (change the working directory). */
   chdir: number;
+  /** Syscall number of `execve(2)` (execute a program). */
   execve: number;
+  /** Syscall number of `statx(2)` (get extended file status). */
   statx: number;
 }
 
@@ -411,7 +437,7 @@ export const TIOCGPGRP = 0x540f;
 export const TIOCSPGRP = 0x5410;
 
 /** `openat` directory fd meaning the current directory. */
-export const AT_FDCWD = -100;
+export const AT_FDCWD: number = -100;
 /** `statx` flag: operate on the fd itself when the path is empty. */
 export const AT_EMPTY_PATH = 0x1000;
 /** `statx` mask bit for `stx_mode`'s file type. */

@@ -51,6 +51,8 @@ export class AirlockError extends Error {
   readonly hint: string | undefined;
 
   /**
+   * Creates an error with a message, an exit code and an optional hint and cause.
+   *
    * @param message One line: what failed and the current state.
    * @param exitCode The documented exit code.
    * @param options A hint and the underlying cause.
@@ -66,6 +68,8 @@ export class AirlockError extends Error {
 /** The command line is malformed (exit 2). */
 export class UsageError extends AirlockError {
   /**
+   * Creates a usage error (exit 2).
+   *
    * @param message What is wrong with the command line.
    * @param options A hint and cause.
    */
@@ -78,6 +82,8 @@ export class UsageError extends AirlockError {
 /** A profile cannot be found, parsed or validated (exit 125). */
 export class ProfileError extends AirlockError {
   /**
+   * Creates a profile error (exit 125).
+   *
    * @param message What is wrong, naming the profile, key and value.
    * @param options A hint and cause.
    */
@@ -90,6 +96,8 @@ export class ProfileError extends AirlockError {
 /** The kernel lacks a sandbox feature the policy needs (exit 125). */
 export class SandboxUnavailableError extends AirlockError {
   /**
+   * Creates a sandbox-unavailable error (exit 125).
+   *
    * @param message The missing feature and what the kernel has.
    * @param options A hint and cause.
    */
@@ -102,6 +110,8 @@ export class SandboxUnavailableError extends AirlockError {
 /** Applying the sandbox failed (exit 125). */
 export class SandboxSetupError extends AirlockError {
   /**
+   * Creates a sandbox set-up error (exit 125).
+   *
    * @param message The step that failed.
    * @param options A hint and cause (for example the errno).
    */
@@ -114,6 +124,8 @@ export class SandboxSetupError extends AirlockError {
 /** A credential could not be stored, found or resolved (exit 125). */
 export class KeystoreError extends AirlockError {
   /**
+   * Creates a keystore error (exit 125).
+   *
    * @param message What failed, naming the credential (never its value).
    * @param options A hint and cause.
    */
@@ -126,6 +138,8 @@ export class KeystoreError extends AirlockError {
 /** The credential proxy could not be configured or started (exit 125). */
 export class ProxyError extends AirlockError {
   /**
+   * Creates a proxy error (exit 125).
+   *
    * @param message What failed.
    * @param options A hint and cause.
    */
@@ -138,6 +152,8 @@ export class ProxyError extends AirlockError {
 /** The command to run was not found (exit 127). */
 export class CommandNotFoundError extends AirlockError {
   /**
+   * Creates a command-not-found error (exit 127).
+   *
    * @param message Names the command and the PATH searched.
    * @param options A hint and cause.
    */
@@ -150,6 +166,8 @@ export class CommandNotFoundError extends AirlockError {
 /** The command was found but cannot be executed (exit 126). */
 export class CommandNotExecutableError extends AirlockError {
   /**
+   * Creates a command-not-executable error (exit 126).
+   *
    * @param message Names the command and why.
    * @param options A hint and cause.
    */

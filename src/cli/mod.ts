@@ -23,7 +23,7 @@ export function setExitStatus(code: number): void {
 }
 
 /** A command file: it registers its commands on the program. */
-type CommandModule = { register(program: Command): void };
+export type CommandModule = { register(program: Command): void };
 
 /**
  * Every command file, loaded on demand: `airlock run` loads only `run.ts` (and what it

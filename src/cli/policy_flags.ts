@@ -11,20 +11,35 @@ import type { NetworkMode, PolicyRequest } from "../policy/types.ts";
 
 /** Raw option values as commander parses them. */
 export interface PolicyFlagValues {
+  /** `--profile`: profile name or JSON(C) file path. */
   profile?: string;
+  /** `--allow`: paths granted read+write. */
   allow?: string[];
+  /** `--read`: paths granted read+execute. */
   read?: string[];
+  /** `--write`: paths granted the write set. */
   write?: string[];
+  /** `--workdir` directory, or `false` from `--no-workdir`. */
   workdir?: string | boolean;
+  /** `--net`: network mode (`proxy`, `none` or `open`). */
   net?: string;
+  /** `--allow-port`: raw TCP connect ports. */
   allowPort?: string[];
+  /** `--listen-port`: raw TCP bind ports. */
   listenPort?: string[];
+  /** `--allow-unix-sockets`: allow creating AF_UNIX sockets. */
   allowUnixSockets?: boolean;
+  /** `--allow-domain`: hosts or `*.SUFFIX` patterns the proxy may reach. */
   allowDomain?: string[];
+  /** `--credential`: `NAME[=REF]` credentials the proxy serves. */
   credential?: string[];
+  /** `--bypass-protection`: protected paths a grant may contain. */
   bypassProtection?: string[];
+  /** `--resolve`: `host:port:addr` upstream address pins. */
   resolve?: string[];
+  /** `--upstream-ca`: PEM CA files trusted for upstream TLS. */
   upstreamCa?: string[];
+  /** `--best-effort`: run with what the kernel supports instead of failing closed. */
   bestEffort?: boolean;
 }
 

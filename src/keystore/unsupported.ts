@@ -23,32 +23,56 @@ export class UnsupportedKeystore implements Keystore {
   readonly name = "none";
   #os: string;
 
-  /** @param os The operating system's name (`Deno.build.os`). */
+  /**
+   * Creates the keystore for an OS without a backend.
+   *
+   * @param os The operating system's name (`Deno.build.os`).
+   */
   constructor(os: string) {
     this.#os = os;
   }
 
-  /** @throws {KeystoreError} Always. */
+  /**
+   * Refuses to store a credential.
+   *
+   * @throws {KeystoreError} Always.
+   */
   set(account: string, _secret: SecretBytes): void {
     throw this.#error(`store credential "${account}"`);
   }
 
-  /** @throws {KeystoreError} Always. */
+  /**
+   * Refuses to read a credential.
+   *
+   * @throws {KeystoreError} Always.
+   */
   get(account: string): SecretBytes | null {
     throw this.#error(`read credential "${account}"`);
   }
 
-  /** @throws {KeystoreError} Always. */
+  /**
+   * Refuses to remove a credential.
+   *
+   * @throws {KeystoreError} Always.
+   */
   remove(account: string): boolean {
     throw this.#error(`remove credential "${account}"`);
   }
 
-  /** @throws {KeystoreError} Always. */
+  /**
+   * Refuses to list credentials.
+   *
+   * @throws {KeystoreError} Always.
+   */
   list(): string[] {
     throw this.#error("list credentials");
   }
 
-  /** @returns Not ok, naming the OS. */
+  /**
+   * Reports that this OS has no keystore backend.
+   *
+   * @returns Not ok, naming the OS.
+   */
   status(): KeystoreStatus {
     return { backend: this.name, ok: false, detail: `no keystore backend for ${this.#os}` };
   }

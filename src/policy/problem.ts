@@ -14,7 +14,11 @@ import type { Sourced } from "./profile_types.ts";
 export class ProfileProblem {
   readonly #name: string;
 
-  /** @param name The profile's name or path. */
+  /**
+   * Creates the error builder for one profile.
+   *
+   * @param name The profile's name or path.
+   */
   constructor(name: string) {
     this.#name = name;
   }
@@ -118,7 +122,11 @@ export class ProfileProblem {
     });
   }
 
-  /** @returns The profile's name, for origins. */
+  /**
+   * The profile's name or path, as given to the constructor.
+   *
+   * @returns The profile's name, for origins.
+   */
   get name(): string {
     return this.#name;
   }
