@@ -373,6 +373,8 @@ var ErrnoError = class extends Error {
   /** The call that failed (`landlock_add_rule`). */
   call;
   /**
+   * Creates the error for a failed call, its message naming the errno.
+   *
    * @param call The system call's name (and argument, where it helps).
    * @param errno The errno value.
    */

@@ -67,6 +67,8 @@ export class ErrnoError extends Error {
   readonly call: string;
 
   /**
+   * Creates the error for a failed call, its message naming the errno.
+   *
    * @param call The system call's name (and argument, where it helps).
    * @param errno The errno value.
    */
