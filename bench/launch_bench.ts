@@ -99,12 +99,15 @@ function median(xs: number[]): number {
 }
 
 const samples = new Map<string, number[]>(cases.map((c) => [c.name, []]));
-for (const c of cases) await timeOnce(c.cmd); // warm caches
-for (let i = 0; i < runs; i++) {
-  for (const c of cases) samples.get(c.name)!.push(await timeOnce(c.cmd));
+try {
+  for (const c of cases) await timeOnce(c.cmd); // warm caches
+  for (let i = 0; i < runs; i++) {
+    for (const c of cases) samples.get(c.name)!.push(await timeOnce(c.cmd));
+  }
+} finally {
+  await Deno.remove(emptyScript);
+  await Deno.remove(workdir, { recursive: true });
 }
-await Deno.remove(emptyScript);
-await Deno.remove(workdir, { recursive: true });
 
 const medians = Object.fromEntries(cases.map((c) => [c.name, median(samples.get(c.name)!)]));
 const denoMedian = medians["empty deno run"]!;
