@@ -5,7 +5,8 @@
  * @module
  */
 
-import { type Command, Option } from "commander";
+import type { Command } from "commander";
+import { commanderSyntax, type FlagSpec, POLICY_FLAGS } from "./flag_table.ts";
 import { UsageError } from "../errors.ts";
 import type { NetworkMode, PolicyRequest } from "../policy/types.ts";
 
@@ -48,47 +49,32 @@ function collect(value: string, previous: string[] | undefined): string[] {
 }
 
 /**
+ * Adds flags from the flag table to a command (without importing commander's values, so
+ * the module stays cheap on the fast `run` path).
+ *
+ * @param cmd The command to extend.
+ * @param specs The flags to add.
+ * @returns The same command.
+ */
+export function addFlags(cmd: Command, specs: readonly FlagSpec[]): Command {
+  for (const spec of specs) {
+    const option = cmd.createOption(commanderSyntax(spec), spec.description);
+    if (spec.choices) option.choices(spec.choices);
+    if (spec.repeatable) option.argParser(collect);
+    if (spec.default !== undefined) option.default(spec.default);
+    cmd.addOption(option);
+  }
+  return cmd;
+}
+
+/**
  * Adds the policy flags to a command.
  *
  * @param cmd The command to extend.
  * @returns The same command.
  */
 export function addPolicyFlags(cmd: Command): Command {
-  return cmd
-    .option("-p, --profile <name|path>", "profile name or JSON(C) file", "default")
-    .option("-a, --allow <path>", "grant read+write beneath PATH (repeatable)", collect)
-    .option("-r, --read <path>", "grant read+execute beneath PATH (repeatable)", collect)
-    .option("-w, --write <path>", "grant the write set beneath PATH (repeatable)", collect)
-    .option("--workdir <dir>", "working directory, granted read+write (default: current directory)")
-    .option("--no-workdir", "do not grant the working directory")
-    .addOption(
-      new Option("--net <mode>", "network: proxy (default), none or open").choices([
-        "proxy",
-        "none",
-        "open",
-      ]),
-    )
-    .option("--allow-port <port>", "allow TCP connect to PORT (repeatable)", collect)
-    .option("--listen-port <port>", "allow TCP bind to PORT (repeatable)", collect)
-    .option("--allow-unix-sockets", "allow creating AF_UNIX sockets")
-    .option("--allow-domain <host>", "let the proxy reach HOST or *.SUFFIX (repeatable)", collect)
-    .option(
-      "--credential <name[=ref]>",
-      "serve credential NAME through the proxy, from REF (default keyring:NAME; repeatable)",
-      collect,
-    )
-    .option(
-      "--bypass-protection <path>",
-      "allow a grant containing protected PATH (repeatable)",
-      collect,
-    )
-    .option(
-      "--resolve <host:port:addr>",
-      "pin an upstream host to an address (repeatable)",
-      collect,
-    )
-    .option("--upstream-ca <file>", "trust this PEM CA for upstream TLS (repeatable)", collect)
-    .option("--best-effort", "run with what the kernel supports instead of failing closed");
+  return addFlags(cmd, POLICY_FLAGS);
 }
 
 /**

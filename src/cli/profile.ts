@@ -10,7 +10,8 @@
 
 import type { Command } from "commander";
 import { buildPolicy } from "../policy/build.ts";
-import { loadProfile, profileFromSource } from "../policy/load.ts";
+import { loadProfile } from "../policy/load.ts";
+import { profileFromSource } from "../policy/from_source.ts";
 import { BUILTIN_PROFILES, builtinUrl, findProfile, userProfiles } from "../policy/locate.ts";
 import type { MergedProfile, PathEntry, Sourced } from "../policy/profile_types.ts";
 import { profileToJson } from "../policy/to_json.ts";

@@ -64,9 +64,18 @@ export const STRUCTURAL_PATTERNS: readonly string[] = [
  * @param ignoreCase Whether to ignore case.
  * @returns The expression.
  */
+/** Compiled globs: filtering checks every variable against every pattern on each run. */
+const compiled = new Map<string, RegExp>();
+
 function globToRegExp(glob: string, ignoreCase: boolean): RegExp {
-  const body = glob.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*");
-  return new RegExp(`^${body}$`, ignoreCase ? "i" : "");
+  const key = `${ignoreCase ? "i" : "s"}:${glob}`;
+  let re = compiled.get(key);
+  if (re === undefined) {
+    const body = glob.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*");
+    re = new RegExp(`^${body}$`, ignoreCase ? "i" : "");
+    compiled.set(key, re);
+  }
+  return re;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { parse } from "jsonc-parser";
-import { loadProfile, profileFromSource } from "../../src/policy/load.ts";
+import { loadProfile } from "../../src/policy/load.ts";
+import { profileFromSource } from "../../src/policy/from_source.ts";
 import { BUILTIN_PROFILES, builtinUrl, findProfile } from "../../src/policy/locate.ts";
 import { resolvePolicy } from "../../src/policy/mod.ts";
 import { PROFILE_KEYS } from "../../src/policy/validate.ts";
@@ -147,5 +148,17 @@ Deno.test("profileToJson() renders a merged profile that validates again", async
       again.network.allowDomains.map((d) => d.value),
       merged.network.allowDomains.map((d) => d.value),
     );
+  }
+});
+
+Deno.test("built-in profiles are strict JSON that parses the same through the JSONC parser", async () => {
+  for (const name of BUILTIN_PROFILES) {
+    const source = await findProfile(name, { env: {}, baseDir: "/", builtinOnly: true });
+    const fast = validateProfile(JSON.parse(source.text), {
+      name: source.name,
+      file: source.file,
+      builtin: true,
+    });
+    deepEqual(fast, profileFromSource(source), name);
   }
 });

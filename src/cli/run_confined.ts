@@ -1,0 +1,77 @@
+/**
+ * The body of `airlock run` and `airlock shell`, shared by the commander command and the
+ * fast path: resolve the policy, print it for `--dry-run`, record a best-effort run,
+ * start the session proxy when credentials or domains need it, and run the command
+ * confined. Imports nothing from commander, so the fast path stays light.
+ *
+ * @module
+ */
+
+import type { Policy } from "../policy/types.ts";
+import { type PolicyFlagValues, policyRequestFromFlags } from "./policy_flags.ts";
+
+/** Options of `run` and `shell` beyond the policy flags. */
+export interface RunFlagValues extends PolicyFlagValues {
+  /** `--dry-run`: print the effective policy and exit. */
+  dryRun?: boolean;
+  /** `--json`: with `--dry-run`, print JSON. */
+  json?: boolean;
+}
+
+/**
+ * Resolves the policy and runs `argv` under it.
+ *
+ * @param argv The command and its arguments.
+ * @param values The parsed flags.
+ * @returns The exit status to pass through.
+ * @throws {AirlockError} When the policy cannot be resolved or enforced, or the proxy
+ *   cannot start (exit 2 or 125), or the command is missing or not executable (127, 126).
+ */
+export async function runConfined(argv: string[], values: RunFlagValues): Promise<number> {
+  // A dry run changes nothing on disk: profile "create" entries are not made.
+  const request = { ...policyRequestFromFlags(values), createDirs: !values.dryRun };
+  const { resolvePolicy } = await import("../policy/mod.ts");
+  const { getSandbox } = await import("../sandbox/mod.ts");
+  const policy = await resolvePolicy(request);
+  const sandbox = getSandbox();
+  const report = sandbox.check(policy, { argv });
+  if (values.dryRun) {
+    const { printDryRun } = await import("./dry_run.ts");
+    printDryRun(policy, report, argv, values.json ?? false);
+    return 0;
+  }
+  if (report.dropped.length > 0) {
+    const { recordBestEffort } = await import("../audit/best_effort.ts");
+    console.error(
+      `airlock: --best-effort: running without ${report.dropped.join(", ")} (kernel lacks them)`,
+    );
+    await recordBestEffort(policy, report, argv);
+  }
+  if (!needsProxy(policy)) return await sandbox.run(policy, { argv });
+
+  // The proxy runs in this (unconfined) process for exactly as long as the command.
+  const { startSessionProxy } = await import("../proxy/session.ts");
+  const proxy = await startSessionProxy(policy);
+  try {
+    const confined = {
+      ...policy,
+      env: { ...policy.env, vars: { ...policy.env.vars, ...proxy.env } },
+    };
+    return await sandbox.run(confined, { argv, proxyPort: proxy.port });
+  } finally {
+    await proxy.close();
+  }
+}
+
+/**
+ * Whether a run needs the credential proxy: network mode `proxy` with credentials to
+ * serve or domains to reach. Without either, `proxy` mode allows no egress at all and
+ * nothing is served.
+ *
+ * @param policy The resolved policy.
+ * @returns True when the proxy must be started.
+ */
+function needsProxy(policy: Policy): boolean {
+  return policy.network.mode === "proxy" &&
+    (Object.keys(policy.credentials).length > 0 || policy.network.allowDomains.length > 0);
+}
