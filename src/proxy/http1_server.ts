@@ -7,8 +7,9 @@
  * - Keep-alive and pipelined requests, one at a time; request bodies framed by
  *   `Content-Length` or chunked, streamed to the handler unbuffered; `Expect:
  *   100-continue` answered.
- * - Responses: `Content-Length` when the handler gave one, else chunked (close-delimited
- *   for HTTP/1.0), every chunk written as it arrives.
+ * - Responses: `Content-Length` when the handler gave one (the head then goes out with
+ *   the first piece of the body, in one write), else chunked (close-delimited for
+ *   HTTP/1.0), every chunk written as it arrives.
  * - A client that goes away (end of input or reset) while its response streams cancels
  *   the response body, so the upstream request is cancelled too; `env.completed`
  *   rejects. `env.breakClient()` drops the connection (a truncated body never looks
@@ -287,7 +288,7 @@ async function serveOne(bc: BufferedConn, handler: Http1Handler, origin: string)
   const reader = res.body.getReader();
   hooks.onGone = () => reader.cancel().catch(() => {});
   try {
-    await bc.writeAll(headBytes);
+    if (mode !== "length") await bc.writeAll(headBytes);
     const next = async () => {
       const { done, value } = await reader.read();
       if (gone) throw new Error("client went away");
@@ -297,11 +298,21 @@ async function serveOne(bc: BufferedConn, handler: Http1Handler, origin: string)
       await writeChunkedBody(bc, next);
     } else {
       let left = mode === "length" ? Number(length) : Infinity;
+      let first = mode === "length"; // the head goes out with the first piece: one write
       for (let piece = await next(); piece !== null; piece = await next()) {
         if (piece.length > left) throw new Error("body longer than its Content-Length");
         left -= piece.length;
-        await bc.writeAll(piece);
+        if (first) {
+          first = false;
+          const both = new Uint8Array(headBytes.length + piece.length);
+          both.set(headBytes);
+          both.set(piece, headBytes.length);
+          await bc.writeAll(both);
+        } else {
+          await bc.writeAll(piece);
+        }
       }
+      if (first) await bc.writeAll(headBytes);
       if (mode === "length" && left !== 0) throw new Error("body shorter than its Content-Length");
     }
   } catch (err) {
