@@ -722,6 +722,8 @@ function expandProc(rule) {
 
 // src/sandbox/plan.ts
 var PLAN_ENV = "AIRLOCK_SANDBOX_PLAN";
+var PLAN_FIFO_ENV = "AIRLOCK_SANDBOX_PLAN_FIFO";
+var PLAN_PARENT_ENV = "AIRLOCK_SANDBOX_PARENT_PID";
 function parsePlan(text) {
   const plan = JSON.parse(text);
   const strings = (v) => Array.isArray(v) && v.every((s) => typeof s === "string");
@@ -857,9 +859,16 @@ var EXIT_SETUP = 125;
 var EXIT_NOT_EXECUTABLE = 126;
 var EXIT_NOT_FOUND = 127;
 function execHelperMain(_args) {
+  const fifo = Deno.env.get(PLAN_FIFO_ENV);
+  let text = Deno.env.get(PLAN_ENV);
+  if (fifo !== void 0) {
+    const parent = Number(Deno.env.get(PLAN_PARENT_ENV));
+    step(() => watchParent(parent), "Cannot watch the parent process");
+    text = step(() => readPlanLine(fifo), "Cannot receive the sandbox plan");
+    if (text === "") Deno.exit(0);
+  }
   let plan;
   try {
-    const text = Deno.env.get(PLAN_ENV);
     if (text === void 0) throw new Error(`${PLAN_ENV} is not set`);
     plan = parsePlan(text);
   } catch (err) {
@@ -899,6 +908,37 @@ function takeProcessGroup() {
   } finally {
     restoreSignal(SIGNALS.SIGTTOU, previous);
   }
+}
+function readPlanLine(fifo) {
+  const file = Deno.openSync(fifo, {
+    read: true
+  });
+  try {
+    Deno.removeSync(fifo);
+    Deno.removeSync(fifo.slice(0, fifo.lastIndexOf("/")));
+  } catch {
+  }
+  const chunks = [];
+  const buf = new Uint8Array(65536);
+  try {
+    for (; ; ) {
+      const n = file.readSync(buf);
+      if (n === null || n === 0) return "";
+      const chunk = buf.slice(0, n);
+      const nl = chunk.indexOf(10);
+      chunks.push(nl < 0 ? chunk : chunk.subarray(0, nl));
+      if (nl >= 0) break;
+    }
+  } finally {
+    file.close();
+  }
+  const all = new Uint8Array(chunks.reduce((size, c) => size + c.length, 0));
+  let offset = 0;
+  for (const c of chunks) {
+    all.set(c, offset);
+    offset += c.length;
+  }
+  return new TextDecoder().decode(all);
 }
 function watchParent(parentPid) {
   sys("prctl", PR_SET_PDEATHSIG, SIGNALS.SIGKILL, 0, 0, 0);

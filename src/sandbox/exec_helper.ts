@@ -2,7 +2,10 @@
  * The exec helper (`airlock __sandbox-exec`): a short-lived process that confines itself
  * and `execve`s the command, so the command starts confined while airlock stays outside.
  *
- * It reads the plan from `AIRLOCK_SANDBOX_PLAN` and then, strictly synchronously on the
+ * It reads the plan from `AIRLOCK_SANDBOX_PLAN`, or, when airlock started it early
+ * (`prespawn.ts`), first arms its parent-death signal and checks its parent (so it never
+ * outlives airlock while it waits), then reads one line from the FIFO named by
+ * `AIRLOCK_SANDBOX_PLAN_FIFO` (an empty line or end of file: exit 0 quietly). Then, strictly synchronously on the
  * main thread (Landlock binds only the calling thread; `execve` leaves one thread): chdir
  * → own process group (taking the terminal's foreground if airlock had it) → parent-death
  * signal and a check that the parent is still alive → Landlock ruleset → no-new-privs →
@@ -29,7 +32,7 @@ import {
 import { dropAllCapabilities } from "./capabilities.ts";
 import { execSeatbelt } from "./exec_helper_macos.ts";
 import { createRuleset, restrictSelf } from "./landlock.ts";
-import { parsePlan, PLAN_ENV, type SandboxPlan } from "./plan.ts";
+import { parsePlan, PLAN_ENV, PLAN_FIFO_ENV, PLAN_PARENT_ENV, type SandboxPlan } from "./plan.ts";
 import { buildSeccompProgram, installSeccomp } from "./seccomp.ts";
 import {
   addressOf,
@@ -73,9 +76,16 @@ const EXIT_NOT_FOUND = 127;
  * ```
  */
 export function execHelperMain(_args: string[]): never {
+  const fifo = Deno.env.get(PLAN_FIFO_ENV);
+  let text = Deno.env.get(PLAN_ENV);
+  if (fifo !== undefined) {
+    const parent = Number(Deno.env.get(PLAN_PARENT_ENV));
+    step(() => watchParent(parent), "Cannot watch the parent process");
+    text = step(() => readPlanLine(fifo), "Cannot receive the sandbox plan");
+    if (text === "") Deno.exit(0); // airlock launched nothing
+  }
   let plan: SandboxPlan;
   try {
-    const text = Deno.env.get(PLAN_ENV);
     if (text === undefined) throw new Error(`${PLAN_ENV} is not set`);
     plan = parsePlan(text);
   } catch (err) {
@@ -121,6 +131,45 @@ function takeProcessGroup(): void {
   } finally {
     restoreSignal(SIGNALS.SIGTTOU, previous);
   }
+}
+
+/**
+ * Opens the FIFO (airlock holds its other end, so this does not wait), removes it and its
+ * private directory (airlock writes through its own descriptor), and reads up to the first
+ * newline. Blocks until airlock sends the plan; the parent-death signal ends the wait if
+ * airlock dies instead.
+ *
+ * @returns The line without its newline; `""` at end of file.
+ */
+function readPlanLine(fifo: string): string {
+  const file = Deno.openSync(fifo, { read: true });
+  try {
+    Deno.removeSync(fifo);
+    Deno.removeSync(fifo.slice(0, fifo.lastIndexOf("/")));
+  } catch {
+    // airlock removes them after this process ends
+  }
+  const chunks: Uint8Array[] = [];
+  const buf = new Uint8Array(65536);
+  try {
+    for (;;) {
+      const n = file.readSync(buf);
+      if (n === null || n === 0) return "";
+      const chunk = buf.slice(0, n);
+      const nl = chunk.indexOf(10);
+      chunks.push(nl < 0 ? chunk : chunk.subarray(0, nl));
+      if (nl >= 0) break;
+    }
+  } finally {
+    file.close();
+  }
+  const all = new Uint8Array(chunks.reduce((size, c) => size + c.length, 0));
+  let offset = 0;
+  for (const c of chunks) {
+    all.set(c, offset);
+    offset += c.length;
+  }
+  return new TextDecoder().decode(all);
 }
 
 /** Dies with SIGKILL when the parent dies; exits now if it already has. */

@@ -1,19 +1,22 @@
 /**
- * Starts the exec helper (`airlock __sandbox-exec`) with a plan, forwards signals to it,
+ * Starts the exec helper (`airlock __sandbox-exec`, see `helper_command.ts`) with a plan —
+ * or hands the plan to the helper `prespawn.ts` started early — forwards signals to it,
  * follows its terminal job control (`job_control.ts`) and resolves to the command's exit
  * status.
  *
- * Under `deno run` the helper is `deno run -A --no-config <main.ts> __sandbox-exec` (no
- * config: the helper imports only relative modules, and the user's directory may hold an
- * unrelated `deno.json`); a compiled airlock runs itself with `__sandbox-exec`. The helper
- * gets a minimal environment: the plan plus what Deno needs to find its cache, never
- * airlock's own variables (which may hold credentials).
+ * The helper gets a minimal environment: the plan plus what Deno needs to find its cache,
+ * never airlock's own variables (which may hold credentials).
  *
  * @module
  */
 
+import { SandboxSetupError } from "../errors.ts";
+import { helperEnv, thisHelperCommand } from "./helper_command.ts";
 import { PLAN_ENV, type SandboxPlan } from "./plan.ts";
+import { type PrespawnedHelper, takePrespawned } from "./prespawn.ts";
 import { followStops, giveTerminal, ownsTerminal, processGroup } from "./job_control.ts";
+
+export { helperCommand } from "./helper_command.ts";
 
 /** Signals airlock relays to the command. */
 export const FORWARDED_SIGNALS: readonly Deno.Signal[] = [
@@ -23,53 +26,6 @@ export const FORWARDED_SIGNALS: readonly Deno.Signal[] = [
   "SIGQUIT",
   "SIGWINCH",
 ];
-
-/** Variables the helper's Deno runtime may need (cache location, loader). */
-const HELPER_ENV_KEEP = ["HOME", "DENO_DIR", "XDG_CACHE_HOME", "LD_LIBRARY_PATH", "TZ"];
-
-/** The bundled helper (`build_helper_bundle.ts`), preferred under `deno run`. */
-const HELPER_BUNDLE = new URL("./exec_helper.bundle.js", import.meta.url);
-
-/**
- * The helper command line: the program and its arguments. Under `deno run`, the bundled
- * helper when there is one (one JavaScript file starts about 7 ms faster), else `main.ts
- * __sandbox-exec`; compiled, the airlock binary itself with `__sandbox-exec`.
- *
- * @param execPath The running executable (`Deno.execPath()`).
- * @param mainUrl The URL of airlock's `main.ts`.
- * @param bundleUrl The bundled helper, or undefined when absent.
- * @returns `[program, ...args]`.
- * @example
- * ```ts
- * import { helperCommand } from "./launcher.ts";
- * const cmd = helperCommand("/usr/bin/deno", new URL("file:///repo/main.ts"));
- * console.assert(cmd.join(" ") === "/usr/bin/deno run -A --no-config /repo/main.ts __sandbox-exec");
- * const bundled = helperCommand("/usr/bin/deno", new URL("file:///r/main.ts"), new URL("file:///r/h.js"));
- * console.assert(bundled.join(" ") === "/usr/bin/deno run -A --no-config /r/h.js");
- * console.assert(helperCommand("/opt/airlock", new URL("file:///x/main.ts")).length === 2);
- * ```
- */
-export function helperCommand(execPath: string, mainUrl: URL, bundleUrl?: URL): string[] {
-  const base = execPath.slice(execPath.lastIndexOf("/") + 1);
-  if (base !== "deno") return [execPath, "__sandbox-exec"];
-  const run = [execPath, "run", "-A", "--no-config"];
-  if (bundleUrl !== undefined) return [...run, decodeURIComponent(bundleUrl.pathname)];
-  return [...run, decodeURIComponent(mainUrl.pathname), "__sandbox-exec"];
-}
-
-/**
- * The bundled helper's URL when it exists as a local file.
- *
- * @returns The URL, or undefined.
- */
-function helperBundle(): URL | undefined {
-  if (HELPER_BUNDLE.protocol !== "file:") return undefined;
-  try {
-    return Deno.statSync(HELPER_BUNDLE).isFile ? HELPER_BUNDLE : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Options of {@linkcode launchHelper}. */
 export interface LaunchHelperOptions {
@@ -89,34 +45,17 @@ export interface LaunchHelperOptions {
  * @param options Terminal handling.
  * @returns The command's exit code, or 128+N when a signal N killed it.
  * @throws {Error} When the helper cannot be spawned.
+ * @throws {SandboxSetupError} When a prespawned helper cannot be handed the plan, or
+ *   ended before reading it.
  */
 export async function launchHelper(
   plan: SandboxPlan,
   options: LaunchHelperOptions,
 ): Promise<number> {
-  const [program, ...args] = helperCommand(
-    Deno.execPath(),
-    new URL("../../main.ts", import.meta.url),
-    helperBundle(),
-  );
-  const env: Record<string, string> = { [PLAN_ENV]: JSON.stringify(plan) };
-  for (const name of HELPER_ENV_KEEP) {
-    const value = Deno.env.get(name);
-    if (value !== undefined) env[name] = value;
-  }
-  env.DENO_NO_UPDATE_CHECK = "1";
-
+  const prespawned = takePrespawned();
   const terminal = options.manageTerminal && ownsTerminal();
   const ownGroup = terminal ? processGroup() : 0;
-  const child = new Deno.Command(program!, {
-    args,
-    env,
-    clearEnv: true,
-    cwd: "/",
-    stdin: "inherit",
-    stdout: "inherit",
-    stderr: "inherit",
-  }).spawn();
+  const child = prespawned !== null ? await handOver(prespawned, plan) : spawnHelper(plan);
 
   const unfollow = terminal ? followStops(child.pid) : () => {};
   const forward = new Map<Deno.Signal, () => void>();
@@ -127,13 +66,52 @@ export async function launchHelper(
   }
   try {
     const status = await child.status;
+    if (prespawned !== null && !prespawned.finish()) {
+      throw new SandboxSetupError(
+        `Cannot start the sandbox helper: it ended before reading the plan: ${describe(status)}`,
+      );
+    }
     if (status.signal !== null && status.code < 128) return 128 + signalNumber(status.signal);
     return status.code;
   } finally {
     for (const [signal, handler] of forward) Deno.removeSignalListener(signal, handler);
     unfollow();
     if (terminal) giveTerminal(ownGroup);
+    prespawned?.finish();
   }
+}
+
+/** Starts the helper with the plan in its environment. */
+function spawnHelper(plan: SandboxPlan): Deno.ChildProcess {
+  const [program, ...args] = thisHelperCommand();
+  return new Deno.Command(program, {
+    args,
+    env: helperEnv({ [PLAN_ENV]: JSON.stringify(plan) }),
+    clearEnv: true,
+    cwd: "/",
+    stdin: "inherit",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+}
+
+/** Gives a prespawned helper its plan; when that fails, makes it exit and throws. */
+async function handOver(helper: PrespawnedHelper, plan: SandboxPlan): Promise<Deno.ChildProcess> {
+  try {
+    helper.send(JSON.stringify(plan));
+    return helper.child;
+  } catch (err) {
+    await helper.discard();
+    throw new SandboxSetupError(
+      `Cannot hand the plan to the sandbox helper: ${err instanceof Error ? err.message : err}`,
+      { cause: err },
+    );
+  }
+}
+
+/** `exit code N` or `killed by SIGNAL`. */
+function describe(status: Deno.CommandStatus): string {
+  return status.signal !== null ? `killed by ${status.signal}` : `exit code ${status.code}`;
 }
 
 /** Sends a signal to the helper's process group (the command and its children), else to it. */

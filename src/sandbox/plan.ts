@@ -1,7 +1,8 @@
 /**
  * The launch plan: everything the exec helper needs to confine and exec the command, as
  * plain JSON. The parent computes it (so the helper makes no decisions) and passes it in
- * the helper's environment variable {@linkcode PLAN_ENV}, which never reaches the command.
+ * the helper's environment variable {@linkcode PLAN_ENV} (or, for a helper started early,
+ * through the FIFO named by {@linkcode PLAN_FIFO_ENV}); neither reaches the command.
  *
  * @module
  */
@@ -11,6 +12,15 @@ import type { SeccompOptions } from "./seccomp.ts";
 
 /** The helper's environment variable carrying the JSON plan. */
 export const PLAN_ENV = "AIRLOCK_SANDBOX_PLAN";
+
+/**
+ * Instead of {@linkcode PLAN_ENV}: the FIFO a prespawned helper reads its plan from
+ * (`prespawn.ts`, `plan_pipe.ts`), one JSON line; an empty line means "exit quietly".
+ */
+export const PLAN_FIFO_ENV = "AIRLOCK_SANDBOX_PLAN_FIFO";
+
+/** With {@linkcode PLAN_FIFO_ENV}: the pid of the airlock process the helper must not outlive. */
+export const PLAN_PARENT_ENV = "AIRLOCK_SANDBOX_PARENT_PID";
 
 /** What the exec helper does, step by step. */
 export interface SandboxPlan {
