@@ -3,7 +3,8 @@
  *
  * The helper path is kept free of CLI imports so a confined launch starts fast, and a
  * well-formed `run … -- CMD` or `shell` takes the fast path (`src/cli/fast_run.ts`), which
- * falls back to the full CLI for anything else.
+ * falls back to the full CLI for anything else. For `run` and `shell` the exec helper is
+ * started first (`src/sandbox/prespawn.ts`), so its start-up overlaps the CLI's.
  *
  * @module
  */
@@ -12,14 +13,23 @@ if (Deno.args[0] === "__sandbox-exec") {
   const { execHelperMain } = await import("./src/sandbox/exec_helper.ts");
   execHelperMain(Deno.args.slice(1));
 } else {
+  // Start the exec helper now so its start-up overlaps ours; the launcher hands it the plan.
+  const prespawn = Deno.args[0] === "run" || Deno.args[0] === "shell"
+    ? await import("./src/sandbox/prespawn.ts")
+    : null;
+  if (prespawn?.wantsPrespawn(Deno.args)) prespawn.prespawnHelper();
   let code: number | null = null;
-  if (Deno.args[0] === "run" || Deno.args[0] === "shell") {
-    const { tryFastRun } = await import("./src/cli/fast_run.ts");
-    code = await tryFastRun(Deno.args);
-  }
-  if (code === null) {
-    const { main } = await import("./src/cli/mod.ts");
-    code = await main(Deno.args);
+  try {
+    if (Deno.args[0] === "run" || Deno.args[0] === "shell") {
+      const { tryFastRun } = await import("./src/cli/fast_run.ts");
+      code = await tryFastRun(Deno.args);
+    }
+    if (code === null) {
+      const { main } = await import("./src/cli/mod.ts");
+      code = await main(Deno.args);
+    }
+  } finally {
+    await prespawn?.discardPrespawned(); // a helper that launched nothing exits quietly
   }
   Deno.exit(code);
 }
