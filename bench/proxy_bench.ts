@@ -271,9 +271,9 @@ async function sseChunkLatency(t: Target): Promise<number> {
   return percentile(delays, 0.5);
 }
 
-function vmHwmMb(pid: number): number {
+function procStatusMb(pid: number, field: "VmHWM" | "VmRSS"): number {
   const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
   return kb / 1024;
 }
 
@@ -283,7 +283,7 @@ async function peakRss(t: Target): Promise<number> {
     await res.arrayBuffer();
   });
   await Promise.all(streams);
-  return vmHwmMb(t.pid!);
+  return procStatusMb(t.pid!, "VmHWM");
 }
 
 // ---------------------------------------------------------------- main
@@ -314,6 +314,7 @@ async function main(): Promise<void> {
     close: () => Promise.resolve(),
   }];
   const airlock = await startAirlock(ca.caFile, dir);
+  const idleRss = procStatusMb(airlock.pid!, "VmRSS");
   targets.push(airlock);
   const nginx = await startNginx(ca.caFile, dir);
   if (nginx) targets.push(nginx);
@@ -344,7 +345,10 @@ async function main(): Promise<void> {
     console.log(`airlock added p50 latency: ${fmt(addedA)} ms`);
     console.log(`airlock added per SSE chunk: ${fmt(a.chunk - d.chunk)} ms (goal <= 1 ms)`);
     console.log(
-      `airlock peak RSS with ${RSS_STREAMS} concurrent streams: ${fmt(rss, 1)} MB (goal <= 80 MB)`,
+      `airlock peak RSS with ${RSS_STREAMS} concurrent streams: ${
+        fmt(rss, 1)
+      } MB (goal <= 80 MB; ` +
+        `${fmt(idleRss, 1)} MB right after start-up)`,
     );
     if (results.nginx) {
       const n = results.nginx;
