@@ -159,7 +159,6 @@ export class RequestBody {
   }
 }
 
-const CRLF = new Uint8Array([13, 10]);
 const LAST_CHUNK = enc.encode("0\r\n\r\n");
 
 /**
@@ -174,16 +173,24 @@ export async function writeChunkedBody(
   next: () => Promise<Uint8Array | null>,
 ): Promise<number> {
   let total = 0;
+  // One frame buffer per body, reused for every chunk that fits (writes are sequential).
+  let frame = new Uint8Array(0);
   for (;;) {
     const chunk = await next();
     if (chunk === null) break;
     if (chunk.length === 0) continue;
-    const size = enc.encode(chunk.length.toString(16) + "\r\n");
-    const frame = new Uint8Array(size.length + chunk.length + 2);
-    frame.set(size);
-    frame.set(chunk, size.length);
-    frame.set(CRLF, size.length + chunk.length);
-    await bc.writeAll(frame);
+    const needed = chunk.length + 18; // up to 14 hex digits, two CRLFs
+    if (frame.length < needed) frame = new Uint8Array(Math.max(needed, 4096));
+    let at = 0;
+    const hex = chunk.length.toString(16);
+    for (let i = 0; i < hex.length; i++) frame[at++] = hex.charCodeAt(i);
+    frame[at++] = 13;
+    frame[at++] = 10;
+    frame.set(chunk, at);
+    at += chunk.length;
+    frame[at++] = 13;
+    frame[at++] = 10;
+    await bc.writeAll(frame.subarray(0, at));
     total += chunk.length;
   }
   await bc.writeAll(LAST_CHUNK);
