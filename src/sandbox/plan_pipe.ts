@@ -63,12 +63,14 @@ function pipeCalls(): { write: number; fcntl: number; mknodat: number } {
  * @example
  * ```ts
  * import { closePlanPipe, createPlanPipe, sendOnPlanPipe, unreadOnPlanPipe } from "./plan_pipe.ts";
- * const dir = Deno.makeTempDirSync();
- * const fd = createPlanPipe(`${dir}/plan`);
- * sendOnPlanPipe(fd, "{}");
- * console.assert(unreadOnPlanPipe(fd) === 3);
- * closePlanPipe(fd);
- * Deno.removeSync(dir, { recursive: true });
+ * if (Deno.build.os === "linux") {
+ *   const dir = Deno.makeTempDirSync();
+ *   const fd = createPlanPipe(`${dir}/plan`);
+ *   sendOnPlanPipe(fd, "{}");
+ *   console.assert(unreadOnPlanPipe(fd) === 3);
+ *   closePlanPipe(fd);
+ *   Deno.removeSync(dir, { recursive: true });
+ * }
  * ```
  */
 export function createPlanPipe(path: string): number {
