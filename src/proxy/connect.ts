@@ -10,7 +10,7 @@ import type { Socket } from "node:net";
 import type { AuditRecord } from "../audit/session_log.ts";
 import { type Dialer, DialError } from "./dialer.ts";
 import { domainAllowed, domainRefusal, PROXY_CHALLENGE, proxyAuthorized } from "./egress_policy.ts";
-import { splice } from "./socket_splice.ts";
+import { splice } from "./upstream_client.ts";
 
 /** What the tunnel handler needs. */
 export interface ConnectDeps {

@@ -1,15 +1,14 @@
 /**
  * The proxy's one listening port on 127.0.0.1.
  *
- * A small front (`Deno.listen`) reads the first request of each connection and then:
- * - proxy-form (`CONNECT host:port`, absolute-form `GET http://…`): splices the
- *   connection to an internal loopback `node:http` server, which can tunnel CONNECT
- *   (Deno.serve cannot) and answers later requests on the same keep-alive connection,
- *   including the CONNECT retry after a 407;
- * - origin-form (`POST /openai/v1/…`, the SDKs' base-URL traffic): serves it itself with
- *   the HTTP/1.1 server of `http1_server.ts` and the hono app, on the accepted
- *   connection (no second loopback connection, no second copy of every byte; far less
- *   memory per stream than `Deno.serve` behind a splice, or `node:http`).
+ * A small front (`Deno.listen`) reads the first request line of each connection and
+ * splices the connection to one of two internal loopback servers:
+ * - proxy-form (`CONNECT host:port`, absolute-form `GET http://…`): a `node:http` server,
+ *   which can tunnel CONNECT (Deno.serve cannot) and answers later requests on the same
+ *   keep-alive connection, including the CONNECT retry after a 407;
+ * - origin-form (`POST /openai/v1/…`, the SDKs' base-URL traffic): `Deno.serve` with the
+ *   hono app, which streams bodies natively (far less memory and CPU per stream than the
+ *   `node:http` compatibility layer).
  *
  * A connection that starts origin-form and later sends CONNECT gets 405 and is closed:
  * clients that use the proxy as a proxy open their own connections for it.
@@ -25,7 +24,6 @@ import type { ServerEnv } from "./app.ts";
 import { type ConnectDeps, handleConnect } from "./connect.ts";
 import { copyBothWays } from "./copy.ts";
 import { handleForward } from "./forward_http.ts";
-import { serveHttp1 } from "./http1_server.ts";
 
 /** A running proxy server. */
 export interface ProxyServer {
@@ -107,6 +105,25 @@ async function startEgress(
   };
 }
 
+function startReverse(
+  app: Hono,
+  breakClient: (innerPort: number) => void,
+): Deno.HttpServer<Deno.NetAddr> {
+  return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req, info) => {
+    if (req.method === "CONNECT") {
+      return new Response("airlock: open a new connection for CONNECT\n", {
+        status: 405,
+        headers: { connection: "close" },
+      });
+    }
+    const env: ServerEnv = {
+      completed: info.completed,
+      breakClient: () => breakClient(info.remoteAddr.port),
+    };
+    return app.fetch(req, env);
+  });
+}
+
 const TOO_LARGE = new TextEncoder().encode(
   "HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
 );
@@ -181,19 +198,28 @@ export async function serveProxy(
   const listener = Deno.listen({ hostname: "127.0.0.1", port });
   const sockets = new Set<Socket>();
   const conns = new Set<Deno.Conn>();
+  /** Front connection pairs by the local port of the inner (spliced) connection. */
+  const byInnerPort = new Map<number, [Deno.Conn, Deno.Conn]>();
   const track = (s: Socket) => {
     sockets.add(s);
     s.once("close", () => sockets.delete(s));
   };
   let egressServer: Awaited<ReturnType<typeof startEgress>>;
+  let reverseServer: Deno.HttpServer<Deno.NetAddr>;
   try {
     egressServer = await startEgress(app, { ...egress, track });
+    reverseServer = startReverse(app, (innerPort) => {
+      const pair = byInnerPort.get(innerPort);
+      if (pair) { for (const c of pair) closeQuietly(c); }
+    });
   } catch (err) {
     listener.close();
     throw err;
   }
-  const origin = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
-  const handler = (req: Request, env: ServerEnv) => app.fetch(req, env);
+  const ports: Record<Kind, number> = {
+    egress: egressServer.port,
+    reverse: reverseServer.addr.port,
+  };
 
   async function splice(conn: Deno.TcpConn): Promise<void> {
     conns.add(conn);
@@ -207,18 +233,17 @@ export async function serveProxy(
         await conn.write(TOO_LARGE).catch(() => {});
         return;
       }
-      if (kind === "reverse") {
-        await serveHttp1(conn, bytes, handler, origin);
-        return;
-      }
-      inner = await Deno.connect({ hostname: "127.0.0.1", port: egressServer.port });
+      inner = await Deno.connect({ hostname: "127.0.0.1", port: ports[kind] });
       conns.add(inner);
+      const innerPort = (inner.localAddr as Deno.NetAddr).port;
+      byInnerPort.set(innerPort, [conn, inner]);
       inner.setNoDelay(true);
       await inner.write(bytes);
       await copyBothWays(conn, inner);
     } catch {
       // a broken client connection ends here
     } finally {
+      if (inner) byInnerPort.delete((inner.localAddr as Deno.NetAddr).port);
       for (const c of [conn, inner]) {
         if (!c) continue;
         conns.delete(c);
@@ -239,6 +264,7 @@ export async function serveProxy(
       for (const c of conns) closeQuietly(c);
       for (const s of sockets) s.destroy();
       await egressServer.close();
+      await reverseServer.shutdown();
     },
   };
 }

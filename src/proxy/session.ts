@@ -5,8 +5,8 @@
  * opens the audit log and serves everything on one 127.0.0.1 port.
  *
  * The proxy's own upstream traffic never honours `HTTPS_PROXY`/`HTTP_PROXY` from its
- * environment: every upstream request uses an explicit client whose only proxy is the
- * in-process hop, or (option `upstreamClient: "http1"`) no proxy at all.
+ * environment: every upstream fetch uses an explicit client whose only proxy is the
+ * in-process hop.
  *
  * @module
  */
@@ -18,12 +18,11 @@ import type { Policy } from "../policy/types.ts";
 import { parseCidr } from "./address_guard.ts";
 import { type ActiveRoute, buildProxyApp } from "./app.ts";
 import { type CredentialSource, defaultCredentialSource } from "./credential_source.ts";
-import { createDialer, DialError, type Lookup } from "./dialer.ts";
+import { createDialer, type Lookup } from "./dialer.ts";
 import { parsePins } from "./pins.ts";
 import { availableRoutes } from "./routes.ts";
 import { serveProxy } from "./server.ts";
 import { generateToken } from "./tokens.ts";
-import { createHttp1Client } from "./http1_client.ts";
 import { createUpstreamClient, readCaFiles } from "./upstream_client.ts";
 
 /** A running session proxy. */
@@ -61,14 +60,6 @@ export interface SessionProxyOptions {
   lookup?: Lookup;
   /** Skip the system CA bundle (tests: trust only `upstreamCaFiles`). */
   noSystemCa?: boolean;
-  /**
-   * The upstream client: `hop` (Deno's fetch through the in-process CONNECT hop; HTTP/2
-   * to upstreams that offer it, one TLS configuration for all connections) or `http1`
-   * (HTTP/1.1 over `Deno.startTls` to the checked address, no hop: lower latency, but
-   * one connection per concurrent request at ~150–230 KB each; see docs/proxy.md).
-   * @default "hop"
-   */
-  upstreamClient?: "hop" | "http1";
 }
 
 function checkRoutes(policy: Policy, options: SessionProxyOptions) {
@@ -158,19 +149,15 @@ export async function startSessionProxy(
     allowRanges,
     ...(options.lookup ? { lookup: options.lookup } : {}),
   });
-  const client = options.upstreamClient === "http1"
-    ? createHttp1Client(dialer, caCerts)
-    : createUpstreamClient(dialer, caCerts);
+  const client = createUpstreamClient(dialer, caCerts);
   let log: SessionLog | undefined;
   const audit = (r: Parameters<SessionLog["write"]>[0]) => log?.write(r);
   const app = buildProxyApp({
     routes: active,
     upstreamFetch: (url, init) => client.fetch(url, init),
     audit,
-    explainFailure(url, err) {
-      const f = err instanceof DialError
-        ? err
-        : client.lastFailure(url.hostname, Number(url.port || 443));
+    explainFailure(url) {
+      const f = client.lastFailure(url.hostname, Number(url.port || 443));
       if (f) {
         return {
           decision: f.kind === "denied-address" ? "denied-address" : "upstream-error",

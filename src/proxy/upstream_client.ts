@@ -11,6 +11,7 @@
  * @module
  */
 
+import type { Socket } from "node:net";
 import { ProxyError } from "../errors.ts";
 import { type Dialer, DialError } from "./dialer.ts";
 import { copyBothWays } from "./copy.ts";
@@ -107,6 +108,34 @@ function splitAuthority(authority: string): [string, number] | null {
   if (!m || !m[1] || !m[2]) return null;
   const port = Number(m[2]);
   return port >= 1 && port <= 65535 ? [m[1], port] : null;
+}
+
+/**
+ * Pipes two sockets into each other and destroys both when either ends badly.
+ *
+ * @param a One socket.
+ * @param b The other.
+ * @param onClose Called once when both are closed, with bytes a→b and b→a.
+ */
+export function splice(
+  a: Socket,
+  b: Socket,
+  onClose?: (aToB: number, bToA: number) => void,
+): void {
+  let up = 0;
+  let down = 0;
+  let closed = 0;
+  a.on("data", (c: Uint8Array) => up += c.length);
+  b.on("data", (c: Uint8Array) => down += c.length);
+  const done = () => {
+    if (++closed === 2) onClose?.(up, down);
+  };
+  a.once("close", done);
+  b.once("close", done);
+  a.once("error", () => b.destroy());
+  b.once("error", () => a.destroy());
+  a.pipe(b);
+  b.pipe(a);
 }
 
 /** Variables Deno's HTTP client reads when it is created. */

@@ -48,11 +48,6 @@ export interface HarnessOptions extends FakeUpstreamOptions {
   routes?: (upstreamPort: number) => Record<string, RouteConfig>;
   /** Reuse a CA. */
   ca?: TestCa;
-  /**
-   * The proxy's upstream client (default: `AIRLOCK_TEST_UPSTREAM_CLIENT`, else the
-   * session's default), so the whole suite can run against either.
-   */
-  upstreamClient?: "hop" | "http1";
 }
 
 /**
@@ -98,10 +93,6 @@ export function testPolicy(
  * @returns The harness; `close()` it.
  */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const fromEnv = Deno.env.get("AIRLOCK_TEST_UPSTREAM_CLIENT");
-  if (!options.upstreamClient && (fromEnv === "hop" || fromEnv === "http1")) {
-    options = { ...options, upstreamClient: fromEnv };
-  }
   const ca = options.ca ?? await createTestCa();
   const up = startFakeUpstream(ca, options);
   const nonce = crypto.randomUUID().replaceAll("-", "");
@@ -143,7 +134,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     stateEnv: { XDG_STATE_HOME: stateHome },
     noSystemCa: true,
-    ...(options.upstreamClient ? { upstreamClient: options.upstreamClient } : {}),
     ...(options.headersTimeoutMs ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
   });
   return {
