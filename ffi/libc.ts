@@ -500,3 +500,27 @@ export const ERRNO = {
   ENOSYS: 38,
   EOPNOTSUPP: 95,
 } as const;
+
+/**
+ * Pipe and FIFO system calls beyond `SyscallNumbers`, used to hand the plan to a
+ * prespawned helper (x86_64 `syscall_64.tbl`, aarch64 `asm-generic/unistd.h`).
+ */
+export const PIPE_SYSCALLS = {
+  /** x86_64: `ssize_t write(int fd, const void *buf, size_t n)`, `int fcntl(int fd, int cmd, ...)`, `int mknodat(int dirfd, const char *path, mode_t mode, dev_t dev)`. */
+  x86_64: { write: 1, fcntl: 72, mknodat: 259 },
+  /** aarch64: the same calls. */
+  aarch64: { write: 64, fcntl: 25, mknodat: 33 },
+} as const;
+
+/** `S_IFIFO`: the FIFO file type for `mknodat`. */
+export const S_IFIFO = 0o010000;
+/** `O_RDWR`: on a FIFO, opens both ends without waiting for a partner. */
+export const O_RDWR = 2;
+/** `O_NONBLOCK`: a write that does not fit fails with EAGAIN instead of waiting. */
+export const O_NONBLOCK = 0o4000;
+/** `fcntl` command: set a pipe's capacity in bytes. */
+export const F_SETPIPE_SZ = 1031;
+/** `fcntl` command: get a pipe's capacity in bytes. */
+export const F_GETPIPE_SZ = 1032;
+/** `ioctl` request: bytes waiting to be read in a pipe (same value on x86_64 and aarch64). */
+export const FIONREAD = 0x541b;

@@ -14,7 +14,17 @@
  * @module
  */
 
-import { AT_FDCWD, O_CLOEXEC } from "../../ffi/libc.ts";
+import {
+  AT_FDCWD,
+  F_GETPIPE_SZ,
+  F_SETPIPE_SZ,
+  FIONREAD,
+  O_CLOEXEC,
+  O_NONBLOCK,
+  O_RDWR,
+  PIPE_SYSCALLS,
+  S_IFIFO,
+} from "../../ffi/libc.ts";
 import {
   addressOf,
   cString,
@@ -25,29 +35,6 @@ import {
   syscallNumbers,
   unwrap,
 } from "./syscalls.ts";
-
-/**
- * The calls this module needs beyond `SyscallNumbers` (x86_64 `syscall_64.tbl`, aarch64
- * `asm-generic/unistd.h`). They belong in `ffi/libc.ts`, which this module's owner does not
- * edit.
- */
-const PIPE_SYSCALLS = {
-  x86_64: { write: 1, fcntl: 72, mknodat: 259 },
-  aarch64: { write: 64, fcntl: 25, mknodat: 33 },
-} as const;
-
-/** `S_IFIFO` file type for `mknodat`. */
-const S_IFIFO = 0o010000;
-/** `O_RDWR`: on a FIFO, opens both ends without waiting for a partner. */
-const O_RDWR = 2;
-/** `O_NONBLOCK`: a write that does not fit fails with EAGAIN instead of waiting. */
-const O_NONBLOCK = 0o4000;
-/** `fcntl` commands for the pipe's capacity in bytes. */
-const F_SETPIPE_SZ = 1031;
-/** `F_GETPIPE_SZ` */
-const F_GETPIPE_SZ = 1032;
-/** `FIONREAD`: bytes waiting in a pipe (same value on x86_64 and aarch64). */
-const FIONREAD = 0x541b;
 
 function pipeCalls(): { write: number; fcntl: number; mknodat: number } {
   syscallNumbers(); // throws on an unsupported architecture
