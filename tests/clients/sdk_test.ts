@@ -5,10 +5,7 @@
  * client has printed the previous one, so a buffering proxy would stall the test.
  */
 
-import {
-  deepStrictEqual as assertEquals,
-  ok as assert,
-} from "node:assert/strict";
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { TextLineStream } from "./_support/lines.ts";
 import { type Harness, startHarness } from "../proxy/_support/harness.ts";
 
