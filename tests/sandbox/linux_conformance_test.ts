@@ -1,0 +1,3 @@
+import { runSandboxConformance } from "./conformance.ts";
+
+runSandboxConformance("linux");
