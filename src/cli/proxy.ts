@@ -20,6 +20,7 @@ import {
 interface ProxyFlagValues extends PolicyFlagValues {
   port?: string;
   envFile?: string;
+  json?: boolean;
 }
 
 /**
@@ -74,6 +75,7 @@ export function register(program: Command): void {
   )
     .option("--port <port>", "listen on 127.0.0.1:PORT (default: a random free port)")
     .option("--env-file <file>", "write the client variables to FILE (mode 0600) instead of stdout")
+    .option("--json", "print one JSON object (port, session, audit file, variables) instead")
     .action(async (values: ProxyFlagValues) => {
       const port = values.port === undefined ? 0 : parsePort("--port", values.port);
       const request = policyRequestFromFlags(values);
@@ -81,7 +83,14 @@ export function register(program: Command): void {
       const { startSessionProxy } = await import("../proxy/session.ts");
       const policy = await resolvePolicy(request);
       const proxy = await startSessionProxy(policy, { port });
-      const text = formatEnv(proxy.env);
+      const text = values.json
+        ? JSON.stringify({
+          port: proxy.port,
+          sessionId: proxy.sessionId,
+          auditPath: proxy.auditPath,
+          env: proxy.env,
+        }) + "\n"
+        : formatEnv(proxy.env);
       if (values.envFile) {
         writeFileAtomic(values.envFile, text);
         console.error(

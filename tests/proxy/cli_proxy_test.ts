@@ -96,3 +96,39 @@ Deno.test("airlock proxy exits 125 with one line when a credential is missing", 
     await Deno.remove(state, { recursive: true });
   }
 });
+
+Deno.test({
+  name: "airlock proxy --json prints one object with the port, session, audit file and variables",
+  sanitizeResources: false,
+  async fn() {
+    const state = await Deno.makeTempDir({ prefix: "airlock-cli-" });
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, "proxy", "--json", "--credential", "openai=env:AIRLOCK_TEST_KEY"],
+      env: { XDG_STATE_HOME: state, AIRLOCK_TEST_KEY: "sk-real-json" },
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    try {
+      const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let text = "";
+      while (!text.includes("\n")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+      }
+      const out = JSON.parse(text);
+      assert(Number.isInteger(out.port) && out.port > 0);
+      assertEquals(new URL(out.env.OPENAI_BASE_URL).port, String(out.port));
+      assert(out.auditPath.startsWith(state));
+      assert(!text.includes("sk-real-json"));
+      child.kill("SIGTERM");
+      await reader.cancel();
+      assertEquals((await child.status).code, 0);
+    } finally {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* exited */ }
+      await Deno.remove(state, { recursive: true });
+    }
+  },
+});
