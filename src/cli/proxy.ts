@@ -83,6 +83,17 @@ export function register(program: Command): void {
       const { startSessionProxy } = await import("../proxy/session.ts");
       const policy = await resolvePolicy(request);
       const proxy = await startSessionProxy(policy, { port });
+      // Listen for SIGINT/SIGTERM before announcing readiness: a client that stops us as
+      // soon as it reads the variables must get a clean shutdown, not the default action.
+      const stopped = new Promise<void>((done) => {
+        const stop = () => {
+          Deno.removeSignalListener("SIGINT", stop);
+          Deno.removeSignalListener("SIGTERM", stop);
+          done();
+        };
+        Deno.addSignalListener("SIGINT", stop);
+        Deno.addSignalListener("SIGTERM", stop);
+      });
       const text = values.json
         ? JSON.stringify({
           port: proxy.port,
@@ -100,15 +111,7 @@ export function register(program: Command): void {
         await Deno.stdout.write(new TextEncoder().encode(text));
         console.error(`airlock: proxy on 127.0.0.1:${proxy.port}, session ${proxy.sessionId}`);
       }
-      await new Promise<void>((done) => {
-        const stop = () => {
-          Deno.removeSignalListener("SIGINT", stop);
-          Deno.removeSignalListener("SIGTERM", stop);
-          done();
-        };
-        Deno.addSignalListener("SIGINT", stop);
-        Deno.addSignalListener("SIGTERM", stop);
-      });
+      await stopped;
       await proxy.close();
     });
 }
