@@ -97,3 +97,25 @@ function helperBundle(): URL | undefined {
     return undefined;
   }
 }
+
+/**
+ * Starts the helper: this airlock's helper command, the minimal environment plus `extra`,
+ * working directory `/`, and airlock's own standard streams (the command inherits them).
+ *
+ * Requires `--allow-run`, `--allow-read` and `--allow-env`.
+ *
+ * @param extra Variables for the helper itself (the plan, or where to read it).
+ * @returns The helper process.
+ */
+export function spawnHelper(extra: Record<string, string>): Deno.ChildProcess {
+  const [program, ...args] = thisHelperCommand();
+  return new Deno.Command(program, {
+    args,
+    env: helperEnv(extra),
+    clearEnv: true,
+    cwd: "/",
+    stdin: "inherit",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+}

@@ -11,7 +11,7 @@
  */
 
 import { SandboxSetupError } from "../errors.ts";
-import { helperEnv, thisHelperCommand } from "./helper_command.ts";
+import { spawnHelper } from "./helper_command.ts";
 import { PLAN_ENV, type SandboxPlan } from "./plan.ts";
 import { type PrespawnedHelper, takePrespawned } from "./prespawn.ts";
 import { followStops, giveTerminal, ownsTerminal, processGroup } from "./job_control.ts";
@@ -55,7 +55,9 @@ export async function launchHelper(
   const prespawned = takePrespawned();
   const terminal = options.manageTerminal && ownsTerminal();
   const ownGroup = terminal ? processGroup() : 0;
-  const child = prespawned !== null ? await handOver(prespawned, plan) : spawnHelper(plan);
+  const child = prespawned !== null
+    ? await handOver(prespawned, plan)
+    : spawnHelper({ [PLAN_ENV]: JSON.stringify(plan) });
 
   const unfollow = terminal ? followStops(child.pid) : () => {};
   const forward = new Map<Deno.Signal, () => void>();
@@ -79,20 +81,6 @@ export async function launchHelper(
     if (terminal) giveTerminal(ownGroup);
     prespawned?.finish();
   }
-}
-
-/** Starts the helper with the plan in its environment. */
-function spawnHelper(plan: SandboxPlan): Deno.ChildProcess {
-  const [program, ...args] = thisHelperCommand();
-  return new Deno.Command(program, {
-    args,
-    env: helperEnv({ [PLAN_ENV]: JSON.stringify(plan) }),
-    clearEnv: true,
-    cwd: "/",
-    stdin: "inherit",
-    stdout: "inherit",
-    stderr: "inherit",
-  }).spawn();
 }
 
 /** Gives a prespawned helper its plan; when that fails, makes it exit and throws. */

@@ -19,7 +19,7 @@
  * @module
  */
 
-import { helperEnv, thisHelperCommand } from "./helper_command.ts";
+import { spawnHelper } from "./helper_command.ts";
 import { PLAN_FIFO_ENV, PLAN_PARENT_ENV } from "./plan.ts";
 import { closePlanPipe, createPlanPipe, sendOnPlanPipe, unreadOnPlanPipe } from "./plan_pipe.ts";
 
@@ -145,17 +145,7 @@ export function prespawnHelper(): void {
     Deno.chmodSync(dir, 0o700);
     const fifo = `${dir}/plan`;
     fd = createPlanPipe(fifo);
-    const [program, ...args] = thisHelperCommand();
-    const env = helperEnv({ [PLAN_FIFO_ENV]: fifo, [PLAN_PARENT_ENV]: String(Deno.pid) });
-    const child = new Deno.Command(program, {
-      args,
-      env,
-      clearEnv: true,
-      cwd: "/",
-      stdin: "inherit",
-      stdout: "inherit",
-      stderr: "inherit",
-    }).spawn();
+    const child = spawnHelper({ [PLAN_FIFO_ENV]: fifo, [PLAN_PARENT_ENV]: String(Deno.pid) });
     pending = new PrespawnedHelper(child, dir, fd);
     addEventListener("unload", abandonPending);
   } catch {
