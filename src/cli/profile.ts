@@ -16,6 +16,7 @@ import { BUILTIN_PROFILES, builtinUrl, findProfile, userProfiles } from "../poli
 import type { MergedProfile, PathEntry, Sourced } from "../policy/profile_types.ts";
 import { profileToJson } from "../policy/to_json.ts";
 import type { Policy, PolicyRequest } from "../policy/types.ts";
+import { policyRequestFromFlags } from "./policy_flags.ts";
 
 /** One row of `profile list`. */
 export interface ProfileListing {
@@ -71,27 +72,9 @@ export async function listProfiles(env: Record<string, string>): Promise<Profile
   return rows;
 }
 
-/** A request for the profile alone: no flags, no workdir. */
+/** A request for the profile alone: no flags, no workdir, nothing created. */
 function bareRequest(profile: string): PolicyRequest {
-  return {
-    profile,
-    allow: [],
-    read: [],
-    write: [],
-    noWorkdir: true,
-    allowPorts: [],
-    listenPorts: [],
-    allowUnixSockets: false,
-    allowDomains: [],
-    credentials: [],
-    bypassProtection: [],
-    resolve: [],
-    upstreamCa: [],
-    bestEffort: false,
-    createDirs: false,
-    cwd: Deno.cwd(),
-    env: Deno.env.toObject(),
-  };
+  return { ...policyRequestFromFlags({}), profile, noWorkdir: true, createDirs: false };
 }
 
 /** Loads and resolves a profile as `show` and `check` do. */
