@@ -7,7 +7,7 @@
  */
 
 import { ipFamily } from "../net/ip.ts";
-import { resolve } from "node:path";
+import { resolve } from "./posix_path.ts";
 import { UsageError } from "../errors.ts";
 import { filterEnv } from "./env_filter.ts";
 import { checkCredentialFiles, credentialEnvNames } from "./credential_exposure.ts";

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { dirname, resolve } from "node:path";
+import { dirname, resolve } from "./posix_path.ts";
 import { ProfileError } from "../errors.ts";
 import { pathVars } from "./paths.ts";
 

@@ -5,8 +5,7 @@
  * @module
  */
 
-import { isAbsolute, normalize, resolve } from "node:path";
-import { homedir } from "node:os";
+import { isAbsolute, normalize, resolve } from "./posix_path.ts";
 
 /** The variables a profile path may use, e.g. `$XDG_CONFIG_HOME/opencode`. */
 export const PATH_VARIABLES = [
@@ -32,6 +31,23 @@ function absoluteOr(value: string | undefined, fallback: string): string {
 }
 
 /**
+ * The home directory from `/etc/passwd` for this user, for when `HOME` is unset or
+ * relative; `/` when there is no entry (`node:os` is avoided: see `posix_path.ts`).
+ */
+function passwdHome(): string {
+  try {
+    const uid = String(Deno.uid());
+    for (const line of Deno.readTextFileSync("/etc/passwd").split("\n")) {
+      const fields = line.split(":");
+      if (fields[2] === uid && fields[5]?.startsWith("/")) return normalize(fields[5]);
+    }
+  } catch {
+    // no passwd file: fall through
+  }
+  return "/";
+}
+
+/**
  * Computes the path variables from an environment and the working directory.
  * XDG variables that are unset or relative take their XDG defaults; `TMPDIR` defaults to `/tmp`.
  *
@@ -47,7 +63,7 @@ function absoluteOr(value: string | undefined, fallback: string): string {
  * ```
  */
 export function pathVars(env: Record<string, string>, workdir: string): PathVars {
-  const home = absoluteOr(env.HOME, homedir());
+  const home = absoluteOr(env.HOME, "") || passwdHome();
   return {
     HOME: home,
     WORKDIR: workdir,
@@ -153,7 +169,10 @@ export function expandVars(value: string, vars: PathVars): string {
  */
 export function isWithin(path: string, base: string): boolean {
   if (base === "/") return path.startsWith("/");
-  return path === base || path.startsWith(base + "/");
+  if (path.length === base.length) return path === base;
+  // No concatenation: this runs for every grant against every protected path.
+  return path.length > base.length && path.charCodeAt(base.length) === 47 /* / */ &&
+    path.startsWith(base);
 }
 
 /**

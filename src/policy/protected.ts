@@ -128,14 +128,47 @@ export interface ProtectedPath {
  */
 export async function protectedPaths(vars: PathVars): Promise<ProtectedPath[]> {
   const out: ProtectedPath[] = [];
+  const listings = new Map<string, Set<string> | null>();
   for (const group of PROTECTED_PATHS) {
     for (const raw of group.paths) {
       const path = expandPath(raw, vars);
-      const real = await realPathOrNull(path);
+      // Most protected paths do not exist; a failed realpath throws, and ~50 exceptions
+      // cost more than listing the few parent directories once.
+      const real = mayExist(path, listings) ? await realPathOrNull(path) : null;
       out.push({ path, real: real === path ? null : real, group: group.name });
     }
   }
   return out;
+}
+
+/**
+ * False when the path's parent directory lists no such name (so it surely does not
+ * exist); true when it does or the parent cannot be listed (let realpath decide).
+ */
+function mayExist(path: string, listings: Map<string, Set<string> | null>): boolean {
+  const slash = path.lastIndexOf("/");
+  if (slash <= 0) return true;
+  const parent = path.slice(0, slash);
+  let names = listings.get(parent);
+  if (names === undefined) {
+    names = listNames(parent);
+    listings.set(parent, names);
+  }
+  return names === null || names.has(path.slice(slash + 1));
+}
+
+/** The names in a directory; empty when it does not exist; null when it cannot be read. */
+function listNames(dir: string): Set<string> | null {
+  try {
+    const names = new Set<string>();
+    for (const entry of Deno.readDirSync(dir)) names.add(entry.name);
+    return names;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
+      return new Set();
+    }
+    return null;
+  }
 }
 
 /** A grant to check: its lexical and real path and where it came from. */
@@ -172,23 +205,36 @@ export function checkProtected(
   protectedList: ProtectedPath[],
   bypass: string[],
 ): void {
+  // Hot path (every grant × every protected path on each launch): containment first,
+  // with no allocation; the bypass list is consulted only for a hit.
   for (const p of protectedList) {
-    const forms = p.real === null ? [p.path] : [p.path, p.real];
-    if (bypass.some((b) => forms.some((f) => isWithin(f, b)))) continue;
-    for (const g of new Set([grant.path, grant.real])) {
-      for (const f of forms) {
-        const contains = isWithin(f, g);
-        if (!contains && !isWithin(g, f)) continue;
-        const relation = g === f ? "is" : contains ? "contains" : "lies inside";
-        throw new ProfileError(
-          `Cannot grant "${grant.path}" (${grant.origin}): it ${relation} the protected path "${p.path}" (${p.group})`,
-          {
-            hint: contains && g !== f
-              ? `grant a narrower path, or pass --bypass-protection ${p.path} if the command must reach it`
-              : `pass --bypass-protection ${p.path} if the command must reach it`,
-          },
-        );
-      }
-    }
+    const hit = relation(grant.path, p.path) ?? relation(grant.real, p.path) ??
+      (p.real === null ? null : relation(grant.path, p.real) ?? relation(grant.real, p.real));
+    if (hit === null || isBypassed(p, bypass)) continue;
+    const how = hit;
+    throw new ProfileError(
+      `Cannot grant "${grant.path}" (${grant.origin}): it ${how} the protected path "${p.path}" (${p.group})`,
+      {
+        hint: how === "contains"
+          ? `grant a narrower path, or pass --bypass-protection ${p.path} if the command must reach it`
+          : `pass --bypass-protection ${p.path} if the command must reach it`,
+      },
+    );
   }
+}
+
+/** How a grant form relates to a protected form, or null when neither contains the other. */
+function relation(
+  grantForm: string,
+  protectedForm: string,
+): "is" | "contains" | "lies inside" | null {
+  if (grantForm === protectedForm) return "is";
+  if (isWithin(protectedForm, grantForm)) return "contains";
+  if (isWithin(grantForm, protectedForm)) return "lies inside";
+  return null;
+}
+
+/** Whether a bypass entry covers a protected path (as written or its real path). */
+function isBypassed(p: ProtectedPath, bypass: string[]): boolean {
+  return bypass.some((b) => isWithin(p.path, b) || (p.real !== null && isWithin(p.real, b)));
 }

@@ -81,3 +81,13 @@ Deno.test("realPathOrNull() resolves symlinks and returns null when missing", as
   equal(await realPathOrNull(`${fx.root}/missing`), null);
   equal(await realPathOrNull(`${fx.root}/link/missing/deeper`), null);
 });
+
+Deno.test("pathVars() takes HOME from /etc/passwd when HOME is unset or relative", () => {
+  const uid = String(Deno.uid());
+  const entry = Deno.readTextFileSync("/etc/passwd").split("\n").map((l) => l.split(":"))
+    .find((f) => f[2] === uid);
+  const expected = entry?.[5] ?? "/";
+  equal(pathVars({}, "/w").HOME, expected);
+  equal(pathVars({ HOME: "relative/home" }, "/w").HOME, expected);
+  equal(pathVars({}, "/w").XDG_CONFIG_HOME, `${expected === "/" ? "" : expected}/.config`);
+});
