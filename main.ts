@@ -3,8 +3,7 @@
  *
  * The helper path is kept free of CLI imports so a confined launch starts fast, and a
  * well-formed `run … -- CMD` or `shell` takes the fast path (`src/cli/fast_run.ts`), which
- * falls back to the full CLI for anything else. For `run` and `shell` the exec helper is
- * started first (`src/sandbox/prespawn.ts`), so its start-up overlaps the CLI's.
+ * falls back to the full CLI for anything else.
  *
  * @module
  */
@@ -13,23 +12,14 @@ if (Deno.args[0] === "__sandbox-exec") {
   const { execHelperMain } = await import("./src/sandbox/exec_helper.ts");
   execHelperMain(Deno.args.slice(1));
 } else {
-  // Start the exec helper now so its start-up overlaps ours; the launcher hands it the plan.
-  const prespawn = Deno.args[0] === "run" || Deno.args[0] === "shell"
-    ? await import("./src/sandbox/prespawn.ts")
-    : null;
-  if (prespawn?.wantsPrespawn(Deno.args)) prespawn.prespawnHelper();
   let code: number | null = null;
-  try {
-    if (Deno.args[0] === "run" || Deno.args[0] === "shell") {
-      const { tryFastRun } = await import("./src/cli/fast_run.ts");
-      code = await tryFastRun(Deno.args);
-    }
-    if (code === null) {
-      const { main } = await import("./src/cli/mod.ts");
-      code = await main(Deno.args);
-    }
-  } finally {
-    await prespawn?.discardPrespawned(); // a helper that launched nothing exits quietly
+  if (Deno.args[0] === "run" || Deno.args[0] === "shell") {
+    const { tryFastRun } = await import("./src/cli/fast_run.ts");
+    code = await tryFastRun(Deno.args);
+  }
+  if (code === null) {
+    const { main } = await import("./src/cli/mod.ts");
+    code = await main(Deno.args);
   }
   Deno.exit(code);
 }

@@ -3,7 +3,8 @@
  * CLI's start-up, and loading commander (an npm module, which also initialises Deno's
  * Node compatibility layer) costs ≈ 25 ms, more than the rest of a launch. For
  * well-formed invocations this module parses the same flag table (`flag_table.ts`) with
- * `node:util`'s `parseArgs` and runs the same body (`run_confined.ts`). Anything unusual —
+ * the strict `arg` parser, bundled into `arg.bundle.js` so it loads no npm resolver and
+ * no `node:*` module, and runs the same body (`run_confined.ts`). Anything unusual —
  * help, an unknown or malformed flag, a value outside its choices, no `--` before the
  * command — returns null, and the full commander CLI handles it with its own messages,
  * so behaviour and errors stay those of the commander definition.
@@ -11,7 +12,7 @@
  * @module
  */
 
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { arg } from "./arg.bundle.js";
 import { exitCodeFor, formatError } from "../errors.ts";
 import { flagKey, type FlagSpec, POLICY_FLAGS, RUN_FLAGS } from "./flag_table.ts";
 import type { RunFlagValues } from "./run_confined.ts";
@@ -28,12 +29,16 @@ export interface FastRun {
 
 const SPECS: readonly FlagSpec[] = [...POLICY_FLAGS, ...RUN_FLAGS];
 
-const OPTIONS: NonNullable<ParseArgsConfig["options"]> = Object.fromEntries(
-  SPECS.map((spec) => [spec.long, {
-    type: spec.value ? "string" as const : "boolean" as const,
-    ...(spec.short ? { short: spec.short } : {}),
-    ...(spec.repeatable ? { multiple: true } : {}),
-  }]),
+/** `--name` of every boolean flag. */
+const BOOLEAN_LONGS = new Set(SPECS.filter((spec) => !spec.value).map((spec) => `--${spec.long}`));
+
+/** `arg`'s spec: `--long` → String, [String] (repeatable) or Boolean; `-s` → `--long`. */
+const ARG_SPEC: Parameters<typeof arg>[0] = Object.fromEntries(
+  SPECS.flatMap((spec) => {
+    const type = spec.value ? (spec.repeatable ? [String] as [typeof String] : String) : Boolean;
+    const long: [string, typeof type | string] = [`--${spec.long}`, type];
+    return spec.short ? [long, [`-${spec.short}`, `--${spec.long}`]] : [long];
+  }),
 );
 
 /**
@@ -64,16 +69,21 @@ export function parseFastRun(args: readonly string[]): FastRun | null {
   } else {
     return null;
   }
+  // `arg` reads `--json=1` as true; commander refuses a value for a boolean flag.
+  if (flagArgs.some((a) => a.includes("=") && BOOLEAN_LONGS.has(a.slice(0, a.indexOf("="))))) {
+    return null;
+  }
   let parsed: Record<string, unknown>;
   try {
-    parsed = parseArgs({ args: flagArgs, options: OPTIONS, strict: true, allowPositionals: false })
-      .values;
+    // Strict: an unknown flag, a missing value or a value given to a boolean throws.
+    parsed = arg(ARG_SPEC, { argv: flagArgs, permissive: false });
   } catch {
     return null;
   }
+  if ((parsed._ as string[]).length > 0) return null; // positionals belong to commander
   const values: Record<string, unknown> = {};
   for (const spec of SPECS) {
-    const value = parsed[spec.long];
+    const value = parsed[`--${spec.long}`];
     if (value === undefined) {
       if (spec.default !== undefined) values[flagKey(spec.long)] = spec.default;
       continue;
@@ -81,7 +91,7 @@ export function parseFastRun(args: readonly string[]): FastRun | null {
     if (spec.choices && !spec.choices.includes(value as string)) return null;
     if (spec.long === "no-workdir") {
       // `--workdir DIR --no-workdir`: commander's last-one-wins needs the order; defer.
-      if (parsed.workdir !== undefined) return null;
+      if (parsed["--workdir"] !== undefined) return null;
       values.workdir = false;
       continue;
     }

@@ -1,7 +1,7 @@
 /**
  * The policy flags of `run`, `shell`, `why` and `proxy`, declared once as data. Commander
  * builds its options (help, validation, errors) from this table, and the fast `run` path
- * (`fast_run.ts`) builds its `node:util` parser from the same table, so the two can never
+ * (`fast_run.ts`) builds its `arg` parser from the same table, so the two can never
  * disagree about a flag's name, value or repetition.
  *
  * @module

@@ -1,8 +1,10 @@
 /**
  * The body of `airlock run` and `airlock shell`, shared by the commander command and the
- * fast path: resolve the policy, print it for `--dry-run`, record a best-effort run,
- * start the session proxy when credentials or domains need it, and run the command
- * confined. Imports nothing from commander, so the fast path stays light.
+ * fast path: resolve the policy, print it for `--dry-run`, record a best-effort run, and
+ * run the command confined. When credentials or domains need the session proxy, airlock
+ * serves it and supervises a helper that execs the command; otherwise the command takes
+ * airlock's own process (`LaunchOptions.replace`). Imports nothing from commander, so the
+ * fast path stays light.
  *
  * @module
  */
@@ -47,19 +49,27 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
     );
     await recordBestEffort(policy, report, argv);
   }
-  if (!needsProxy(policy)) return await sandbox.run(policy, { argv });
+  // Nothing has to run beside the command: it takes this process's place.
+  if (!needsProxy(policy)) return await sandbox.run(policy, { argv, replace: true });
 
-  // The proxy runs in this (unconfined) process for exactly as long as the command.
-  const { startSessionProxy } = await import("../proxy/session.ts");
-  const proxy = await startSessionProxy(policy);
+  // The proxy runs in this (unconfined) process for exactly as long as the command; the
+  // exec helper starts now, so its start-up overlaps the proxy's.
+  const { discardPrespawned, prespawnHelper } = await import("../sandbox/prespawn.ts");
+  prespawnHelper();
   try {
-    const confined = {
-      ...policy,
-      env: { ...policy.env, vars: { ...policy.env.vars, ...proxy.env } },
-    };
-    return await sandbox.run(confined, { argv, proxyPort: proxy.port });
+    const { startSessionProxy } = await import("../proxy/session.ts");
+    const proxy = await startSessionProxy(policy);
+    try {
+      const confined = {
+        ...policy,
+        env: { ...policy.env, vars: { ...policy.env.vars, ...proxy.env } },
+      };
+      return await sandbox.run(confined, { argv, proxyPort: proxy.port });
+    } finally {
+      await proxy.close();
+    }
   } finally {
-    await proxy.close();
+    await discardPrespawned(); // when the proxy failed before the helper was handed a plan
   }
 }
 

@@ -15,7 +15,7 @@
 /** Variables the helper's Deno runtime may need (cache location, loader). */
 const HELPER_ENV_KEEP = ["HOME", "DENO_DIR", "XDG_CACHE_HOME", "LD_LIBRARY_PATH", "TZ"];
 
-/** The bundled helper (`build_helper_bundle.ts`), preferred under `deno run`. */
+/** The bundled helper (`scripts/build_bundles.ts`), preferred under `deno run`. */
 const HELPER_BUNDLE = new URL("./exec_helper.bundle.js", import.meta.url);
 
 /** airlock's entry point. */

@@ -16,6 +16,7 @@ import type { Policy } from "../policy/types.ts";
 import type { EnforcementReport, LaunchOptions, Sandbox, SandboxCapabilities } from "./types.ts";
 import { landlockAbi } from "./landlock.ts";
 import { FEATURE_ABI, featuresForAbi, neededFeatures, planLandlock } from "./landlock_rules.ts";
+import { confineAndExec } from "./confine_exec.ts";
 import { launchHelper } from "./launcher.ts";
 import type { SandboxPlan } from "./plan.ts";
 import { readGrantChecker, resolveCommand } from "./resolve_command.ts";
@@ -124,13 +125,15 @@ export class LinuxSandbox implements Sandbox {
    * @param policy The policy.
    * @param options The command and the proxy port.
    * @returns The command's exit code, or 128+N when signal N killed it; 125–127 when the
-   *   helper could not confine or exec it.
+   *   helper could not confine or exec it. With `options.replace`, never settles: this
+   *   process becomes the command (or exits 125–127 with a message when it cannot).
    * @throws {SandboxUnavailableError} When a needed feature is missing (not best effort).
    * @throws {CommandNotFoundError} When the command is not found (exit 127).
    * @throws {CommandNotExecutableError} When it cannot be executed (exit 126).
    */
   async run(policy: Policy, options: LaunchOptions): Promise<number> {
     const plan = this.plan(policy, options);
+    if (options.replace) return confineAndExec(plan, { supervised: false });
     return await launchHelper(plan, { manageTerminal: true });
   }
 

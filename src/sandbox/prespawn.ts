@@ -1,7 +1,7 @@
 /**
  * Starts the exec helper before the plan exists, so its Deno start-up (≈ 20 ms) overlaps
- * airlock's own flag parsing and policy resolution; the launcher hands it the plan later
- * through a pipe (`plan_pipe.ts`).
+ * the session proxy's start-up (`run_confined.ts` starts it right before the proxy); the
+ * launcher hands it the plan later through a pipe (`plan_pipe.ts`).
  *
  * The helper is started exactly as the launcher would start it (`helper_command.ts`), but
  * with {@linkcode PLAN_FIFO_ENV} (a FIFO in a fresh 0700 directory) and
@@ -11,10 +11,10 @@
  * directory too once the helper has ended, in case the helper died before it could.
  *
  * Every path that does not launch the command must call {@linkcode discardPrespawned}
- * (`main.ts` does before it exits); an `unload` listener kills a helper still waiting if
+ * (`run_confined.ts` does when the proxy fails to start); an `unload` listener kills a helper still waiting if
  * something calls `Deno.exit` first. Linux only; elsewhere nothing is prespawned.
  *
- * Keep the import graph tiny (no npm, no `node:*`): this runs before the CLI loads.
+ * Keep the import graph tiny (no npm, no `node:*`).
  *
  * @module
  */
@@ -100,27 +100,6 @@ export class PrespawnedHelper {
 }
 
 let pending: PrespawnedHelper | null = null;
-
-/**
- * Whether an invocation will most likely launch a command, so prespawning pays off:
- * `run` or `shell` without `--dry-run`, `--help` or `-h` before a `--`.
- *
- * @param args airlock's arguments (`Deno.args`).
- * @returns True to prespawn.
- * @example
- * ```ts
- * import { wantsPrespawn } from "./prespawn.ts";
- * console.assert(wantsPrespawn(["run", "--net", "none", "--", "ls", "--help"]));
- * console.assert(!wantsPrespawn(["run", "--dry-run", "--", "ls"]));
- * console.assert(!wantsPrespawn(["doctor"]));
- * ```
- */
-export function wantsPrespawn(args: readonly string[]): boolean {
-  if (args[0] !== "run" && args[0] !== "shell") return false;
-  const end = args.indexOf("--");
-  const flags = end < 0 ? args : args.slice(0, end);
-  return !flags.some((arg) => arg === "--dry-run" || arg === "--help" || arg === "-h");
-}
 
 /**
  * Starts the helper now, to be handed a plan by the launcher. Does nothing when a helper

@@ -29,6 +29,15 @@ export interface LaunchOptions {
   argv: string[];
   /** TCP port of airlock's proxy, added to the connect grants in `proxy` mode. */
   proxyPort?: number;
+  /**
+   * Run the command in place of this process, as `exec` does, when nothing has to run
+   * beside it (no proxy): this process confines itself and `execve`s the command, which
+   * keeps its pid, parent, process group and terminal, so signals and the exit status
+   * need no relaying. `run()` then never settles. Ignored where the platform has no
+   * in-place launch (macOS: always a supervised helper). Default: false (a helper process
+   * confines and execs the command; this process stays outside and waits).
+   */
+  replace?: boolean;
 }
 
 /** What would be (or was) enforced, and what `--best-effort` dropped. */
@@ -52,7 +61,8 @@ export interface Sandbox {
   /**
    * Runs the command confined by the policy and resolves to its exit status
    * (its own code, or 128+N when killed by signal N). The sandbox is applied in a
-   * helper process that execs the command; this process stays outside.
+   * helper process that execs the command; this process stays outside — unless
+   * `options.replace` asks for the command to take this process's place.
    */
   run(policy: Policy, options: LaunchOptions): Promise<number>;
 }

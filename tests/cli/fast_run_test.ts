@@ -32,6 +32,8 @@ const SAME: string[][] = [
   ["run", "--upstream-ca", "/ca.pem", "--bypass-protection", "~/.ssh", "--", "true"],
   ["run", "--best-effort", "--dry-run", "--json", "--", "true"],
   ["run", "-p", "default", "-p", "codex", "--", "true"],
+  ["run", "--allow-port=80", "--allow-port", "81", "--", "true"],
+  ["run", "--profile", "", "--", "true"],
   ["shell"],
   ["shell", "-p", "aider", "--net", "none", "--dry-run"],
 ];
@@ -54,6 +56,12 @@ const DEFERRED: string[][] = [
   ["run", "--profile", "--", "ls"],
   ["run", "--workdir", "/x", "--no-workdir", "--", "ls"],
   ["run", "stray", "--", "ls"],
+  ["run", "--json=1", "--", "ls"], // a value for a boolean flag
+  ["run", "--no-workdir=yes", "--", "ls"],
+  ["run", "-pcodex", "--", "ls"], // attached short values: commander's rules
+  ["run", "-p=codex", "--", "ls"],
+  ["run", "--workdir", "-x", "--", "ls"], // a value that looks like a flag
+  ["run", "-ab", "--", "ls"],
   ["shell", "extra"],
   ["why", "--path", "/"],
 ];

@@ -6,7 +6,7 @@
  */
 
 import { equal, match, ok } from "node:assert/strict";
-import { runCli } from "../_cli.ts";
+import { REPO, runCli } from "../_cli.ts";
 
 const linuxOnly = { ignore: Deno.build.os !== "linux" };
 const PYTHON = "/usr/bin/python3";
@@ -88,8 +88,21 @@ const shCases: ShCase[] = [
     denied: (d) => `ln -s ${d.outside}/secret.txt sym.txt && cat sym.txt`,
     control: () => `ln -s mine.txt sym2.txt && cat sym2.txt`,
   },
+];
+
+/**
+ * The two launch modes: without a proxy the command takes airlock's process (its parent is
+ * whoever started airlock); with one (here forced by an allowed domain) airlock stays
+ * outside as the command's parent. Cases about the parent run in both.
+ */
+const LAUNCH_MODES = [
+  { name: "in place", flags: [] as string[] },
+  { name: "supervised", flags: ["--allow-domain", "example.com"] },
+];
+
+const parentCases: ShCase[] = [
   {
-    name: "signalling the parent airlock",
+    name: "signalling the parent",
     denied: () => `kill -0 $PPID`,
     control: () => `kill -0 $$`,
   },
@@ -100,17 +113,55 @@ const shCases: ShCase[] = [
   },
 ];
 
-for (const c of shCases) {
-  Deno.test(`airlock run denies ${c.name}`, linuxOnly, async () => {
+const cases = [
+  ...shCases.map((c) => ({ ...c, mode: LAUNCH_MODES[0]! })),
+  ...parentCases.flatMap((c) => LAUNCH_MODES.map((mode) => ({ ...c, mode }))),
+];
+
+for (const c of cases) {
+  Deno.test(`airlock run denies ${c.name} (${c.mode.name})`, linuxOnly, async () => {
     await using d = await sandboxDirs();
-    const denied = await airlockSh(d, c.denied(d));
+    const denied = await airlockSh(d, c.denied(d), c.mode.flags);
     ok(denied.code !== 0, `expected a failure, got 0: ${denied.stdout}`);
     ok(!denied.stdout.includes("outside-secret"), denied.stdout);
     // Landlock answers EACCES/EPERM, and EXDEV for a denied rename or link (refer).
     match(denied.stderr, /Permission denied|Operation not permitted|cross-device link/i);
-    const control = await airlockSh(d, c.control(d));
+    const control = await airlockSh(d, c.control(d), c.mode.flags);
     equal(control.code, 0, `control failed: ${control.stderr}`);
   });
+}
+
+for (const mode of LAUNCH_MODES) {
+  Deno.test(
+    `airlock run launches ${mode.name}: the command's pid or parent`,
+    linuxOnly,
+    async () => {
+      await using d = await sandboxDirs();
+      const airlock = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--quiet",
+          `${REPO}main.ts`,
+          "run",
+          ...mode.flags,
+          "--",
+          "/bin/sh",
+          "-c",
+          "echo $$ $PPID",
+        ],
+        cwd: d.work,
+        env: { HOME: d.home },
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const out = await airlock.output();
+      equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      const [pid, ppid] = new TextDecoder().decode(out.stdout).trim().split(" ").map(Number);
+      if (mode.flags.length === 0) equal(pid, airlock.pid, "the command takes airlock's process");
+      else equal(ppid, airlock.pid, "airlock stays outside as the command's parent");
+    },
+  );
 }
 
 Deno.test(
@@ -134,18 +185,21 @@ Deno.test(
   },
 );
 
-Deno.test("airlock run denies ptrace of the parent", linuxOnly, async () => {
-  await using d = await sandboxDirs();
-  const r = await runCli([
-    "run",
-    "--",
-    PYTHON,
-    "-c",
-    "import ctypes,os\nlibc=ctypes.CDLL(None,use_errno=True)\n" +
-    "print('attached' if libc.ptrace(16, os.getppid(), None, None) == 0 else 'denied')",
-  ], { cwd: d.work, env: { HOME: d.home } });
-  equal(r.stdout.trim(), "denied", r.stderr);
-});
+for (const mode of LAUNCH_MODES) {
+  Deno.test(`airlock run denies ptrace of the parent (${mode.name})`, linuxOnly, async () => {
+    await using d = await sandboxDirs();
+    const r = await runCli([
+      "run",
+      ...mode.flags,
+      "--",
+      PYTHON,
+      "-c",
+      "import ctypes,os\nlibc=ctypes.CDLL(None,use_errno=True)\n" +
+      "print('attached' if libc.ptrace(16, os.getppid(), None, None) == 0 else 'denied')",
+    ], { cwd: d.work, env: { HOME: d.home } });
+    equal(r.stdout.trim(), "denied", r.stderr);
+  });
+}
 
 Deno.test("airlock run exits 126 for a binary outside the read grants", linuxOnly, async () => {
   await using d = await sandboxDirs();

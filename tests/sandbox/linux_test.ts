@@ -1,6 +1,5 @@
 import { deepStrictEqual as assertEquals, ok, throws } from "node:assert/strict";
 import { SandboxUnavailableError } from "../../src/errors.ts";
-import { buildHelperBundle, HELPER_BUNDLE_URL } from "../../src/sandbox/build_helper_bundle.ts";
 import { decideEnforcement, LinuxSandbox } from "../../src/sandbox/linux.ts";
 import { makePolicy } from "./_helpers.ts";
 
@@ -67,11 +66,6 @@ Deno.test(
     ok(plan.landlock!.ports.some((p) => p.port === 4000));
   },
 );
-
-Deno.test("exec_helper.bundle.js matches a fresh build of the helper (rebuild: deno run -A src/sandbox/build_helper_bundle.ts)", async () => {
-  const committed = await Deno.readTextFile(HELPER_BUNDLE_URL);
-  assertEquals(committed === await buildHelperBundle(), true);
-});
 
 Deno.test(
   "main.ts __sandbox-exec (the compiled binary's path) confines and execs a plan",

@@ -10,7 +10,6 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { type Dirs, driverEnv, lines, makeDirs, makePolicy } from "./_helpers.ts";
 import { PLAN_FIFO_ENV } from "../../src/sandbox/plan.ts";
-import { wantsPrespawn } from "../../src/sandbox/prespawn.ts";
 
 const linuxOnly = { ignore: Deno.build.os !== "linux" };
 const DRIVER = new URL("./_prespawn_driver.ts", import.meta.url).pathname;
@@ -101,20 +100,6 @@ async function waitUntil(condition: () => Promise<boolean>, what: string): Promi
   }
   throw new Error(`Gave up waiting: ${what}`);
 }
-
-Deno.test("wantsPrespawn() prespawns for run and shell, not for dry runs or help", () => {
-  const cases: [string[], boolean][] = [
-    [["run", "--", "ls"], true],
-    [["shell"], true],
-    [["run", "-p", "codex", "--", "ls", "--help", "-h", "--dry-run"], true],
-    [["run", "--dry-run", "--", "ls"], false],
-    [["shell", "--help"], false],
-    [["run", "-h"], false],
-    [["doctor"], false],
-    [[], false],
-  ];
-  for (const [args, want] of cases) assertEquals([args, wantsPrespawn(args)], [args, want]);
-});
 
 Deno.test(
   "a prespawned helper runs the command confined once handed the plan",

@@ -1,0 +1,4 @@
+// Types of arg.bundle.js: the `arg` package's own declarations.
+import arg from "arg";
+
+export { arg };
