@@ -26,6 +26,13 @@ export const EXIT_NOT_EXECUTABLE = 126;
 /** Exit code: the command was not found. */
 export const EXIT_NOT_FOUND = 127;
 
+/**
+ * The brand every {@linkcode AirlockError} carries. A registered symbol, so it is the same
+ * in every copy of this module: `airlock run` loads a bundled copy (`fast_run.bundle.js`)
+ * beside the source modules it loads lazily, and `instanceof` fails across copies.
+ */
+const AIRLOCK_ERROR_BRAND: unique symbol = Symbol.for("airlock.AirlockError") as never;
+
 /** Options shared by every {@linkcode AirlockError}. */
 export interface AirlockErrorOptions {
   /** One line telling the user how to fix the problem. */
@@ -62,7 +69,27 @@ export class AirlockError extends Error {
     this.name = "AirlockError";
     this.exitCode = exitCode;
     this.hint = options.hint;
+    Object.defineProperty(this, AIRLOCK_ERROR_BRAND, { value: true });
   }
+}
+
+/**
+ * Whether a value is an {@linkcode AirlockError} from any copy of this module (see
+ * {@linkcode AIRLOCK_ERROR_BRAND}); use it instead of `instanceof` where an error may
+ * cross from source modules into the bundle.
+ *
+ * @param err The thrown value.
+ * @returns True for an airlock error.
+ * @example
+ * ```ts
+ * import { isAirlockError, UsageError } from "./errors.ts";
+ * console.assert(isAirlockError(new UsageError("Cannot run: no command given")));
+ * console.assert(!isAirlockError(new Error("boom")));
+ * ```
+ */
+export function isAirlockError(err: unknown): err is AirlockError {
+  return typeof err === "object" && err !== null &&
+    (err as { [AIRLOCK_ERROR_BRAND]?: unknown })[AIRLOCK_ERROR_BRAND] === true;
 }
 
 /** The command line is malformed (exit 2). */
@@ -190,7 +217,7 @@ export class CommandNotExecutableError extends AirlockError {
  * ```
  */
 export function exitCodeFor(err: unknown): number {
-  return err instanceof AirlockError ? err.exitCode : EXIT_AIRLOCK_FAILED;
+  return isAirlockError(err) ? err.exitCode : EXIT_AIRLOCK_FAILED;
 }
 
 /**
@@ -209,6 +236,6 @@ export function exitCodeFor(err: unknown): number {
 export function formatError(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   const firstLine = message.split("\n")[0] ?? "";
-  const hint = err instanceof AirlockError && err.hint ? `\n  hint: ${err.hint}` : "";
+  const hint = isAirlockError(err) && err.hint ? `\n  hint: ${err.hint}` : "";
   return `airlock: ${firstLine}${hint}`;
 }

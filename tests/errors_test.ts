@@ -5,6 +5,7 @@ import {
   CommandNotFoundError,
   exitCodeFor,
   formatError,
+  isAirlockError,
   KeystoreError,
   ProfileError,
   ProxyError,
@@ -45,4 +46,16 @@ Deno.test("formatError() prints one line and the hint, never a stack", () => {
   });
   equal(formatError(err), 'airlock: Cannot load profile "x": bad\n  hint: fix it');
   equal(formatError(new Error("plain")), "airlock: plain");
+});
+
+Deno.test("exitCodeFor() and formatError() recognise an error from another copy of errors.ts", async () => {
+  // `airlock run` loads a bundled copy of errors.ts beside the source one; a query string
+  // makes Deno load a second, separate instance of the module, as the bundle is.
+  const other = await import(new URL("../src/errors.ts?second-copy", import.meta.url).href);
+  const err = new other.ProxyError("Cannot start the proxy: port taken", { hint: "retry" });
+  equal(err instanceof ProxyError, false, "a separate module instance");
+  equal(exitCodeFor(err), 125);
+  equal(formatError(err), "airlock: Cannot start the proxy: port taken\n  hint: retry");
+  equal(isAirlockError(err), true);
+  equal(isAirlockError({ exitCode: 2, hint: "forged" }), false);
 });

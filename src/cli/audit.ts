@@ -8,6 +8,7 @@
 import type { Command } from "commander";
 import type { AuditRecord } from "../audit/session_log.ts";
 import type { SessionSummary } from "../audit/read.ts";
+import { lazyImport } from "../lazy_import.ts";
 
 /**
  * Formats sessions as a table.
@@ -80,7 +81,10 @@ export function register(program: Command): void {
     .description("list recorded sessions")
     .option("--json", "print JSON")
     .action(async (values: { json?: boolean }) => {
-      const { listSessions } = await import("../audit/read.ts");
+      const { listSessions } = await lazyImport<typeof import("../audit/read.ts")>(
+        "../audit/read.ts",
+        import.meta.url,
+      );
       const sessions = listSessions();
       console.log(
         values.json ? JSON.stringify(sessions, null, 2) : formatSessions(sessions).trimEnd(),
@@ -91,7 +95,10 @@ export function register(program: Command): void {
     .argument("<id>", "the session id (see airlock audit list)")
     .option("--json", "print JSON lines, as recorded")
     .action(async (id: string, values: { json?: boolean }) => {
-      const { readSession } = await import("../audit/read.ts");
+      const { readSession } = await lazyImport<typeof import("../audit/read.ts")>(
+        "../audit/read.ts",
+        import.meta.url,
+      );
       const records = readSession(id);
       if (values.json) {
         for (const r of records) console.log(JSON.stringify(r));

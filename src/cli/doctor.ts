@@ -9,6 +9,7 @@
 import type { Command } from "commander";
 import { setExitStatus } from "./mod.ts";
 import { policyRequestFromFlags } from "./policy_flags.ts";
+import { lazyImport } from "../lazy_import.ts";
 
 /** One line of the report. */
 export interface DoctorCheck {
@@ -57,8 +58,14 @@ export function register(program: Command): void {
  * @returns The checks, sandbox first.
  */
 export async function runDoctor(): Promise<DoctorCheck[]> {
-  const { getSandbox } = await import("../sandbox/mod.ts");
-  const { BUILTIN_PROFILES, resolvePolicy } = await import("../policy/mod.ts");
+  const { getSandbox } = await lazyImport<typeof import("../sandbox/mod.ts")>(
+    "../sandbox/mod.ts",
+    import.meta.url,
+  );
+  const { BUILTIN_PROFILES, resolvePolicy } = await lazyImport<typeof import("../policy/mod.ts")>(
+    "../policy/mod.ts",
+    import.meta.url,
+  );
   const sandbox = getSandbox();
   const caps = sandbox.capabilities();
   const features = Object.entries(caps.features)
@@ -110,7 +117,10 @@ export async function runDoctor(): Promise<DoctorCheck[]> {
 
 async function keystoreCheck(): Promise<DoctorCheck> {
   try {
-    const { keystoreStatus } = await import("../keystore/mod.ts");
+    const { keystoreStatus } = await lazyImport<typeof import("../keystore/mod.ts")>(
+      "../keystore/mod.ts",
+      import.meta.url,
+    );
     const status = await keystoreStatus();
     return {
       name: `keystore`,

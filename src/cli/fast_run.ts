@@ -16,6 +16,7 @@ import { arg } from "./arg.bundle.js";
 import { exitCodeFor, formatError } from "../errors.ts";
 import { flagKey, type FlagSpec, POLICY_FLAGS, RUN_FLAGS } from "./flag_table.ts";
 import type { RunFlagValues } from "./run_confined.ts";
+import { runConfined } from "./run_confined.ts";
 
 /** What the fast path understood: the command (empty for `shell`) and the flag values. */
 export interface FastRun {
@@ -113,7 +114,6 @@ export async function tryFastRun(args: readonly string[]): Promise<number | null
   if (run === null) return null;
   const command = run.name === "shell" ? [Deno.env.get("SHELL") || "/bin/sh"] : run.command;
   try {
-    const { runConfined } = await import("./run_confined.ts");
     return await runConfined(command, run.values);
   } catch (err) {
     console.error(formatError(err));

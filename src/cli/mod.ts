@@ -9,6 +9,7 @@
 import { Command, CommanderError } from "commander";
 import { EXIT_USAGE, exitCodeFor, formatError } from "../errors.ts";
 import { VERSION } from "../version.ts";
+import { lazyImport } from "../lazy_import.ts";
 
 /** Exit status a command action sets; the action's return value wins over 0. */
 let actionStatus = 0;
@@ -29,16 +30,16 @@ export type CommandModule = { register(program: Command): void };
  * Every command file, loaded on demand: `airlock run` loads only `run.ts` (and what it
  * needs), so a confined launch does not pay for the proxy, keystore or profile tools.
  */
-const loadRun = () => import("./run.ts");
+const loadRun = () => lazyImport<typeof import("./run.ts")>("./run.ts", import.meta.url);
 const COMMAND_FILES: Record<string, () => Promise<CommandModule>> = {
   run: loadRun,
   shell: loadRun,
-  why: () => import("./why.ts"),
-  profile: () => import("./profile.ts"),
-  doctor: () => import("./doctor.ts"),
-  secret: () => import("./secret.ts"),
-  proxy: () => import("./proxy.ts"),
-  audit: () => import("./audit.ts"),
+  why: () => lazyImport<typeof import("./why.ts")>("./why.ts", import.meta.url),
+  profile: () => lazyImport<typeof import("./profile.ts")>("./profile.ts", import.meta.url),
+  doctor: () => lazyImport<typeof import("./doctor.ts")>("./doctor.ts", import.meta.url),
+  secret: () => lazyImport<typeof import("./secret.ts")>("./secret.ts", import.meta.url),
+  proxy: () => lazyImport<typeof import("./proxy.ts")>("./proxy.ts", import.meta.url),
+  audit: () => lazyImport<typeof import("./audit.ts")>("./audit.ts", import.meta.url),
 };
 
 /**

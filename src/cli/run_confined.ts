@@ -11,6 +11,9 @@
 
 import type { Policy } from "../policy/types.ts";
 import { type PolicyFlagValues, policyRequestFromFlags } from "./policy_flags.ts";
+import { lazyImport } from "../lazy_import.ts";
+import { resolvePolicy } from "../policy/mod.ts";
+import { getSandbox } from "../sandbox/mod.ts";
 
 /** Options of `run` and `shell` beyond the policy flags. */
 export interface RunFlagValues extends PolicyFlagValues {
@@ -32,18 +35,22 @@ export interface RunFlagValues extends PolicyFlagValues {
 export async function runConfined(argv: string[], values: RunFlagValues): Promise<number> {
   // A dry run changes nothing on disk: profile "create" entries are not made.
   const request = { ...policyRequestFromFlags(values), createDirs: !values.dryRun };
-  const { resolvePolicy } = await import("../policy/mod.ts");
-  const { getSandbox } = await import("../sandbox/mod.ts");
   const policy = await resolvePolicy(request);
   const sandbox = getSandbox();
   const report = sandbox.check(policy, { argv });
   if (values.dryRun) {
-    const { printDryRun } = await import("./dry_run.ts");
+    const { printDryRun } = await lazyImport<typeof import("./dry_run.ts")>(
+      "./dry_run.ts",
+      import.meta.url,
+    );
     printDryRun(policy, report, argv, values.json ?? false);
     return 0;
   }
   if (report.dropped.length > 0) {
-    const { recordBestEffort } = await import("../audit/best_effort.ts");
+    const { recordBestEffort } = await lazyImport<typeof import("../audit/best_effort.ts")>(
+      "../audit/best_effort.ts",
+      import.meta.url,
+    );
     console.error(
       `airlock: --best-effort: running without ${report.dropped.join(", ")} (kernel lacks them)`,
     );
@@ -54,10 +61,15 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
 
   // The proxy runs in this (unconfined) process for exactly as long as the command; the
   // exec helper starts now, so its start-up overlaps the proxy's.
-  const { discardPrespawned, prespawnHelper } = await import("../sandbox/prespawn.ts");
+  const { discardPrespawned, prespawnHelper } = await lazyImport<
+    typeof import("../sandbox/prespawn.ts")
+  >("../sandbox/prespawn.ts", import.meta.url);
   prespawnHelper();
   try {
-    const { startSessionProxy } = await import("../proxy/session.ts");
+    const { startSessionProxy } = await lazyImport<typeof import("../proxy/session.ts")>(
+      "../proxy/session.ts",
+      import.meta.url,
+    );
     const proxy = await startSessionProxy(policy);
     try {
       const confined = {

@@ -11,6 +11,7 @@ import { baseDirOf, findProfile, isProfilePath, type ProfileSource } from "./loc
 import { mergeProfiles } from "./merge.ts";
 import type { MergedProfile, ProfileDoc } from "./profile_types.ts";
 import { validateProfile } from "./validate.ts";
+import { lazyImport } from "../lazy_import.ts";
 
 /** How deep `extends` may nest before airlock gives up. */
 export const MAX_EXTENDS_DEPTH = 16;
@@ -41,7 +42,10 @@ async function docFromSource(source: ProfileSource): Promise<ProfileDoc> {
       builtin: true,
     });
   }
-  const { profileFromSource } = await import("./from_source.ts");
+  const { profileFromSource } = await lazyImport<typeof import("./from_source.ts")>(
+    "../policy/from_source.ts", // resolves the same from the fast-path bundle (src/cli/)
+    import.meta.url,
+  );
   return profileFromSource(source);
 }
 

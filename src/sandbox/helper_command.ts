@@ -15,8 +15,12 @@
 /** Variables the helper's Deno runtime may need (cache location, loader). */
 const HELPER_ENV_KEEP = ["HOME", "DENO_DIR", "XDG_CACHE_HOME", "LD_LIBRARY_PATH", "TZ"];
 
-/** The bundled helper (`scripts/build_bundles.ts`), preferred under `deno run`. */
-const HELPER_BUNDLE = new URL("./exec_helper.bundle.js", import.meta.url);
+/**
+ * The bundled helper (`scripts/build_bundles.ts`), preferred under `deno run`. Written
+ * `../sandbox/…` so it resolves the same from this module and from the fast-path bundle
+ * in `src/cli/`, like every module-relative URL in code that bundle contains.
+ */
+const HELPER_BUNDLE = new URL("../sandbox/exec_helper.bundle.js", import.meta.url);
 
 /** airlock's entry point. */
 const MAIN = new URL("../../main.ts", import.meta.url);

@@ -17,7 +17,7 @@ import type { EnforcementReport, LaunchOptions, Sandbox, SandboxCapabilities } f
 import { landlockAbi } from "./landlock.ts";
 import { FEATURE_ABI, featuresForAbi, neededFeatures, planLandlock } from "./landlock_rules.ts";
 import { confineAndExec } from "./confine_exec.ts";
-import { launchHelper } from "./launcher.ts";
+import { lazyImport } from "../lazy_import.ts";
 import type { SandboxPlan } from "./plan.ts";
 import { readGrantChecker, resolveCommand } from "./resolve_command.ts";
 import { rawSyscall, syscallNumbers } from "./syscalls.ts";
@@ -134,6 +134,10 @@ export class LinuxSandbox implements Sandbox {
   async run(policy: Policy, options: LaunchOptions): Promise<number> {
     const plan = this.plan(policy, options);
     if (options.replace) return confineAndExec(plan, { supervised: false });
+    const { launchHelper } = await lazyImport<typeof import("./launcher.ts")>(
+      "../sandbox/launcher.ts", // resolves the same from the fast-path bundle (src/cli/)
+      import.meta.url,
+    );
     return await launchHelper(plan, { manageTerminal: true });
   }
 

@@ -11,7 +11,7 @@
 import { LIBSYSTEM_PATH } from "../../ffi/libsystem.ts";
 import { CommandNotFoundError, SandboxUnavailableError } from "../errors.ts";
 import type { Policy } from "../policy/types.ts";
-import { launchHelper } from "./launcher.ts";
+import { lazyImport } from "../lazy_import.ts";
 import type { SandboxPlan } from "./plan.ts";
 import { readGrantChecker, resolveCommand } from "./resolve_command.ts";
 import { buildSeatbeltProfile } from "./sbpl.ts";
@@ -67,6 +67,10 @@ export class MacosSandbox implements Sandbox {
    * @throws {CommandNotExecutableError} When it cannot be executed.
    */
   async run(policy: Policy, options: LaunchOptions): Promise<number> {
+    const { launchHelper } = await lazyImport<typeof import("./launcher.ts")>(
+      "../sandbox/launcher.ts", // resolves the same from the fast-path bundle (src/cli/)
+      import.meta.url,
+    );
     return await launchHelper(this.plan(policy, options), { manageTerminal: false });
   }
 
