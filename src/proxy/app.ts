@@ -11,7 +11,7 @@
 import { Hono } from "hono";
 import type { AuditRecord } from "../audit/session_log.ts";
 import { errorResponse } from "./error_shapes.ts";
-import { auditPath, forwardableHeaders } from "./headers.ts";
+import { auditPath, connectionNamed, HOP_BY_HOP_SET, responseHeaders } from "./headers.ts";
 import type { RouteSpec } from "./routes.ts";
 import { tokensEqual } from "./tokens.ts";
 
@@ -148,19 +148,31 @@ export interface ServerEnv {
 }
 
 /**
- * A signal that aborts when the client goes away. Under Deno.serve `req.signal` also
- * aborts after every successful response (and warns about it), so `completed` is used.
+ * Largest body (bytes) the proxy reads whole instead of relaying chunk by chunk: only a
+ * body whose size is declared up front by `Content-Length` (not chunked, not compressed)
+ * and at most this large. Such a body is complete when its sender starts sending it, so
+ * reading it whole delays nothing, and it passes through Deno's native I/O in one piece
+ * instead of through a JavaScript stream (about half the proxy's CPU per small request).
  */
-function clientSignal(req: Request, env: ServerEnv | undefined): AbortSignal {
-  if (!env?.completed) return req.signal;
-  const gone = new AbortController();
-  env.completed.catch(() => gone.abort());
-  return gone.signal;
+export const MAX_WHOLE_BODY_BYTES = 64 * 1024;
+
+/** The declared length of a body that may be read whole, or -1. */
+function wholeBodyLength(headers: Headers): number {
+  const value = headers.get("content-length");
+  if (value === null || headers.has("transfer-encoding") || headers.has("content-encoding")) {
+    return -1;
+  }
+  if (value.length > 6 || !/^[0-9]+$/.test(value)) return -1;
+  const n = Number(value);
+  return n <= MAX_WHOLE_BODY_BYTES ? n : -1;
 }
 
 function errorName(err: unknown): string {
   return err instanceof Error ? err.name : "Error";
 }
+
+/** Request headers never forwarded (besides the hop-by-hop ones). */
+const NOT_FORWARDED = ["host", "accept-encoding", "content-length"];
 
 /**
  * Builds the reverse-proxy app.
@@ -192,34 +204,36 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
     const url = new URL(req.url);
     const name = c.req.param("route");
     const route = deps.routes.get(name);
-    const path = auditPath(url);
-    const base = {
-      time: new Date(started).toISOString(),
-      kind: "route" as const,
-      route: name,
-      method: req.method,
-      path,
-    };
-    const record = (fields: Partial<AuditRecord> & { status: number; decision: string }) =>
+    const method = req.method;
+    let host = "";
+    let bytesUp = 0;
+    const record = (
+      status: number,
+      decision: string,
+      bytesDown = 0,
+      detail?: string,
+    ) =>
       deps.audit({
-        ...base,
-        bytesUp: 0,
-        bytesDown: 0,
+        time: new Date(started).toISOString(),
+        kind: "route",
+        route: name,
+        method,
+        path: auditPath(url),
+        ...(host ? { host } : {}),
+        status,
+        bytesUp,
+        bytesDown,
         durationMs: Date.now() - started,
-        ...fields,
+        decision,
+        ...(detail === undefined ? {} : { detail }),
       });
     if (!route) {
-      record({ status: 404, decision: "unknown-route" });
+      record(404, "unknown-route");
       return errorResponse("generic", "not-found");
     }
     const { spec } = route;
-    let headerBytes = 0;
-    for (const [k, v] of req.headers) headerBytes += k.length + v.length + 4;
-    if (headerBytes > MAX_REQUEST_HEADER_BYTES) {
-      record({ status: 431, decision: "bad-request", detail: "headers too large" });
-      return errorResponse(spec.errorShape, "headers-too-large");
-    }
-    const presented = spec.injector.readToken(req.headers, url);
+    const reqHeaders = req.headers;
+    const presented = spec.injector.readToken(reqHeaders, url);
     if (!tokensEqual(presented, route.token)) {
       const other = presented === null
         ? undefined
@@ -229,84 +243,142 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
         : other
         ? `token of route ${other.spec.name}`
         : "wrong token";
-      record({ status: 401, decision: "denied-token", detail });
+      record(401, "denied-token", 0, detail);
       return errorResponse(spec.errorShape, "unauthorized");
+    }
+    // One pass over the request headers: their size, and the forwardable ones.
+    const headers = new Headers();
+    const named = connectionNamed(reqHeaders);
+    let headerBytes = 0;
+    for (const [k, v] of reqHeaders) {
+      headerBytes += k.length + v.length + 4;
+      if (!HOP_BY_HOP_SET.has(k) && !NOT_FORWARDED.includes(k) && !named?.includes(k)) {
+        headers.append(k, v);
+      }
+    }
+    if (headerBytes > MAX_REQUEST_HEADER_BYTES) {
+      record(431, "bad-request", 0, "headers too large");
+      return errorResponse(spec.errorShape, "headers-too-large");
     }
 
     const rest = url.pathname.slice(name.length + 1);
     const target = new URL(spec.upstream.href);
     target.pathname = spec.upstream.pathname.replace(/\/$/, "") + rest;
     target.search = url.search;
-    const headers = forwardableHeaders(req.headers, ["host", "accept-encoding", "content-length"]);
     spec.injector.strip(headers, target);
     spec.injector.inject(headers, target, decoder.decode(route.secret));
-    const host = target.host;
+    host = target.host;
 
+    // One abort signal for the upstream exchange: the client went away, or the upstream
+    // sent no headers in time. Under Deno.serve `req.signal` also aborts after every
+    // successful response (and warns about it), so `completed` tells a departed client.
     const env = c.env as ServerEnv | undefined;
-    const clientGone = clientSignal(req, env);
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), headersTimeoutMs);
-    let bytesUp = 0;
-    let body: ReadableStream<Uint8Array> | null = null;
-    if (req.body && req.method !== "GET" && req.method !== "HEAD") {
-      body = countingStream(req.body, () => {}, (n) => bytesUp = n);
+    const abort = new AbortController();
+    let clientGone = false;
+    let timedOut = false;
+    /** Set when a whole-body response is handed over; told whether it was delivered. */
+    let onDelivered: ((delivered: boolean) => void) | undefined;
+    if (env?.completed) {
+      env.completed.then(() => onDelivered?.(true), () => {
+        clientGone = true;
+        abort.abort();
+        onDelivered?.(false);
+      });
+    } else {
+      const signal = req.signal;
+      const gone = () => {
+        clientGone = true;
+        abort.abort();
+      };
+      if (signal.aborted) gone();
+      else signal.addEventListener("abort", gone, { once: true });
+    }
+    const timer = setTimeout(() => {
+      timedOut = true;
+      abort.abort();
+    }, headersTimeoutMs);
+
+    let body: BodyInit | null = null;
+    if (req.body && method !== "GET" && method !== "HEAD") {
+      if (wholeBodyLength(reqHeaders) >= 0) {
+        try {
+          const whole = await req.bytes();
+          bytesUp = whole.byteLength;
+          body = whole;
+        } catch {
+          clearTimeout(timer);
+          record(0, "client-aborted");
+          return errorResponse(spec.errorShape, "bad-gateway");
+        }
+      } else {
+        body = countingStream(req.body, () => {}, (n) => bytesUp = n);
+      }
     }
     let upstream: Response;
     try {
       upstream = await deps.upstreamFetch(target, {
-        method: req.method,
+        method,
         headers,
         body,
         redirect: "manual",
-        signal: AbortSignal.any([clientGone, timeout.signal]),
-        ...(body ? { duplex: "half" } : {}),
+        signal: abort.signal,
+        ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
       } as RequestInit);
     } catch (err) {
       clearTimeout(timer);
-      if (timeout.signal.aborted) {
-        record({ host, status: 504, bytesUp, decision: "upstream-timeout" });
+      if (timedOut) {
+        record(504, "upstream-timeout");
         return errorResponse(spec.errorShape, "gateway-timeout");
       }
-      if (clientGone.aborted) {
-        record({ host, status: 0, bytesUp, decision: "client-aborted" });
+      if (clientGone) {
+        record(0, "client-aborted");
         return errorResponse(spec.errorShape, "bad-gateway");
       }
       const why = deps.explainFailure?.(target, err) ??
         { decision: "upstream-error", detail: errorName(err) };
-      record({ host, status: 502, bytesUp, ...why });
+      record(502, why.decision, 0, why.detail);
       return errorResponse(spec.errorShape, "bad-gateway");
     }
     clearTimeout(timer);
 
-    const outHeaders = forwardableHeaders(upstream.headers);
-    if (outHeaders.has("content-encoding")) {
-      // Deno's fetch negotiated and decoded the encoding: the body is identity now.
-      outHeaders.delete("content-encoding");
-      outHeaders.delete("content-length");
-    }
     const status = upstream.status;
+    const upHeaders = upstream.headers;
+    const outHeaders = responseHeaders(upHeaders);
     if (!upstream.body) {
-      record({ host, status, bytesUp, decision: "allowed" });
-      return new Response(null, { status, headers: outHeaders });
+      record(status, "allowed");
+      return new Response(null, { status, statusText: upstream.statusText, headers: outHeaders });
+    }
+    if (wholeBodyLength(upHeaders) >= 0) {
+      // A small body of declared length: read it whole (a truncated one becomes a 502,
+      // never a body that looks complete) and hand it to the server in one piece.
+      let whole: Uint8Array<ArrayBuffer>;
+      try {
+        whole = await upstream.bytes();
+      } catch (err) {
+        if (clientGone) {
+          record(0, "client-aborted");
+        } else {
+          record(502, "upstream-error", 0, `body broke: ${errorName(err)}`);
+        }
+        return errorResponse(spec.errorShape, "bad-gateway");
+      }
+      const bytesDown = whole.byteLength;
+      if (env?.completed) {
+        onDelivered = (delivered) =>
+          record(status, delivered ? "allowed" : "client-aborted", delivered ? bytesDown : 0);
+      } else {
+        record(status, "allowed", bytesDown);
+      }
+      return new Response(whole, { status, statusText: upstream.statusText, headers: outHeaders });
     }
     const outgoing = env?.outgoing;
     const breakClient = env?.breakClient ?? (outgoing ? () => outgoing.destroy() : undefined);
     const relayed = countingStream(
       upstream.body,
       (bytesDown, outcome, err) => {
-        const decision = outcome === "ok"
-          ? "allowed"
-          : outcome === "cancel"
-          ? "client-aborted"
-          : "upstream-error";
-        record({
-          host,
-          status,
-          bytesUp: bytesUp,
-          bytesDown,
-          decision,
-          ...(outcome === "error" ? { detail: `stream broke: ${errorName(err)}` } : {}),
-        });
+        if (outcome === "ok") record(status, "allowed", bytesDown);
+        else if (outcome === "cancel") record(status, "client-aborted", bytesDown);
+        else record(status, "upstream-error", bytesDown, `stream broke: ${errorName(err)}`);
       },
       undefined,
       breakClient,

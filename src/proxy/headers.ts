@@ -18,23 +18,49 @@ export const HOP_BY_HOP: readonly string[] = [
   "upgrade",
 ];
 
+/** {@linkcode HOP_BY_HOP} as a set. */
+export const HOP_BY_HOP_SET: ReadonlySet<string> = new Set(HOP_BY_HOP);
+
 /**
- * Copies headers without hop-by-hop ones (including those `Connection` names).
+ * The header names a message's `Connection` header lists (hop-by-hop by declaration).
  *
- * @param source The incoming headers.
- * @param drop More names to drop (lower-case).
- * @returns A new Headers object.
+ * @param headers The message's headers.
+ * @returns The lower-case names, or undefined when there is no `Connection` header.
  * @example
  * ```ts
- * import { forwardableHeaders } from "./headers.ts";
- * const h = forwardableHeaders(new Headers({ connection: "x-a", "x-a": "1", "x-b": "2" }), ["host"]);
- * console.assert(!h.has("x-a") && h.get("x-b") === "2");
+ * import { connectionNamed } from "./headers.ts";
+ * console.assert(connectionNamed(new Headers({ connection: "X-A, close" }))?.[0] === "x-a");
  * ```
  */
-export function forwardableHeaders(source: Headers, drop: readonly string[] = []): Headers {
-  const out = new Headers(source);
-  const named = (source.get("connection") ?? "").split(",").map((s) => s.trim().toLowerCase());
-  for (const name of [...HOP_BY_HOP, ...named, ...drop]) if (name) out.delete(name);
+export function connectionNamed(headers: Headers): string[] | undefined {
+  const value = headers.get("connection");
+  return value === null ? undefined : value.split(",").map((s) => s.trim().toLowerCase());
+}
+
+/**
+ * The response headers to relay: without hop-by-hop ones (including those `Connection`
+ * names), and without `Content-Encoding` and `Content-Length` when there was a
+ * `Content-Encoding` (Deno's fetch decoded the body, which is identity now).
+ *
+ * @param source The upstream response's headers.
+ * @returns Name and value pairs, for a `Response`'s `headers`.
+ * @example
+ * ```ts
+ * import { responseHeaders } from "./headers.ts";
+ * const h = responseHeaders(new Headers({ "content-encoding": "gzip", "content-length": "9", "x-b": "2", "keep-alive": "5" }));
+ * console.assert(h.length === 1 && h[0]![0] === "x-b");
+ * ```
+ */
+export function responseHeaders(source: Headers): [string, string][] {
+  const named = connectionNamed(source);
+  const decoded = source.has("content-encoding");
+  const out: [string, string][] = [];
+  for (const pair of source) {
+    const name = pair[0];
+    if (HOP_BY_HOP_SET.has(name) || named?.includes(name)) continue;
+    if (decoded && (name === "content-encoding" || name === "content-length")) continue;
+    out.push(pair);
+  }
   return out;
 }
 

@@ -1,6 +1,11 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import type { AuditRecord } from "../../src/audit/session_log.ts";
-import { type ActiveRoute, buildProxyApp, type UpstreamFetch } from "../../src/proxy/app.ts";
+import {
+  type ActiveRoute,
+  buildProxyApp,
+  MAX_WHOLE_BODY_BYTES,
+  type UpstreamFetch,
+} from "../../src/proxy/app.ts";
 import { BUILTIN_ROUTES, customRoute } from "../../src/proxy/routes.ts";
 
 const enc = new TextEncoder();
@@ -231,4 +236,64 @@ Deno.test("buildProxyApp() records an upstream stream that breaks mid-way", asyn
   await res.text().catch(() => {});
   assertEquals(audit[0]!.decision, "upstream-error");
   assertEquals(audit[0]!.bytesDown, 4);
+});
+
+Deno.test("buildProxyApp() reads a small body of declared length whole and counts it", async () => {
+  const { app, seen, audit } = setup((url, init) => {
+    seen.push({ url, headers: new Headers(init.headers) });
+    assert(init.body instanceof Uint8Array, "a declared-length request body was not read whole");
+    assertEquals(new TextDecoder().decode(init.body), '{"a":1}');
+    return Promise.resolve(
+      new Response(enc.encode("0123456789"), { headers: { "content-length": "10" } }),
+    );
+  });
+  let delivered!: () => void;
+  const completed = new Promise<void>((ok) => delivered = ok);
+  const res = await app.request("/openai/v1/chat/completions", {
+    method: "POST",
+    headers: { authorization: "Bearer sk-proj-OPENAI", "content-length": "7" },
+    body: '{"a":1}',
+  }, { completed });
+  assertEquals(await res.text(), "0123456789");
+  assertEquals(audit.length, 0, "recorded before the response was delivered");
+  delivered();
+  await completed;
+  assertEquals(audit[0]!.decision, "allowed");
+  assertEquals(audit[0]!.bytesUp, 7);
+  assertEquals(audit[0]!.bytesDown, 10);
+  assert(!seen[0]!.headers.has("content-length"));
+});
+
+Deno.test("buildProxyApp() answers 502 for a declared-length body that breaks, never a short 200", async () => {
+  const body = new ReadableStream<Uint8Array>({
+    start(c) {
+      c.enqueue(enc.encode("part"));
+      c.error(new Error("reset"));
+    },
+  });
+  const { app, audit } = setup(() =>
+    Promise.resolve(new Response(body, { headers: { "content-length": "10" } }))
+  );
+  const res = await app.request("/openai/v1/x", {
+    headers: { authorization: "Bearer sk-proj-OPENAI" },
+  });
+  assertEquals(res.status, 502);
+  assert((await res.text()).includes("airlock:"));
+  assertEquals(audit[0]!.decision, "upstream-error");
+  assertEquals(audit[0]!.detail, "body broke: Error");
+});
+
+Deno.test("buildProxyApp() relays a large declared-length body as a stream", async () => {
+  const big = new Uint8Array(MAX_WHOLE_BODY_BYTES + 1).fill(97);
+  const { app, audit } = setup(() =>
+    Promise.resolve(
+      new Response(big, { headers: { "content-length": String(big.length) } }),
+    )
+  );
+  const res = await app.request("/openai/v1/x", {
+    headers: { authorization: "Bearer sk-proj-OPENAI" },
+  });
+  assertEquals((await res.arrayBuffer()).byteLength, big.length);
+  assertEquals(audit[0]!.bytesDown, big.length);
+  assertEquals(audit[0]!.decision, "allowed");
 });
