@@ -1,7 +1,8 @@
 /**
  * The Linux {@linkcode Sandbox}: Landlock (filesystem, TCP ports, IPC scopes) plus a
- * seccomp filter (sockets, io_uring, keyring, terminal injection), applied by the exec
- * helper to itself right before it execs the command.
+ * seccomp filter (sockets, io_uring, keyring, terminal injection), applied right before
+ * the command is exec'd by the process that becomes it: the exec helper (supervised
+ * launch) or airlock itself (`LaunchOptions.replace`), both through `confine_exec.ts`.
  *
  * Fail closed: a feature the policy needs that the kernel lacks is a
  * `SandboxUnavailableError` unless the policy is best effort, which drops it and reports
