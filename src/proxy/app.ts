@@ -50,8 +50,11 @@ const decoder = new TextDecoder();
 /** Largest total request header size (bytes) the app forwards; larger gets 431. */
 export const MAX_REQUEST_HEADER_BYTES = 32 * 1024;
 
-/** Bytes read per chunk from a body (one reused buffer per stream). */
-const CHUNK_BYTES = 16 * 1024;
+/** Bytes read per chunk from a body at first (one reused buffer per stream). */
+const SMALL_CHUNK_BYTES = 2 * 1024;
+
+/** Bytes read per chunk once a read has filled the small buffer. */
+const LARGE_CHUNK_BYTES = 16 * 1024;
 
 type ChunkReader = {
   read(): Promise<Uint8Array | null>;
@@ -62,7 +65,8 @@ type ChunkReader = {
  * Reads a body into one reused buffer when the stream supports it (fetch bodies are byte
  * streams) and hands out exact-size copies: a default reader would allocate a 64 KiB
  * buffer per chunk that lingers until garbage collection, which across hundreds of SSE
- * streams costs hundreds of megabytes.
+ * streams costs hundreds of megabytes. The buffer starts at 2 KiB (SSE events are small)
+ * and grows to 16 KiB the first time a read fills it.
  */
 function chunkReader(body: ReadableStream<Uint8Array>): ChunkReader {
   let byob: ReadableStreamBYOBReader | undefined;
@@ -79,13 +83,15 @@ function chunkReader(body: ReadableStream<Uint8Array>): ChunkReader {
     };
   }
   const reader = byob;
-  let buf: Uint8Array<ArrayBuffer> = new Uint8Array(CHUNK_BYTES);
+  let buf: Uint8Array<ArrayBuffer> = new Uint8Array(SMALL_CHUNK_BYTES);
   return {
     async read() {
       const { done, value } = await reader.read(buf);
       if (done || !value) return null;
       const copy = value.slice();
-      buf = new Uint8Array(value.buffer);
+      buf = value.byteLength === buf.length && buf.length < LARGE_CHUNK_BYTES
+        ? new Uint8Array(LARGE_CHUNK_BYTES)
+        : new Uint8Array(value.buffer);
       return copy;
     },
     cancel: (reason) => reader.cancel(reason),

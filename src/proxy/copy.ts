@@ -2,13 +2,18 @@
  * Byte copying between two Deno connections with one reused buffer per direction:
  * no allocation per chunk (unlike `readable.pipeTo`, whose reads each allocate a fresh
  * buffer that lingers until garbage collection), so hundreds of concurrent streams stay
- * small.
+ * small. A direction starts with a small buffer and moves to a large one the first time
+ * a read fills it: an idle direction (the request side of an SSE stream) or one carrying
+ * small messages keeps 2 KiB instead of 16 KiB.
  *
  * @module
  */
 
-/** Size of each direction's copy buffer. */
-const BUFFER_BYTES = 16 * 1024;
+/** Size of each direction's first copy buffer. */
+export const SMALL_BUFFER_BYTES = 2 * 1024;
+
+/** Size of a direction's buffer once a read has filled the small one. */
+export const LARGE_BUFFER_BYTES = 16 * 1024;
 
 function closeQuietly(c: Deno.Conn): void {
   try {
@@ -17,7 +22,7 @@ function closeQuietly(c: Deno.Conn): void {
 }
 
 async function copyOneWay(from: Deno.Conn, to: Deno.Conn): Promise<number> {
-  const buf = new Uint8Array(BUFFER_BYTES);
+  let buf = new Uint8Array(SMALL_BUFFER_BYTES);
   let total = 0;
   try {
     for (;;) {
@@ -26,6 +31,7 @@ async function copyOneWay(from: Deno.Conn, to: Deno.Conn): Promise<number> {
       let off = 0;
       while (off < n) off += await to.write(buf.subarray(off, n));
       total += n;
+      if (n === buf.length && n < LARGE_BUFFER_BYTES) buf = new Uint8Array(LARGE_BUFFER_BYTES);
     }
     await to.closeWrite();
   } catch {
