@@ -10,7 +10,13 @@
  * loops. Needs root (the upstream listens on 127.0.0.1:443 so the built-in `openai`
  * route can be pinned with `--resolve api.openai.com:443:127.0.0.1`).
  *
- * Usage: deno run -A bench/proxy_bench.ts [--quick]
+ * V8 flags: airlock's compiled binaries carry the `--v8-flags=…` of the `compile:*` tasks in
+ * `deno.json`, which `deno run -A main.ts` does not get. The airlock process is started with
+ * exactly those flags (none when the tasks have none), and the report says so. To measure
+ * other flags, `--compare-v8-flags=FLAGS` adds a second airlock process started with them,
+ * measured in the same invocation and labelled as what users do not get.
+ *
+ * Usage: deno run -A bench/proxy_bench.ts [--quick] [--compare-v8-flags=FLAGS]
  *
  * @module
  */
@@ -18,6 +24,8 @@
 import { createTestCa } from "../tests/proxy/_support/test_ca.ts";
 
 const QUICK = Deno.args.includes("--quick");
+const COMPARE_FLAGS = Deno.args.find((a) => a.startsWith("--compare-v8-flags="))
+  ?.slice("--compare-v8-flags=".length);
 const SEQ_REQUESTS = QUICK ? 200 : 1000;
 const PAR_REQUESTS = QUICK ? 1000 : 4000;
 const PAR_CONNECTIONS = 32;
@@ -90,12 +98,37 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>): Promi
   throw new Error(`Cannot start the benchmark: ${what} did not come up`);
 }
 
-async function startAirlock(caFile: string, dir: string): Promise<Target> {
-  const envFile = `${dir}/airlock.env`;
+/**
+ * The `--v8-flags=…` value the `compile:*` tasks of `deno.json` give the binaries, or
+ * undefined when they give none (or disagree, which the report would have to explain).
+ */
+function compiledV8Flags(): string | undefined {
+  const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`)) as {
+    tasks?: Record<string, string>;
+  };
+  const found = new Set<string>();
+  for (const [name, command] of Object.entries(config.tasks ?? {})) {
+    if (!name.startsWith("compile:")) continue;
+    found.add(/--v8-flags=(\S+)/.exec(command)?.[1] ?? "");
+  }
+  if (found.size > 1) {
+    throw new Error("Cannot emulate the compiled binary: the compile tasks differ in --v8-flags");
+  }
+  return [...found][0] || undefined;
+}
+
+async function startAirlock(
+  caFile: string,
+  dir: string,
+  name: string,
+  v8Flags: string | undefined,
+): Promise<Target> {
+  const envFile = `${dir}/${name}.env`;
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "-A",
+      ...(v8Flags ? [`--v8-flags=${v8Flags}`] : []),
       `${ROOT}main.ts`,
       "proxy",
       "--credential",
@@ -118,7 +151,7 @@ async function startAirlock(caFile: string, dir: string): Promise<Target> {
   const env: Record<string, string> = {};
   for (const m of text.matchAll(/^([A-Z_a-z]+)='(.*)'$/gm)) env[m[1]!] = m[2]!;
   return {
-    name: "airlock",
+    name,
     base: env.OPENAI_BASE_URL!,
     headers: { authorization: `Bearer ${env.OPENAI_API_KEY}` },
     pid: child.pid,
@@ -313,9 +346,13 @@ async function main(): Promise<void> {
     client: directClient,
     close: () => Promise.resolve(),
   }];
-  const airlock = await startAirlock(ca.caFile, dir);
-  const idleRss = procStatusMb(airlock.pid!, "VmRSS");
-  targets.push(airlock);
+  const binaryFlags = compiledV8Flags();
+  const airlocks = [await startAirlock(ca.caFile, dir, "airlock", binaryFlags)];
+  if (COMPARE_FLAGS !== undefined) {
+    airlocks.push(await startAirlock(ca.caFile, dir, "airlock*", COMPARE_FLAGS));
+  }
+  const idleRss = airlocks.map((a) => procStatusMb(a.pid!, "VmRSS"));
+  targets.push(...airlocks);
   const nginx = await startNginx(ca.caFile, dir);
   if (nginx) targets.push(nginx);
   else console.error("proxy_bench: nginx not found; comparing with direct only");
@@ -328,9 +365,20 @@ async function main(): Promise<void> {
       const chunk = await sseChunkLatency(t);
       results[t.name] = { ...lat, rps, chunk };
     }
-    const rss = await peakRss(airlock);
+    const rss: number[] = [];
+    for (const a of airlocks) rss.push(await peakRss(a));
 
     console.log(`proxy benchmark (${QUICK ? "quick" : "full"}; loopback, TLS upstream)`);
+    console.log(
+      binaryFlags
+        ? `airlock runs with the compiled binary's V8 flags (deno.json compile tasks): ${binaryFlags}`
+        : "airlock runs without V8 flags, like the compiled binary (deno.json compile tasks set none)",
+    );
+    if (COMPARE_FLAGS !== undefined) {
+      console.log(
+        `airlock* runs with --v8-flags=${COMPARE_FLAGS}: an experiment, not what users get`,
+      );
+    }
     console.log("target    p50 ms   p99 ms   req/s (32 conn)   SSE chunk p50 ms");
     for (const [name, r] of Object.entries(results)) {
       console.log(
@@ -344,12 +392,13 @@ async function main(): Promise<void> {
     const addedA = a.p50 - d.p50;
     console.log(`airlock added p50 latency: ${fmt(addedA)} ms`);
     console.log(`airlock added per SSE chunk: ${fmt(a.chunk - d.chunk)} ms (goal <= 1 ms)`);
-    console.log(
-      `airlock peak RSS with ${RSS_STREAMS} concurrent streams: ${
-        fmt(rss, 1)
-      } MB (goal <= 80 MB; ` +
-        `${fmt(idleRss, 1)} MB right after start-up)`,
-    );
+    for (const [i, a] of airlocks.entries()) {
+      console.log(
+        `${a.name} peak RSS with ${RSS_STREAMS} concurrent streams: ${
+          fmt(rss[i]!, 1)
+        } MB (goal <= 80 MB; ${fmt(idleRss[i]!, 1)} MB right after start-up)`,
+      );
+    }
     if (results.nginx) {
       const n = results.nginx;
       const addedN = n.p50 - d.p50;
@@ -362,6 +411,14 @@ async function main(): Promise<void> {
       console.log(`ratio p50 latency airlock/nginx: ${fmt(a.p50 / n.p50)}`);
       console.log(`ratio p99 airlock/nginx: ${fmt(a.p99 / n.p99)}`);
       console.log(`ratio req/s airlock/nginx: ${fmt(a.rps / n.rps)} (goal >= 0.8)`);
+      const star = results["airlock*"];
+      if (star) {
+        console.log(
+          `airlock* added p50 latency: ${fmt(star.p50 - d.p50)} ms; req/s ratio to nginx: ${
+            fmt(star.rps / n.rps)
+          }`,
+        );
+      }
     }
   } finally {
     for (const t of targets) await t.close();
