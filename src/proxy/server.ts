@@ -13,17 +13,19 @@
  * A connection that starts origin-form and later sends CONNECT gets 405 and is closed:
  * clients that use the proxy as a proxy open their own connections for it.
  *
+ * The egress server (`egress_server.ts`, with the Node compatibility layer it needs) is
+ * loaded and started on the first proxy-form connection, so a session whose command only
+ * uses the base-URL routes never pays for it.
+ *
  * @module
  */
 
-import { getRequestListener } from "@hono/node-server";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Hono } from "hono";
 import type { ServerEnv } from "./app.ts";
-import { type ConnectDeps, handleConnect } from "./connect.ts";
+import type { ConnectDeps } from "./connect.ts";
 import { copyBothWays } from "./copy.ts";
-import { handleForward } from "./forward_http.ts";
+import type { EgressServer } from "./egress_server.ts";
 
 /** A running proxy server. */
 export interface ProxyServer {
@@ -63,46 +65,6 @@ export function classifyRequest(head: Uint8Array): Kind | undefined {
   return head[space + 1] === 0x2f /* "/" */ || head[space + 1] === 0x2a /* "*" */
     ? "reverse"
     : "egress";
-}
-
-async function startEgress(
-  app: Hono,
-  deps: ConnectDeps,
-): Promise<{ port: number; close(): Promise<void> }> {
-  const reverse = getRequestListener(app.fetch, { overrideGlobalObjects: false });
-  const server = createServer(
-    { maxHeaderSize: MAX_HEADER_BYTES },
-    (req: IncomingMessage, res: ServerResponse) => {
-      if ((req.url ?? "/").startsWith("/")) return reverse(req, res);
-      handleForward(deps, req, res).catch(() => res.destroy());
-    },
-  );
-  server.on("connection", deps.track);
-  server.on("connect", (req: IncomingMessage, socket: Socket, head: Uint8Array) => {
-    const auth = req.headers["proxy-authorization"];
-    handleConnect(deps, req.url ?? "", typeof auth === "string" ? auth : undefined, socket, head)
-      .catch(() => socket.destroy());
-  });
-  server.on("clientError", (err: Error & { code?: string }, socket: Socket) => {
-    if (!socket.writable) return socket.destroy();
-    const status = err.code === "HPE_HEADER_OVERFLOW"
-      ? "431 Request Header Fields Too Large"
-      : "400 Bad Request";
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  });
-  await new Promise<void>((ok, fail) => {
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => ok());
-  });
-  const addr = server.address();
-  return {
-    port: typeof addr === "object" && addr ? addr.port : 0,
-    async close() {
-      const closed = new Promise<void>((ok) => server.close(() => ok()));
-      server.closeAllConnections?.();
-      await closed;
-    },
-  };
 }
 
 function startReverse(
@@ -190,7 +152,7 @@ function closeQuietly(c: Deno.Conn | undefined): void {
  * await server.close();
  * ```
  */
-export async function serveProxy(
+export function serveProxy(
   app: Hono,
   egress: Omit<ConnectDeps, "track">,
   port: number,
@@ -204,10 +166,18 @@ export async function serveProxy(
     sockets.add(s);
     s.once("close", () => sockets.delete(s));
   };
-  let egressServer: Awaited<ReturnType<typeof startEgress>>;
+  let egressServer: Promise<EgressServer> | undefined;
+  const egressPort = async () => {
+    egressServer ??= import("./egress_server.ts").then((m) =>
+      m.startEgressServer(app, { ...egress, track }, MAX_HEADER_BYTES)
+    ).catch((err) => {
+      egressServer = undefined; // the next proxy-form connection tries again
+      throw err;
+    });
+    return (await egressServer).port;
+  };
   let reverseServer: Deno.HttpServer<Deno.NetAddr>;
   try {
-    egressServer = await startEgress(app, { ...egress, track });
     reverseServer = startReverse(app, (innerPort) => {
       const pair = byInnerPort.get(innerPort);
       if (pair) { for (const c of pair) closeQuietly(c); }
@@ -216,10 +186,7 @@ export async function serveProxy(
     listener.close();
     throw err;
   }
-  const ports: Record<Kind, number> = {
-    egress: egressServer.port,
-    reverse: reverseServer.addr.port,
-  };
+  const reversePort = reverseServer.addr.port;
 
   async function splice(conn: Deno.TcpConn): Promise<void> {
     conns.add(conn);
@@ -233,7 +200,8 @@ export async function serveProxy(
         await conn.write(TOO_LARGE).catch(() => {});
         return;
       }
-      inner = await Deno.connect({ hostname: "127.0.0.1", port: ports[kind] });
+      const port = kind === "reverse" ? reversePort : await egressPort();
+      inner = await Deno.connect({ hostname: "127.0.0.1", port });
       conns.add(inner);
       const innerPort = (inner.localAddr as Deno.NetAddr).port;
       byInnerPort.set(innerPort, [conn, inner]);
@@ -256,15 +224,15 @@ export async function serveProxy(
     for await (const conn of listener) splice(conn);
   })().catch(() => {});
 
-  return {
+  return Promise.resolve({
     port: (listener.addr as Deno.NetAddr).port,
     async close() {
       listener.close();
       await accepting;
       for (const c of conns) closeQuietly(c);
       for (const s of sockets) s.destroy();
-      await egressServer.close();
+      await (await egressServer?.catch(() => undefined))?.close();
       await reverseServer.shutdown();
     },
-  };
+  });
 }

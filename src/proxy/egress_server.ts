@@ -1,0 +1,80 @@
+/**
+ * The proxy's internal server for proxy-form traffic (CONNECT tunnels and absolute-form
+ * plain HTTP), on a random 127.0.0.1 port that only the front splices connections into.
+ * It is a `node:http` server (Deno.serve cannot tunnel CONNECT), so this module and the
+ * Node compatibility layer load only when the first such connection arrives. Origin-form
+ * requests that arrive on a proxy-form connection go to the same hono app as the
+ * reverse routes.
+ *
+ * @module
+ */
+
+import { getRequestListener } from "@hono/node-server";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { Hono } from "hono";
+import { type ConnectDeps, handleConnect } from "./connect.ts";
+import { handleForward } from "./forward_http.ts";
+
+/** A running egress server. */
+export interface EgressServer {
+  /** Its port on 127.0.0.1. */
+  port: number;
+  /** Stops it and ends its connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the egress server on a random 127.0.0.1 port.
+ *
+ * @param app The reverse-proxy app, for origin-form requests on proxy-form connections.
+ * @param deps The CONNECT and forwarding dependencies.
+ * @param maxHeaderBytes Largest request head accepted; larger gets 431.
+ * @returns The running server.
+ * @throws {Error} When it cannot listen.
+ * @example
+ * ```ts ignore
+ * const egress = await startEgressServer(app, deps, 32 * 1024);
+ * await egress.close();
+ * ```
+ */
+export async function startEgressServer(
+  app: Hono,
+  deps: ConnectDeps,
+  maxHeaderBytes: number,
+): Promise<EgressServer> {
+  const reverse = getRequestListener(app.fetch, { overrideGlobalObjects: false });
+  const server = createServer(
+    { maxHeaderSize: maxHeaderBytes },
+    (req: IncomingMessage, res: ServerResponse) => {
+      if ((req.url ?? "/").startsWith("/")) return reverse(req, res);
+      handleForward(deps, req, res).catch(() => res.destroy());
+    },
+  );
+  server.on("connection", deps.track);
+  server.on("connect", (req: IncomingMessage, socket: Socket, head: Uint8Array) => {
+    const auth = req.headers["proxy-authorization"];
+    handleConnect(deps, req.url ?? "", typeof auth === "string" ? auth : undefined, socket, head)
+      .catch(() => socket.destroy());
+  });
+  server.on("clientError", (err: Error & { code?: string }, socket: Socket) => {
+    if (!socket.writable) return socket.destroy();
+    const status = err.code === "HPE_HEADER_OVERFLOW"
+      ? "431 Request Header Fields Too Large"
+      : "400 Bad Request";
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
+  await new Promise<void>((ok, fail) => {
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => ok());
+  });
+  const addr = server.address();
+  return {
+    port: typeof addr === "object" && addr ? addr.port : 0,
+    async close() {
+      const closed = new Promise<void>((ok) => server.close(() => ok()));
+      server.closeAllConnections?.();
+      await closed;
+    },
+  };
+}
