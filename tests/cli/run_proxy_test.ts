@@ -9,7 +9,7 @@
 import { equal, match, ok } from "node:assert/strict";
 import { createTestCa, type TestCa } from "../proxy/_support/test_ca.ts";
 import { type FakeUpstream, startFakeUpstream } from "../proxy/_support/fake_upstream.ts";
-import { TextLineStream } from "../clients/_support/lines.ts";
+import { type ClientRun, collectClientEvents } from "../clients/_support/client_events.ts";
 import { REPO, runCli } from "../_cli.ts";
 
 const linuxOnly = {
@@ -63,11 +63,7 @@ async function startUpstream(): Promise<Upstream> {
   };
 }
 
-interface Run {
-  code: number;
-  events: Record<string, unknown>[];
-  raw: string;
-}
+type Run = ClientRun;
 
 /** Runs `airlock run` with one credential and a client script, releasing chunks in lock-step. */
 async function airlockClient(
@@ -104,28 +100,14 @@ async function airlockClient(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  const stderr = new Response(child.stderr).text();
-  const events: Record<string, unknown>[] = [];
-  let raw = "";
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(
-    new TextLineStream(),
-  );
-  for await (const line of lines) {
-    raw += line + "\n";
-    if (!line.startsWith("{")) continue;
-    const ev = JSON.parse(line) as Record<string, unknown>;
-    events.push(ev);
+  const run = await collectClientEvents(child, (ev) => {
     if (ev.event === "chunk") u.up.release();
     onEvent?.(ev, child);
-  }
-  const status = await child.status;
-  clearTimeout(killer);
-  raw += await stderr;
-  raw += await auditText(`${state}/airlock/sessions`);
+  });
+  run.raw += await auditText(`${state}/airlock/sessions`);
   await Deno.remove(work, { recursive: true });
   await Deno.remove(state, { recursive: true });
-  return { code: status.code, events, raw };
+  return run;
 }
 
 /** Every audit file's text, so the secret scan covers them too. */

@@ -6,16 +6,10 @@
  */
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { TextLineStream } from "./_support/lines.ts";
+import { type ClientRun, collectClientEvents } from "./_support/client_events.ts";
 import { type Harness, startHarness } from "../proxy/_support/harness.ts";
 
 const CLIENTS = new URL(".", import.meta.url).pathname;
-
-interface ClientRun {
-  code: number;
-  events: Record<string, unknown>[];
-  raw: string;
-}
 
 async function runClient(
   h: Harness,
@@ -33,24 +27,9 @@ async function runClient(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  const stderr = new Response(child.stderr).text();
-  const events: Record<string, unknown>[] = [];
-  let raw = "";
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(
-    new TextLineStream(),
-  );
-  for await (const line of lines) {
-    raw += line + "\n";
-    if (!line.trim()) continue;
-    const ev = JSON.parse(line) as Record<string, unknown>;
-    events.push(ev);
+  return await collectClientEvents(child, (ev) => {
     if (ev.event === "chunk") h.up.release();
-  }
-  const status = await child.status;
-  clearTimeout(killer);
-  raw += await stderr;
-  return { code: status.code, events, raw };
+  });
 }
 
 function assertNoSecret(h: Harness, run: ClientRun): void {

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { type ProcessResult, runProcess } from "../_process.ts";
+
 /** True inside `scripts/keyring_session.sh` (CI runs every test there). */
 export const HAS_KEYRING = Boolean(Deno.env.get("AIRLOCK_TEST_KEYRING"));
 
@@ -13,17 +15,9 @@ export const HAS_KEYRING = Boolean(Deno.env.get("AIRLOCK_TEST_KEYRING"));
 export const NEEDS_KEYRING = !HAS_KEYRING;
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** A finished subprocess. */
-export interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  stdoutBytes: Uint8Array;
-  stderrBytes: Uint8Array;
-}
+export type Run = ProcessResult;
 
 /** Options of {@linkcode run}. */
 export interface RunOptions {
@@ -46,30 +40,12 @@ export async function run(program: string, args: string[], options: RunOptions =
   const env = Deno.env.toObject();
   for (const name of options.unset ?? []) delete env[name];
   Object.assign(env, options.env ?? {});
-  const child = new Deno.Command(program, {
-    args,
+  return runProcess(program, args, {
     env,
     clearEnv: true,
     cwd: options.cwd ?? ROOT,
-    stdin: options.stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (options.stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(
-      typeof options.stdin === "string" ? encoder.encode(options.stdin) : options.stdin,
-    );
-    await writer.close();
-  }
-  const out = await child.output();
-  return {
-    code: out.code,
-    stdout: decoder.decode(out.stdout),
-    stderr: decoder.decode(out.stderr),
-    stdoutBytes: out.stdout,
-    stderrBytes: out.stderr,
-  };
+    ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+  });
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 
 import type { NetworkMode, Policy } from "../../src/policy/types.ts";
+import { runProcess } from "../_process.ts";
 
 /** The system Python (the pyenv shim is a bash script that needs $HOME). */
 export const PYTHON = "/usr/bin/python3";
@@ -153,21 +154,11 @@ export async function runConfined(
   const cmd = options.leakFds
     ? ["bash", "-c", 'exec 7</dev/null 8>/dev/null; exec "$@"', "bash", ...deno]
     : deno;
-  const child = new Deno.Command(cmd[0]!, {
-    args: cmd.slice(1),
+  const { code, stdout, stderr } = await runProcess(cmd[0]!, cmd.slice(1), {
     env: { ...options.airlockEnv, ...driverEnv(policy, argv, options) },
-    stdin: options.stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (options.stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(options.stdin));
-    await writer.close();
-  }
-  const out = await child.output();
-  const decoder = new TextDecoder();
-  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+    ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+  });
+  return { code, stdout, stderr };
 }
 
 /**
