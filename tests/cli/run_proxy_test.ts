@@ -273,15 +273,20 @@ const START_FAILURES: [string, string[], number, RegExp][] = [
 for (const [what, flags, code, message] of START_FAILURES) {
   Deno.test(`airlock run refuses ${what} before the command starts (exit ${code})`, async () => {
     const work = await Deno.makeTempDir({ dir: "/var/tmp" });
+    const tmp = await Deno.makeTempDir({ dir: "/var/tmp" });
     try {
       const r = await runCli(["run", ...flags, "--", "/bin/sh", "-c", "echo started"], {
         cwd: work,
+        env: { TMPDIR: tmp },
       });
       equal(r.code, code, r.stderr);
       equal(r.stdout, "");
       match(r.stderr, message);
       equal(r.stderr.trim().split("\n").length <= 2, true, r.stderr);
+      // The exec helper started for the proxy run exited; its plan directory is gone.
+      equal([...Deno.readDirSync(tmp)].map((e) => e.name).join(","), "");
     } finally {
+      await Deno.remove(tmp, { recursive: true });
       await Deno.remove(work, { recursive: true });
     }
   });
