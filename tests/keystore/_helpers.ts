@@ -36,7 +36,7 @@ export interface RunOptions {
  * @param options Input, environment changes, directory.
  * @returns Exit code and output.
  */
-export async function run(program: string, args: string[], options: RunOptions = {}): Promise<Run> {
+export function run(program: string, args: string[], options: RunOptions = {}): Promise<Run> {
   const env = Deno.env.toObject();
   for (const name of options.unset ?? []) delete env[name];
   Object.assign(env, options.env ?? {});
