@@ -15,8 +15,7 @@
 import { arg } from "./arg.bundle.js";
 import { exitCodeFor, formatError } from "../errors.ts";
 import { flagKey, type FlagSpec, POLICY_FLAGS, RUN_FLAGS } from "./flag_table.ts";
-import type { RunFlagValues } from "./run_confined.ts";
-import { runConfined } from "./run_confined.ts";
+import { runConfined, type RunFlagValues } from "./run_confined.ts";
 
 /** What the fast path understood: the command (empty for `shell`) and the flag values. */
 export interface FastRun {

@@ -11,8 +11,9 @@
  * directory too once the helper has ended, in case the helper died before it could.
  *
  * Every path that does not launch the command must call {@linkcode discardPrespawned}
- * (`run_confined.ts` does when the proxy fails to start); an `unload` listener kills a helper still waiting if
- * something calls `Deno.exit` first. Linux only; elsewhere nothing is prespawned.
+ * (`run_confined.ts` does when the proxy fails to start); an `unload` listener kills a
+ * helper still waiting if something calls `Deno.exit` first. Linux only; elsewhere
+ * nothing is prespawned.
  *
  * Keep the import graph tiny (no npm, no `node:*`).
  *
