@@ -631,13 +631,14 @@ function isWithin(path, base) {
   if (path.length === base.length) return path === base;
   return path.length > base.length && path.charCodeAt(base.length) === 47 && path.startsWith(base);
 }
+function isNothingThere(err) {
+  return err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory;
+}
 function realPathOrNull(path) {
   try {
     return Promise.resolve(Deno.realPathSync(path));
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
-      return Promise.resolve(null);
-    }
+    if (isNothingThere(err)) return Promise.resolve(null);
     return Promise.reject(err);
   }
 }
@@ -805,17 +806,13 @@ function listNames(dir) {
     for (const entry of Deno.readDirSync(dir)) names.add(entry.name);
     return names;
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
-      return /* @__PURE__ */ new Set();
-    }
-    return null;
+    return isNothingThere(err) ? /* @__PURE__ */ new Set() : null;
   }
 }
 function checkProtected(grant, protectedList, bypass) {
   for (const p of protectedList) {
-    const hit = relation(grant.path, p.path) ?? relation(grant.real, p.path) ?? (p.real === null ? null : relation(grant.path, p.real) ?? relation(grant.real, p.real));
-    if (hit === null || isBypassed(p, bypass)) continue;
-    const how = hit;
+    const how = relation(grant.path, p.path) ?? relation(grant.real, p.path) ?? (p.real === null ? null : relation(grant.path, p.real) ?? relation(grant.real, p.real));
+    if (how === null || isBypassed(p, bypass)) continue;
     throw new ProfileError(`Cannot grant "${grant.path}" (${grant.origin}): it ${how} the protected path "${p.path}" (${p.group})`, {
       hint: how === "contains" ? `grant a narrower path, or pass --bypass-protection ${p.path} if the command must reach it` : `pass --bypass-protection ${p.path} if the command must reach it`
     });
@@ -1210,9 +1207,7 @@ function readOrNull(path) {
   try {
     return Promise.resolve(Deno.readTextFileSync(path));
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
-      return Promise.resolve(null);
-    }
+    if (isNothingThere(err)) return Promise.resolve(null);
     return Promise.reject(err);
   }
 }
@@ -2749,9 +2744,7 @@ function inspect(path) {
   try {
     info = Deno.statSync(path);
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
-      return "missing";
-    }
+    if (isNothingThere(err)) return "missing";
     return `cannot be inspected (${err instanceof Error ? err.message : String(err)})`;
   }
   if (info.isDirectory) return "is a directory";

@@ -12,7 +12,7 @@
 
 import { dirname, resolve } from "./posix_path.ts";
 import { ProfileError } from "../errors.ts";
-import { pathVars } from "./paths.ts";
+import { isNothingThere, pathVars } from "./paths.ts";
 
 /** The built-in profiles, in the order `profile list` shows them. */
 export const BUILTIN_PROFILES = [
@@ -93,9 +93,7 @@ function readOrNull(path: string | URL): Promise<string | null> {
   try {
     return Promise.resolve(Deno.readTextFileSync(path));
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
-      return Promise.resolve(null);
-    }
+    if (isNothingThere(err)) return Promise.resolve(null);
     return Promise.reject(err);
   }
 }

@@ -176,6 +176,22 @@ export function isWithin(path: string, base: string): boolean {
 }
 
 /**
+ * Whether a file-system error means "nothing is there": the path, or a directory on the
+ * way to it, does not exist (or a component is not a directory).
+ *
+ * @param err The thrown value.
+ * @returns True for `NotFound` and `NotADirectory`.
+ * @example
+ * ```ts
+ * import { isNothingThere } from "./paths.ts";
+ * try { Deno.statSync("/nonexistent/x"); } catch (err) { console.assert(isNothingThere(err)); }
+ * ```
+ */
+export function isNothingThere(err: unknown): boolean {
+  return err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory;
+}
+
+/**
  * Resolves symlinks when the path exists.
  *
  * @param path An absolute path.
@@ -188,9 +204,7 @@ export function realPathOrNull(path: string): Promise<string | null> {
     // costs a thread-pool round trip that dominated `airlock run`'s start-up.
     return Promise.resolve(Deno.realPathSync(path));
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
-      return Promise.resolve(null);
-    }
+    if (isNothingThere(err)) return Promise.resolve(null);
     return Promise.reject(err);
   }
 }

@@ -11,7 +11,7 @@
  */
 
 import { ProfileError } from "../errors.ts";
-import { expandPath, isWithin, type PathVars, realPathOrNull } from "./paths.ts";
+import { expandPath, isNothingThere, isWithin, type PathVars, realPathOrNull } from "./paths.ts";
 
 /** A named group of protected paths, written with `~` for the home directory. */
 export interface ProtectedGroup {
@@ -164,10 +164,7 @@ function listNames(dir: string): Set<string> | null {
     for (const entry of Deno.readDirSync(dir)) names.add(entry.name);
     return names;
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
-      return new Set();
-    }
-    return null;
+    return isNothingThere(err) ? new Set() : null;
   }
 }
 
@@ -208,10 +205,9 @@ export function checkProtected(
   // Hot path (every grant × every protected path on each launch): containment first,
   // with no allocation; the bypass list is consulted only for a hit.
   for (const p of protectedList) {
-    const hit = relation(grant.path, p.path) ?? relation(grant.real, p.path) ??
+    const how = relation(grant.path, p.path) ?? relation(grant.real, p.path) ??
       (p.real === null ? null : relation(grant.path, p.real) ?? relation(grant.real, p.real));
-    if (hit === null || isBypassed(p, bypass)) continue;
-    const how = hit;
+    if (how === null || isBypassed(p, bypass)) continue;
     throw new ProfileError(
       `Cannot grant "${grant.path}" (${grant.origin}): it ${how} the protected path "${p.path}" (${p.group})`,
       {

@@ -7,6 +7,7 @@
  */
 
 import { CommandNotExecutableError, CommandNotFoundError } from "../errors.ts";
+import { isNothingThere } from "../policy/paths.ts";
 import type { Policy } from "../policy/types.ts";
 
 /** The search path when the command's environment has no `PATH`. */
@@ -117,9 +118,7 @@ function inspect(path: string): string {
   try {
     info = Deno.statSync(path);
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) {
-      return "missing";
-    }
+    if (isNothingThere(err)) return "missing";
     return `cannot be inspected (${err instanceof Error ? err.message : String(err)})`;
   }
   if (info.isDirectory) return "is a directory";
