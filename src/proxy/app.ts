@@ -11,7 +11,7 @@
 import { Hono } from "hono";
 import type { AuditRecord } from "../audit/session_log.ts";
 import { errorResponse } from "./error_shapes.ts";
-import { auditPath, connectionNamed, HOP_BY_HOP_SET, responseHeaders } from "./headers.ts";
+import { auditPath, connectionNamed, isHopByHop, responseHeaders } from "./headers.ts";
 import type { RouteSpec } from "./routes.ts";
 import { tokensEqual } from "./tokens.ts";
 
@@ -254,11 +254,11 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
     }
     // One pass over the request headers: their size, and the forwardable ones.
     const headers = new Headers();
-    const named = connectionNamed(reqHeaders);
+    const named = connectionNamed(reqHeaders.get("connection"));
     let headerBytes = 0;
     for (const [k, v] of reqHeaders) {
       headerBytes += k.length + v.length + 4;
-      if (!HOP_BY_HOP_SET.has(k) && !NOT_FORWARDED.includes(k) && !named?.includes(k)) {
+      if (!isHopByHop(k, named) && !NOT_FORWARDED.includes(k)) {
         headers.append(k, v);
       }
     }

@@ -12,7 +12,7 @@ import type { AuditRecord } from "../audit/session_log.ts";
 import type { ConnectDeps } from "./connect.ts";
 import { DialError } from "./dialer.ts";
 import { domainAllowed, domainRefusal, PROXY_CHALLENGE, proxyAuthorized } from "./egress_policy.ts";
-import { auditPath, HOP_BY_HOP } from "./headers.ts";
+import { auditPath, connectionNamed, isHopByHop } from "./headers.ts";
 
 function plain(
   res: ServerResponse,
@@ -25,10 +25,10 @@ function plain(
 }
 
 function filtered(headers: IncomingMessage["headers"]): Record<string, string | string[]> {
-  const named = String(headers["connection"] ?? "").split(",").map((s) => s.trim().toLowerCase());
+  const named = connectionNamed(headers["connection"]);
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(headers)) {
-    if (v === undefined || HOP_BY_HOP.includes(k) || named.includes(k)) continue;
+    if (v === undefined || isHopByHop(k, named)) continue;
     out[k] = v;
   }
   return out;

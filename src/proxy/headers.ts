@@ -19,22 +19,40 @@ export const HOP_BY_HOP: readonly string[] = [
 ];
 
 /** {@linkcode HOP_BY_HOP} as a set. */
-export const HOP_BY_HOP_SET: ReadonlySet<string> = new Set(HOP_BY_HOP);
+const HOP_BY_HOP_SET: ReadonlySet<string> = new Set(HOP_BY_HOP);
 
 /**
- * The header names a message's `Connection` header lists (hop-by-hop by declaration).
+ * The header names a `Connection` header lists (hop-by-hop by declaration).
  *
- * @param headers The message's headers.
+ * @param value The `Connection` header's value, if the message has one.
  * @returns The lower-case names, or undefined when there is no `Connection` header.
  * @example
  * ```ts
  * import { connectionNamed } from "./headers.ts";
- * console.assert(connectionNamed(new Headers({ connection: "X-A, close" }))?.[0] === "x-a");
+ * console.assert(connectionNamed("X-A, close")?.[0] === "x-a");
  * ```
  */
-export function connectionNamed(headers: Headers): string[] | undefined {
-  const value = headers.get("connection");
-  return value === null ? undefined : value.split(",").map((s) => s.trim().toLowerCase());
+export function connectionNamed(value: string | null | undefined): string[] | undefined {
+  return value == null ? undefined : value.split(",").map((s) => s.trim().toLowerCase());
+}
+
+/**
+ * Whether a header is hop-by-hop: one of {@linkcode HOP_BY_HOP}, or named by the
+ * message's `Connection` header. Such headers are never relayed.
+ *
+ * @param name The lower-case header name.
+ * @param named From {@linkcode connectionNamed}.
+ * @returns True to drop it.
+ * @example
+ * ```ts
+ * import { connectionNamed, isHopByHop } from "./headers.ts";
+ * const named = connectionNamed("x-a");
+ * console.assert(isHopByHop("keep-alive", named) && isHopByHop("x-a", named));
+ * console.assert(!isHopByHop("x-b", named));
+ * ```
+ */
+export function isHopByHop(name: string, named: readonly string[] | undefined): boolean {
+  return HOP_BY_HOP_SET.has(name) || (named?.includes(name) ?? false);
 }
 
 /**
@@ -52,12 +70,12 @@ export function connectionNamed(headers: Headers): string[] | undefined {
  * ```
  */
 export function responseHeaders(source: Headers): [string, string][] {
-  const named = connectionNamed(source);
+  const named = connectionNamed(source.get("connection"));
   const decoded = source.has("content-encoding");
   const out: [string, string][] = [];
   for (const pair of source) {
     const name = pair[0];
-    if (HOP_BY_HOP_SET.has(name) || named?.includes(name)) continue;
+    if (isHopByHop(name, named)) continue;
     if (decoded && (name === "content-encoding" || name === "content-length")) continue;
     out.push(pair);
   }
