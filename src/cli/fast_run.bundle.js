@@ -226,6 +226,18 @@ var SandboxUnavailableError = class extends AirlockError {
     this.name = "SandboxUnavailableError";
   }
 };
+var SandboxSetupError = class extends AirlockError {
+  /**
+   * Creates a sandbox set-up error (exit 125).
+   *
+   * @param message The step that failed.
+   * @param options A hint and cause (for example the errno).
+   */
+  constructor(message, options = {}) {
+    super(message, EXIT_AIRLOCK_FAILED, options);
+    this.name = "SandboxSetupError";
+  }
+};
 var CommandNotFoundError = class extends AirlockError {
   /**
    * Creates a command-not-found error (exit 127).
@@ -369,6 +381,10 @@ var RUN_FLAGS = [
   {
     long: "json",
     description: "with --dry-run: print JSON"
+  },
+  {
+    long: "keep-tmp",
+    description: "keep the sandbox's private /tmp when the session ends"
   }
 ];
 function flagKey(long) {
@@ -1439,11 +1455,11 @@ var ProfileProblem = class {
    * @returns The strings with their origins.
    * @throws {ProfileError} On the first bad element.
    */
-  strings(key, value, check = () => null) {
+  strings(key, value, check2 = () => null) {
     return this.array(key, value).map((item, i) => {
       const where = `${key}[${i}]`;
       if (typeof item !== "string") throw this.at(where, "must be a string", item);
-      const problem = check(item);
+      const problem = check2(item);
       if (problem !== null) throw this.at(where, problem, item);
       return {
         value: item,
@@ -1925,6 +1941,118 @@ var LIBC_SYMBOLS = {
     result: "void"
   }
 };
+var LIBC_SPAWN_SYMBOLS = {
+  /** `int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr, char *const argv[], char *const envp[])`; returns an errno value. */
+  posix_spawn: {
+    parameters: [
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer"
+    ],
+    result: "i32"
+  },
+  /** `int posix_spawnattr_init(posix_spawnattr_t *attr)` */
+  posix_spawnattr_init: {
+    parameters: [
+      "buffer"
+    ],
+    result: "i32"
+  },
+  /** `int posix_spawnattr_destroy(posix_spawnattr_t *attr)` */
+  posix_spawnattr_destroy: {
+    parameters: [
+      "buffer"
+    ],
+    result: "i32"
+  },
+  /** `int posix_spawnattr_setflags(posix_spawnattr_t *attr, short flags)` */
+  posix_spawnattr_setflags: {
+    parameters: [
+      "buffer",
+      "i16"
+    ],
+    result: "i32"
+  },
+  /** `int posix_spawnattr_setpgroup(posix_spawnattr_t *attr, pid_t pgroup)` */
+  posix_spawnattr_setpgroup: {
+    parameters: [
+      "buffer",
+      "i32"
+    ],
+    result: "i32"
+  },
+  /** `int posix_spawnattr_setsigmask(posix_spawnattr_t *attr, const sigset_t *sigmask)` */
+  posix_spawnattr_setsigmask: {
+    parameters: [
+      "buffer",
+      "buffer"
+    ],
+    result: "i32"
+  },
+  /** `int posix_spawnattr_setsigdefault(posix_spawnattr_t *attr, const sigset_t *sigdefault)` */
+  posix_spawnattr_setsigdefault: {
+    parameters: [
+      "buffer",
+      "buffer"
+    ],
+    result: "i32"
+  },
+  /** `int posix_spawn_file_actions_init(posix_spawn_file_actions_t *fa)` */
+  posix_spawn_file_actions_init: {
+    parameters: [
+      "buffer"
+    ],
+    result: "i32"
+  },
+  /** `int posix_spawn_file_actions_destroy(posix_spawn_file_actions_t *fa)` */
+  posix_spawn_file_actions_destroy: {
+    parameters: [
+      "buffer"
+    ],
+    result: "i32"
+  },
+  /** `int posix_spawn_file_actions_adddup2(posix_spawn_file_actions_t *fa, int fd, int newfd)` */
+  posix_spawn_file_actions_adddup2: {
+    parameters: [
+      "buffer",
+      "i32",
+      "i32"
+    ],
+    result: "i32"
+  },
+  /** `int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *fa, int from)` (glibc ≥ 2.34) */
+  posix_spawn_file_actions_addclosefrom_np: {
+    parameters: [
+      "buffer",
+      "i32"
+    ],
+    result: "i32",
+    optional: true
+  }
+};
+var LIBC_WAIT_SYMBOLS = {
+  /** `pid_t waitpid(pid_t pid, int *wstatus, int options)` */
+  waitpid: {
+    parameters: [
+      "i32",
+      "buffer",
+      "i32"
+    ],
+    result: "i32",
+    nonblocking: true
+  }
+};
+var POSIX_SPAWN_OBJECT_SIZE = 1024;
+var LIBC_SIGSET_SIZE = 128;
+var POSIX_SPAWN = {
+  SETPGROUP: 2,
+  SETSIGDEF: 4,
+  SETSIGMASK: 8
+};
+var WUNTRACED = 2;
 var LIBC_CORE_SYMBOLS = {
   syscall: LIBC_SYMBOLS.syscall,
   __errno_location: LIBC_SYMBOLS.__errno_location
@@ -1989,16 +2117,8 @@ var SYSCALLS_AARCH64 = {
   execve: 221,
   statx: 291
 };
-var SYS_IO_URING_SETUP = 425;
-var SYS_IO_URING_ENTER = 426;
-var SYS_IO_URING_REGISTER = 427;
-var SYS_CLOSE_RANGE = 436;
 var SYS_LANDLOCK_CREATE_RULESET = 444;
-var SYS_LANDLOCK_ADD_RULE = 445;
-var SYS_LANDLOCK_RESTRICT_SELF = 446;
 var LANDLOCK_CREATE_RULESET_VERSION = 1 << 0;
-var LANDLOCK_RULE_PATH_BENEATH = 1;
-var LANDLOCK_RULE_NET_PORT = 2;
 var LANDLOCK_ACCESS_FS = {
   EXECUTE: 1 << 0,
   WRITE_FILE: 1 << 1,
@@ -2025,83 +2145,14 @@ var LANDLOCK_SCOPE = {
   ABSTRACT_UNIX_SOCKET: 1 << 0,
   SIGNAL: 1 << 1
 };
-var LANDLOCK_RULESET_ATTR_SIZE = {
-  fs: 8,
-  net: 16,
-  scoped: 24
-};
-var PR_SET_PDEATHSIG = 1;
 var PR_GET_SECCOMP = 21;
-var PR_SET_SECCOMP = 22;
-var PR_CAPBSET_DROP = 24;
-var PR_CAP_AMBIENT = 47;
-var PR_CAP_AMBIENT_CLEAR_ALL = 4;
-var LINUX_CAPABILITY_VERSION_3 = 537396514;
-var PR_SET_NO_NEW_PRIVS = 38;
-var SECCOMP_MODE_FILTER = 2;
-var SECCOMP_RET = {
-  KILL_PROCESS: 2147483648,
-  KILL_THREAD: 0,
-  TRAP: 196608,
-  ERRNO: 327680,
-  ALLOW: 2147418112
-};
-var AUDIT_ARCH_X86_64 = 3221225534;
-var AUDIT_ARCH_AARCH64 = 3221225655;
-var X32_SYSCALL_BIT = 1073741824;
-var SECCOMP_DATA = {
-  nr: 0,
-  arch: 4,
-  args: 16
-};
-var BPF = {
-  LD: 0,
-  ALU: 4,
-  JMP: 5,
-  RET: 6,
-  W: 0,
-  ABS: 32,
-  AND: 80,
-  JA: 0,
-  JEQ: 16,
-  JGT: 32,
-  JGE: 48,
-  K: 0
-};
-var AF = {
-  UNIX: 1,
-  INET: 2,
-  INET6: 10,
-  NETLINK: 16,
-  PACKET: 17
-};
-var SOCK = {
-  STREAM: 1,
-  DGRAM: 2,
-  RAW: 3,
-  SEQPACKET: 5,
-  TYPE_MASK: 15
-};
-var IPPROTO_TCP = 6;
-var MSG_FASTOPEN = 536870912;
-var TIOCSTI = 21522;
-var TIOCLINUX = 21532;
 var TCGETS = 21505;
 var TIOCGPGRP = 21519;
 var TIOCSPGRP = 21520;
 var AT_FDCWD = -100;
-var AT_EMPTY_PATH = 4096;
-var STATX_TYPE = 1;
-var STATX = {
-  size: 256,
-  modeOffset: 28
-};
-var S_IFMT = 61440;
-var S_IFDIR = 16384;
 var O_CLOEXEC = 524288;
 var O_PATH = 2097152;
 var CLOSE_RANGE_CLOEXEC = 1 << 2;
-var SIG_SETMASK = 2;
 var KERNEL_SIGSET_SIZE = 8;
 var KERNEL_SIGACTION_SIZE = 32;
 var SIGRTMAX = 64;
@@ -2118,18 +2169,76 @@ var SIGNALS = {
   SIGXFSZ: 25,
   SIGWINCH: 28
 };
-var ERRNO = {
-  EPERM: 1,
-  ENOENT: 2,
-  EINTR: 4,
-  EBADF: 9,
-  EACCES: 13,
-  ENOTDIR: 20,
-  EINVAL: 22,
-  ENOEXEC: 8,
-  ENOSYS: 38,
-  EOPNOTSUPP: 95
+var F_SETPIPE_SZ = 1031;
+var F_GETPIPE_SZ = 1032;
+var NAMESPACE_SYSCALLS = {
+  x86_64: {
+    mount: 165,
+    mkdirat: 258,
+    symlinkat: 266,
+    pipe2: 293,
+    wait4: 61,
+    read: 0,
+    write: 1,
+    fcntl: 72,
+    clone: 56,
+    clone3: 435,
+    unshare: 272,
+    setns: 308,
+    open_tree: 428,
+    move_mount: 429,
+    mount_setattr: 442,
+    pivot_root: 155,
+    umount2: 166
+  },
+  aarch64: {
+    mount: 40,
+    mkdirat: 34,
+    symlinkat: 36,
+    pipe2: 59,
+    wait4: 260,
+    read: 63,
+    write: 64,
+    fcntl: 25,
+    clone: 220,
+    clone3: 435,
+    unshare: 97,
+    setns: 268,
+    open_tree: 428,
+    move_mount: 429,
+    mount_setattr: 442,
+    pivot_root: 41,
+    umount2: 39
+  }
 };
+var MS = {
+  RDONLY: 1,
+  NOSUID: 2,
+  NODEV: 4,
+  NOEXEC: 8,
+  BIND: 4096,
+  REC: 16384,
+  PRIVATE: 1 << 18
+};
+var O_DIRECTORY = 65536;
+var WNOHANG = 1;
+
+// src/state_dir.ts
+function stateDir(env2 = Deno.env.toObject()) {
+  const xdg = env2.XDG_STATE_HOME;
+  if (xdg && xdg.startsWith("/")) return `${xdg.replace(/\/+$/, "")}/airlock`;
+  const home = env2.HOME && env2.HOME.startsWith("/") ? env2.HOME : "/tmp";
+  return `${home.replace(/\/+$/, "")}/.local/state/airlock`;
+}
+
+// src/bridge/spec.ts
+var PROXY_SOCKET = "proxy.sock";
+function connectSocket(port) {
+  return `connect-${port}.sock`;
+}
+function listenSocket(port) {
+  return `listen-${port}.sock`;
+}
 
 // src/sandbox/landlock_rules.ts
 var FEATURE_ABI = {
@@ -2172,25 +2281,6 @@ function accessBits(access) {
   if (access.includes("read")) bits |= READ_ACCESS;
   if (access.includes("write")) bits |= WRITE_ACCESS;
   return bits;
-}
-function ruleAccessFor(access, isDirectory) {
-  return isDirectory ? access : access & FILE_ACCESS;
-}
-var PROC_ROOT = "/proc";
-function expandProcRule(access, entries) {
-  const rules = [
-    {
-      path: PROC_ROOT,
-      access: access & LANDLOCK_ACCESS_FS.READ_DIR
-    }
-  ];
-  const names = new Set(entries.filter((name) => !/^\d+$/.test(name)));
-  names.add("self");
-  for (const name of names) rules.push({
-    path: `${PROC_ROOT}/${name}`,
-    access
-  });
-  return rules.filter((rule) => rule.access !== 0);
 }
 function planLandlock(policy, options) {
   const { abi } = options;
@@ -2335,13 +2425,6 @@ function openAt(path, flags) {
   const fd = rawSyscall(syscallNumbers().openat, AT_FDCWD, addressOf(buf), flags, 0);
   return fd < 0 ? -readErrno() : fd;
 }
-function isDirectoryFd(fd) {
-  const buf = new Uint8Array(STATX.size);
-  const empty = new Uint8Array(1);
-  sys("statx", fd, addressOf(empty), AT_EMPTY_PATH, STATX_TYPE, addressOf(buf));
-  const mode = new DataView(buf.buffer).getUint16(STATX.modeOffset, true);
-  return (mode & S_IFMT) === S_IFDIR;
-}
 function isatty(fd) {
   const termios = new Uint8Array(64);
   return rawSyscall(syscallNumbers().ioctl, fd, TCGETS, addressOf(termios)) === 0;
@@ -2367,10 +2450,6 @@ function setSignal(signal, handler) {
 function restoreSignal(signal, action) {
   sys("rt_sigaction", signal, addressOf(action), 0, KERNEL_SIGSET_SIZE);
 }
-function clearSignalMask() {
-  const empty = new Uint8Array(KERNEL_SIGSET_SIZE);
-  sys("rt_sigprocmask", SIG_SETMASK, addressOf(empty), 0, KERNEL_SIGSET_SIZE);
-}
 
 // src/sandbox/landlock.ts
 var PRETEND_ABI_ENV = "AIRLOCK_TEST_PRETEND_ABI";
@@ -2395,293 +2474,6 @@ function landlockAbi() {
   }
   if (pretend === void 0 || !/^\d+$/.test(pretend)) return real;
   return Math.min(real, Number(pretend));
-}
-function createRuleset(spec) {
-  const attr = new ArrayBuffer(LANDLOCK_RULESET_ATTR_SIZE.scoped);
-  const view = new DataView(attr);
-  view.setBigUint64(0, BigInt(spec.handledFs), true);
-  view.setBigUint64(8, BigInt(spec.handledNet), true);
-  view.setBigUint64(16, BigInt(spec.scoped), true);
-  const rulesetFd = unwrap("landlock_create_ruleset", rawSyscall(SYS_LANDLOCK_CREATE_RULESET, addressOf(attr), attr.byteLength));
-  const pathAttr = new ArrayBuffer(12);
-  const pathView = new DataView(pathAttr);
-  for (const rule of spec.paths.flatMap(expandProc)) {
-    const fd = openAt(rule.path, O_PATH | O_CLOEXEC);
-    if (fd === -ERRNO.ENOENT) continue;
-    if (fd < 0) throw new ErrnoError(`open("${rule.path}")`, -fd);
-    let errno = 0;
-    try {
-      const access = ruleAccessFor(rule.access, isDirectoryFd(fd));
-      pathView.setBigUint64(0, BigInt(access), true);
-      pathView.setInt32(8, fd, true);
-      const r = rawSyscall(SYS_LANDLOCK_ADD_RULE, rulesetFd, LANDLOCK_RULE_PATH_BENEATH, addressOf(pathAttr));
-      if (r < 0) errno = readErrno();
-    } finally {
-      sys("close", fd);
-    }
-    if (errno !== 0) throw new ErrnoError(`landlock_add_rule("${rule.path}")`, errno);
-  }
-  const portAttr = new ArrayBuffer(16);
-  const portView = new DataView(portAttr);
-  for (const rule of spec.ports) {
-    portView.setBigUint64(0, BigInt(rule.access), true);
-    portView.setBigUint64(8, BigInt(rule.port), true);
-    unwrap(`landlock_add_rule(port ${rule.port})`, rawSyscall(SYS_LANDLOCK_ADD_RULE, rulesetFd, LANDLOCK_RULE_NET_PORT, addressOf(portAttr)));
-  }
-  return rulesetFd;
-}
-function restrictSelf(rulesetFd) {
-  unwrap("landlock_restrict_self", rawSyscall(SYS_LANDLOCK_RESTRICT_SELF, rulesetFd, 0));
-  sys("close", rulesetFd);
-}
-function expandProc(rule) {
-  if (rule.path !== PROC_ROOT) return [
-    rule
-  ];
-  const entries = [
-    ...Deno.readDirSync(PROC_ROOT)
-  ].map((entry) => entry.name);
-  return expandProcRule(rule.access, entries);
-}
-
-// src/sandbox/capabilities.ts
-function dropAllCapabilities() {
-  const prctl = (...args) => rawSyscall(syscallNumbers().prctl, ...args);
-  let last = 63;
-  try {
-    last = Number(Deno.readTextFileSync("/proc/sys/kernel/cap_last_cap").trim());
-  } catch {
-  }
-  for (let cap = 0; cap <= last; cap++) {
-    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) === 0) continue;
-    const errno = readErrno();
-    if (errno === ERRNO.EINVAL) break;
-    if (errno === ERRNO.EPERM && sys("geteuid") !== 0) break;
-    throw new ErrnoError(`prctl(PR_CAPBSET_DROP, ${cap})`, errno);
-  }
-  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0) {
-    const errno = readErrno();
-    if (errno !== ERRNO.EINVAL) throw new ErrnoError("prctl(PR_CAP_AMBIENT_CLEAR_ALL)", errno);
-  }
-  const header = new Uint32Array([
-    LINUX_CAPABILITY_VERSION_3,
-    0
-  ]);
-  const data = new Uint32Array(6);
-  sys("capset", addressOf(header), addressOf(data));
-  void [
-    header,
-    data
-  ];
-}
-
-// src/sandbox/seccomp.ts
-var Assembler = class {
-  #code = [];
-  #labels = /* @__PURE__ */ new Map();
-  label(name) {
-    this.#labels.set(name, this.#code.length);
-    return this;
-  }
-  load(offset) {
-    return this.#emit(BPF.LD | BPF.W | BPF.ABS, offset);
-  }
-  and(k) {
-    return this.#emit(BPF.ALU | BPF.AND | BPF.K, k);
-  }
-  /** Jump to `jt` when A == k, else to `jf` (0: the next instruction). */
-  jeq(k, jt, jf = 0) {
-    return this.#emit(BPF.JMP | BPF.JEQ | BPF.K, k, jt, jf);
-  }
-  jge(k, jt, jf = 0) {
-    return this.#emit(BPF.JMP | BPF.JGE | BPF.K, k, jt, jf);
-  }
-  ret(k) {
-    return this.#emit(BPF.RET | BPF.K, k);
-  }
-  #emit(code, k, jt = 0, jf = 0) {
-    this.#code.push({
-      code,
-      k: k >>> 0,
-      jt,
-      jf
-    });
-    return this;
-  }
-  assemble() {
-    return this.#code.map((insn, i) => ({
-      code: insn.code,
-      k: insn.k,
-      jt: this.#offset(insn.jt, i),
-      jf: this.#offset(insn.jf, i)
-    }));
-  }
-  #offset(target, at) {
-    if (target === 0) return 0;
-    const to = this.#labels.get(target);
-    if (to === void 0) throw new Error(`BPF label "${target}" is not defined`);
-    const offset = to - at - 1;
-    if (offset < 0 || offset > 255) throw new RangeError(`BPF jump to "${target}" out of range`);
-    return offset;
-  }
-};
-function argLow(i) {
-  return SECCOMP_DATA.args + 8 * i;
-}
-function buildSeccompProgram(options) {
-  const x86 = options.arch === "x86_64";
-  const nr = x86 ? SYSCALLS_X86_64 : SYSCALLS_AARCH64;
-  const a = new Assembler();
-  a.load(SECCOMP_DATA.arch).jeq(x86 ? AUDIT_ARCH_X86_64 : AUDIT_ARCH_AARCH64, 0, "kill");
-  a.load(SECCOMP_DATA.nr);
-  if (x86) a.jge(X32_SYSCALL_BIT, "kill");
-  for (const denied of [
-    SYS_IO_URING_SETUP,
-    SYS_IO_URING_ENTER,
-    SYS_IO_URING_REGISTER
-  ]) {
-    a.jeq(denied, "eperm");
-  }
-  for (const denied of [
-    nr.keyctl,
-    nr.add_key,
-    nr.request_key
-  ]) a.jeq(denied, "eperm");
-  a.jeq(nr.ioctl, "ioctl");
-  if (options.restrictSockets) {
-    a.jeq(nr.socket, "socket");
-    a.jeq(nr.sendto, "flags3").jeq(nr.sendmmsg, "flags3").jeq(nr.sendmsg, "flags2");
-    if (options.denyListen) a.jeq(nr.listen, "eperm");
-  }
-  a.ret(SECCOMP_RET.ALLOW);
-  a.label("ioctl").load(argLow(1)).jeq(TIOCSTI, "eperm").jeq(TIOCLINUX, "eperm");
-  a.ret(SECCOMP_RET.ALLOW);
-  if (options.restrictSockets) {
-    a.label("flags3").load(argLow(3)).and(MSG_FASTOPEN).jeq(MSG_FASTOPEN, "eperm");
-    a.ret(SECCOMP_RET.ALLOW);
-    a.label("flags2").load(argLow(2)).and(MSG_FASTOPEN).jeq(MSG_FASTOPEN, "eperm");
-    a.ret(SECCOMP_RET.ALLOW);
-    a.label("socket").load(argLow(0));
-    a.jeq(AF.UNIX, options.allowUnixSockets ? "allow" : "eperm");
-    a.jeq(AF.NETLINK, "allow").jeq(AF.INET, "inet").jeq(AF.INET6, "inet");
-    a.ret(SECCOMP_RET.ERRNO | ERRNO.EPERM);
-    a.label("inet").load(argLow(1)).and(SOCK.TYPE_MASK).jeq(SOCK.STREAM, 0, "eperm");
-    a.load(argLow(2)).jeq(0, "allow").jeq(IPPROTO_TCP, "allow");
-    a.ret(SECCOMP_RET.ERRNO | ERRNO.EPERM);
-  }
-  a.label("allow").ret(SECCOMP_RET.ALLOW);
-  a.label("eperm").ret(SECCOMP_RET.ERRNO | ERRNO.EPERM);
-  a.label("kill").ret(SECCOMP_RET.KILL_PROCESS);
-  return a.assemble();
-}
-function encodeProgram(program) {
-  const bytes = new Uint8Array(program.length * 8);
-  const view = new DataView(bytes.buffer);
-  program.forEach((insn, i) => {
-    view.setUint16(i * 8, insn.code, true);
-    view.setUint8(i * 8 + 2, insn.jt);
-    view.setUint8(i * 8 + 3, insn.jf);
-    view.setUint32(i * 8 + 4, insn.k, true);
-  });
-  return bytes;
-}
-function installSeccomp(program) {
-  const filter = encodeProgram(program);
-  const fprog = new ArrayBuffer(16);
-  const view = new DataView(fprog);
-  view.setUint16(0, program.length, true);
-  view.setBigUint64(8, addressOf(filter), true);
-  sys("prctl", PR_SET_SECCOMP, SECCOMP_MODE_FILTER, addressOf(fprog), 0, 0);
-  void filter.byteLength;
-  void fprog.byteLength;
-}
-
-// src/sandbox/confine_exec.ts
-var EXIT_SETUP = 125;
-var EXIT_NOT_EXECUTABLE2 = 126;
-var EXIT_NOT_FOUND2 = 127;
-function confineAndExec(plan, mode) {
-  step(() => Deno.chdir(plan.cwd), `Cannot enter the working directory "${plan.cwd}"`);
-  if (mode.supervised) {
-    step(takeProcessGroup, "Cannot create a process group");
-    step(() => watchParent(plan.parentPid), "Cannot watch the parent process");
-  }
-  if (plan.landlock !== null) {
-    const spec = plan.landlock;
-    const fd = step(() => createRuleset(spec), "Cannot build the Landlock ruleset");
-    setNoNewPrivs();
-    step(() => restrictSelf(fd), "Cannot apply Landlock");
-  } else {
-    setNoNewPrivs();
-  }
-  if (plan.seccomp !== null) {
-    const program = buildSeccompProgram(plan.seccomp);
-    step(() => installSeccomp(program), "Cannot install the seccomp filter");
-  }
-  step(dropAllCapabilities, "Cannot drop capabilities");
-  step(resetSignals, "Cannot reset signal handling");
-  step(markDescriptorsCloexec, "Cannot close inherited descriptors");
-  return exec(plan);
-}
-function setNoNewPrivs() {
-  step(() => sys("prctl", PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "Cannot set no-new-privileges");
-}
-function takeProcessGroup() {
-  const oldGroup = sys("getpgid", 0);
-  sys("setpgid", 0, 0);
-  if (!isatty(0) || tcgetpgrp(0) !== oldGroup) return;
-  const previous = setSignal(SIGNALS.SIGTTOU, 1);
-  try {
-    tcsetpgrp(0, sys("getpid"));
-  } finally {
-    restoreSignal(SIGNALS.SIGTTOU, previous);
-  }
-}
-function watchParent(parentPid) {
-  sys("prctl", PR_SET_PDEATHSIG, SIGNALS.SIGKILL, 0, 0, 0);
-  if (sys("getppid") !== parentPid) Deno.exit(EXIT_SETUP);
-}
-function resetSignals() {
-  for (let sig = 1; sig <= SIGRTMAX; sig++) {
-    if (sig !== SIGNALS.SIGKILL && sig !== SIGNALS.SIGSTOP) setSignal(sig, 0);
-  }
-  clearSignalMask();
-}
-function markDescriptorsCloexec() {
-  const r = rawSyscall(SYS_CLOSE_RANGE, 3, 4294967295, CLOSE_RANGE_CLOEXEC);
-  if (r < 0) throw new ErrnoError("close_range", readErrno());
-}
-function exec(plan) {
-  const file = cString(plan.file);
-  const argv = cStringArray(plan.argv);
-  const envp = cStringArray(plan.envp);
-  rawSyscall(syscallNumbers().execve, addressOf(file), addressOf(argv.array), addressOf(envp.array));
-  const errno = readErrno();
-  void [
-    file,
-    argv.strings,
-    envp.strings
-  ];
-  const reason = describeErrno(errno);
-  if (errno === ERRNO.ENOENT || errno === ERRNO.ENOTDIR) {
-    return fail(EXIT_NOT_FOUND2, `Cannot run "${plan.file}": ${reason}`);
-  }
-  const hint = errno === ERRNO.EACCES || errno === ERRNO.EPERM ? "\n  hint: grant read access to the program (and its interpreter) with --read" : "";
-  return fail(EXIT_NOT_EXECUTABLE2, `Cannot run "${plan.file}": ${reason}${hint}`);
-}
-function step(fn, what) {
-  try {
-    return fn();
-  } catch (err) {
-    return fail(EXIT_SETUP, `${what}: ${messageOf(err)}`);
-  }
-}
-function messageOf(err) {
-  return err instanceof Error ? err.message : String(err);
-}
-function fail(code, message) {
-  console.error(`airlock: ${message}`);
-  Deno.exit(code);
 }
 
 // src/sandbox/resolve_command.ts
@@ -2753,8 +2545,974 @@ function inspect(path) {
   return "ok";
 }
 
+// src/sandbox/namespaces/mount_plan.ts
+var REPLACED_DIRS = [
+  "/dev",
+  "/tmp",
+  "/dev/shm"
+];
+var DEVICE_NODES = [
+  "null",
+  "zero",
+  "full",
+  "random",
+  "urandom",
+  "tty"
+];
+function planMounts(rules, options) {
+  const exists = options.exists ?? pathExists;
+  const sessionLayers = new Set(options.sessionLayers ?? []);
+  const writable = /* @__PURE__ */ new Set();
+  const readable = /* @__PURE__ */ new Set();
+  const devices = /* @__PURE__ */ new Set();
+  for (const rule of rules) {
+    const { path } = rule;
+    if (providedPrivately(path, options.hostTmpdir)) continue;
+    if (isWithin(path, "/dev") && !isWithin(path, "/dev/shm")) {
+      devices.add(path);
+      continue;
+    }
+    if (rule.access.includes("write")) {
+      if (!sessionLayers.has(path)) writable.add(path);
+    } else if (beneathReplaced(path)) {
+      readable.add(path);
+    }
+  }
+  const binds = [];
+  for (const path of writable) {
+    if (!exists(path) || coveredBy(path, writable)) continue;
+    binds.push({
+      path,
+      writable: true
+    });
+  }
+  for (const path of readable) {
+    if (!exists(path) || coveredBy(path, writable) || coveredBy(path, readable)) continue;
+    binds.push({
+      path,
+      writable: false
+    });
+  }
+  binds.sort((a, b) => depth(a.path) - depth(b.path) || compare(a.path, b.path));
+  const overlays = [
+    ...sessionLayers
+  ].filter(exists).sort(compare).map((path, i) => ({
+    path,
+    upper: `${options.sessionDir}/overlay/${i}/upper`,
+    work: `${options.sessionDir}/overlay/${i}/work`
+  }));
+  const hidden = (options.hide ?? []).filter((path) => exists(path) && ![
+    ...writable,
+    ...readable
+  ].some((g) => isWithin(g, path) || g === path));
+  return {
+    tmp: `${options.sessionDir}/tmp`,
+    shm: `${options.sessionDir}/shm`,
+    devices: [
+      ...devices
+    ].filter(exists).sort(compare),
+    binds,
+    overlays,
+    readOnly: [
+      ...new Set(options.readOnlyPaths ?? [])
+    ].filter(exists).sort(compare),
+    masks: [
+      ...new Set(hidden)
+    ].sort(compare)
+  };
+}
+function providedPrivately(path, hostTmpdir) {
+  if (path === "/tmp" || path === hostTmpdir || path === "/dev" || path === "/dev/shm") return true;
+  if (path === "/dev/ptmx" || isWithin(path, "/dev/pts")) return true;
+  return path.startsWith("/dev/") && DEVICE_NODES.includes(path.slice(5));
+}
+function beneathReplaced(path) {
+  return REPLACED_DIRS.some((dir) => path !== dir && isWithin(path, dir));
+}
+function coveredBy(path, set) {
+  for (const other of set) if (other !== path && isWithin(path, other)) return true;
+  return false;
+}
+function depth(path) {
+  return path.split("/").length;
+}
+function compare(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+function pathExists(path) {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// src/sandbox/namespaces/chain.ts
+var SYSTEM_BIN_DIRS = [
+  "/usr/bin",
+  "/bin",
+  "/usr/sbin",
+  "/sbin"
+];
+var INIT_SCRIPT = `trap '' INT QUIT TERM HUP; exec 9<&0; "$@" 0<&9 9<&- & exec 9<&- 3<&- 4>&-; wait $!`;
+function chainCommand(programs, options, helper) {
+  return [
+    programs.setpriv,
+    "--pdeathsig",
+    "KILL",
+    "--",
+    programs.unshare,
+    "--user",
+    "--map-current-user",
+    "--keep-caps",
+    "--mount",
+    "--propagation",
+    "private",
+    "--pid",
+    "--fork",
+    "--kill-child",
+    "--ipc",
+    ...options.network ? [
+      "--net"
+    ] : [],
+    "--",
+    programs.sh,
+    "-c",
+    INIT_SCRIPT,
+    "airlock-init",
+    ...helper
+  ];
+}
+function findChainPrograms(isFile = isExecutableFile) {
+  const find = (name) => SYSTEM_BIN_DIRS.map((d) => `${d}/${name}`).find(isFile);
+  const setpriv = find("setpriv");
+  if (setpriv === void 0) return "setpriv";
+  const unshare = find("unshare");
+  if (unshare === void 0) return "unshare";
+  const sh = [
+    "/bin/sh",
+    "/usr/bin/sh"
+  ].find(isFile);
+  if (sh === void 0) return "sh";
+  return {
+    setpriv,
+    unshare,
+    sh
+  };
+}
+function isExecutableFile(path) {
+  try {
+    const info = Deno.statSync(path);
+    return info.isFile && ((info.mode ?? 0) & 73) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+// src/sandbox/namespaces/support.ts
+var NO_NAMESPACES_ENV = "AIRLOCK_TEST_NO_NAMESPACES";
+function namespaceSupport(read = readSysctl, programs = findChainPrograms(), uid = Deno.uid() ?? 0) {
+  if (Deno.env.get(NO_NAMESPACES_ENV) === "1") {
+    return {
+      available: false,
+      reason: `${NO_NAMESPACES_ENV}=1 is set`,
+      hint: "unset it"
+    };
+  }
+  if (typeof programs === "string") {
+    return {
+      available: false,
+      reason: `"${programs}" was not found in /usr/bin, /bin, /usr/sbin or /sbin`,
+      hint: "install util-linux (it provides setpriv and unshare)"
+    };
+  }
+  if (read("/proc/sys/user/max_user_namespaces") === "0") {
+    return {
+      available: false,
+      reason: "user namespaces are disabled (user.max_user_namespaces = 0)",
+      hint: "sudo sysctl -w user.max_user_namespaces=15000"
+    };
+  }
+  if (uid !== 0 && read("/proc/sys/kernel/unprivileged_userns_clone") === "0") {
+    return {
+      available: false,
+      reason: "unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone = 0)",
+      hint: "sudo sysctl -w kernel.unprivileged_userns_clone=1"
+    };
+  }
+  if (uid !== 0 && read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") === "1") {
+    return {
+      available: false,
+      reason: "AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns = 1)",
+      hint: "sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or install an AppArmor profile that allows airlock's unshare (see docs/security-model.md)"
+    };
+  }
+  return {
+    available: true,
+    programs
+  };
+}
+function readSysctl(path) {
+  try {
+    return Deno.readTextFileSync(path).trim();
+  } catch {
+    return void 0;
+  }
+}
+
+// src/proxy/copy.ts
+var SMALL_BUFFER_BYTES = 2 * 1024;
+var LARGE_BUFFER_BYTES = 16 * 1024;
+function closeQuietly(c) {
+  try {
+    c.close();
+  } catch {
+  }
+}
+async function copyOneWay(from, to) {
+  let buf = new Uint8Array(SMALL_BUFFER_BYTES);
+  let total = 0;
+  try {
+    for (; ; ) {
+      const n = await from.read(buf);
+      if (n === null) break;
+      let off = 0;
+      while (off < n) off += await to.write(buf.subarray(off, n));
+      total += n;
+      if (n === buf.length && n < LARGE_BUFFER_BYTES) buf = new Uint8Array(LARGE_BUFFER_BYTES);
+    }
+    await to.closeWrite();
+  } catch {
+    closeQuietly(from);
+    closeQuietly(to);
+  }
+  return total;
+}
+async function copyBothWays(a, b) {
+  return await Promise.all([
+    copyOneWay(a, b),
+    copyOneWay(b, a)
+  ]);
+}
+
+// src/sandbox/namespaces/mount_calls.ts
+function nsCall(name, what, ...args) {
+  syscallNumbers();
+  const table = Deno.build.arch === "aarch64" ? NAMESPACE_SYSCALLS.aarch64 : NAMESPACE_SYSCALLS.x86_64;
+  return unwrap(`${name} ${what}`, rawSyscall(table[name], ...args));
+}
+
+// src/sandbox/process/pipe.ts
+function createPipe() {
+  const fds = new Int32Array(2);
+  nsCall("pipe2", "", addressOf(fds), O_CLOEXEC);
+  return {
+    read: fds[0],
+    write: fds[1]
+  };
+}
+function writeAll(fd, bytes) {
+  try {
+    if (nsCall("fcntl", "F_GETPIPE_SZ", fd, F_GETPIPE_SZ) < bytes.length) {
+      nsCall("fcntl", "F_SETPIPE_SZ", fd, F_SETPIPE_SZ, bytes.length);
+    }
+  } catch {
+  }
+  let offset = 0;
+  while (offset < bytes.length) {
+    const chunk = bytes.subarray(offset);
+    offset += nsCall("write", `fd ${fd}`, fd, addressOf(chunk), chunk.length);
+  }
+}
+function writeMessage(fd, text) {
+  const body = new TextEncoder().encode(text);
+  const head = new TextEncoder().encode(`${body.length}
+`);
+  const all = new Uint8Array(head.length + body.length);
+  all.set(head);
+  all.set(body, head.length);
+  writeAll(fd, all);
+}
+function closeFd(fd) {
+  try {
+    sys("close", fd);
+  } catch {
+  }
+}
+async function readLines(fd, onLine) {
+  const file = await Deno.open(`/proc/self/fd/${fd}`, {
+    read: true
+  });
+  closeFd(fd);
+  let buffer = "";
+  try {
+    for await (const chunk of file.readable.pipeThrough(new TextDecoderStream())) {
+      buffer += chunk;
+      let nl;
+      while ((nl = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        if (onLine(line)) return;
+      }
+    }
+  } catch {
+  } finally {
+    try {
+      file.close();
+    } catch {
+    }
+  }
+}
+
+// src/bridge/outside.ts
+function startOutsideBridge(dir, routes2) {
+  const listeners = [];
+  const dirFd = dir.length > SHORT_PATH_LIMIT ? openDirectory(dir) : -1;
+  const short = dirFd < 0 ? dir : `/proc/self/fd/${dirFd}`;
+  const conns = /* @__PURE__ */ new Set();
+  const track = (conn) => {
+    conns.add(conn);
+    return conn;
+  };
+  try {
+    for (const route of routes2) {
+      const path = `${short}/${route.socket}`;
+      const listener = route.direction === "connect" ? Deno.listen({
+        transport: "unix",
+        path
+      }) : Deno.listen({
+        hostname: "127.0.0.1",
+        port: route.port
+      });
+      listeners.push(listener);
+      const dial = route.direction === "connect" ? () => Deno.connect({
+        hostname: "127.0.0.1",
+        port: route.port
+      }) : () => Deno.connect({
+        transport: "unix",
+        path
+      });
+      (async () => {
+        for await (const conn of listener) {
+          track(conn);
+          dial().then((peer) => copyBothWays(conn, track(peer)).finally(() => conns.delete(peer)), () => conn.close()).catch(() => {
+          }).finally(() => conns.delete(conn));
+        }
+      })().catch(() => {
+      });
+    }
+  } catch (err) {
+    for (const l of listeners) l.close();
+    if (dirFd >= 0) closeFd(dirFd);
+    const what = err instanceof Error ? err.message : String(err);
+    throw new SandboxSetupError(`Cannot start the network bridge: ${what}`, {
+      cause: err,
+      hint: "a --listen-port must be free on the host's 127.0.0.1"
+    });
+  }
+  return {
+    close() {
+      for (const l of listeners) {
+        try {
+          l.close();
+        } catch {
+        }
+      }
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch {
+        }
+      }
+      if (dirFd >= 0) closeFd(dirFd);
+    }
+  };
+}
+var SHORT_PATH_LIMIT = 80;
+function openDirectory(dir) {
+  const fd = openAt(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw new SandboxSetupError(`Cannot open the bridge directory: errno ${-fd}`);
+  return fd;
+}
+
+// src/sandbox/helper_command.ts
+var HELPER_ENV_KEEP = [
+  "HOME",
+  "DENO_DIR",
+  "XDG_CACHE_HOME",
+  "LD_LIBRARY_PATH",
+  "TZ"
+];
+var HELPER_BUNDLE = new URL("../sandbox/exec_helper.bundle.js", import.meta.url);
+var MAIN = new URL("../../main.ts", import.meta.url);
+function helperCommand(execPath, mainUrl, bundleUrl) {
+  const base = execPath.slice(execPath.lastIndexOf("/") + 1);
+  if (base !== "deno") return [
+    execPath,
+    "__sandbox-exec"
+  ];
+  const run = [
+    execPath,
+    "run",
+    "-A",
+    "--no-config"
+  ];
+  if (bundleUrl !== void 0) return [
+    ...run,
+    decodeURIComponent(bundleUrl.pathname)
+  ];
+  return [
+    ...run,
+    decodeURIComponent(mainUrl.pathname),
+    "__sandbox-exec"
+  ];
+}
+function thisHelperCommand() {
+  const [program, ...args] = helperCommand(Deno.execPath(), MAIN, helperBundle());
+  return [
+    program,
+    ...args
+  ];
+}
+function helperEnv(extra) {
+  const env2 = {
+    ...extra
+  };
+  for (const name of HELPER_ENV_KEEP) {
+    const value = Deno.env.get(name);
+    if (value !== void 0) env2[name] = value;
+  }
+  env2.DENO_NO_UPDATE_CHECK = "1";
+  return env2;
+}
+function helperBundle() {
+  if (HELPER_BUNDLE.protocol !== "file:") return void 0;
+  try {
+    return Deno.statSync(HELPER_BUNDLE).isFile ? HELPER_BUNDLE : void 0;
+  } catch {
+    return void 0;
+  }
+}
+
+// src/sandbox/plan.ts
+var PLAN_FD = 3;
+var STATUS_FD = 4;
+
+// src/sandbox/process/spawn.ts
+var F_DUPFD_CLOEXEC = 1030;
+var HIGH_FD = 100;
+var lib2;
+function spawnLib() {
+  lib2 ??= Deno.dlopen(LIBC_NAME, LIBC_SPAWN_SYMBOLS);
+  return lib2;
+}
+function spawnProcess(options) {
+  const s = spawnLib().symbols;
+  const attr = new Uint8Array(POSIX_SPAWN_OBJECT_SIZE);
+  const actions = new Uint8Array(POSIX_SPAWN_OBJECT_SIZE);
+  const ignore = new Set(options.ignore ?? []);
+  const sigdefault = new Uint8Array(LIBC_SIGSET_SIZE);
+  for (let sig = 1; sig <= SIGRTMAX; sig++) {
+    if (!ignore.has(sig) && sig !== SIGNALS.SIGKILL && sig !== SIGNALS.SIGSTOP) {
+      sigdefault[sig - 1 >> 3] |= 1 << (sig - 1 & 7);
+    }
+  }
+  const emptyMask = new Uint8Array(LIBC_SIGSET_SIZE);
+  const copies = Object.entries(options.fds ?? {}).map(([target, source]) => ({
+    target: Number(target),
+    copy: nsCall("fcntl", `fd ${source}`, source, F_DUPFD_CLOEXEC, HIGH_FD)
+  }));
+  const argv = cStringArray([
+    ...options.argv
+  ]);
+  const envp = cStringArray(Object.entries(options.env).map(([k, v]) => `${k}=${v}`));
+  const path = cString(options.argv[0]);
+  const pid = new Int32Array(1);
+  const saved = [
+    ...ignore
+  ].map((sig) => ({
+    sig,
+    action: setSignal(sig, 1)
+  }));
+  try {
+    check("posix_spawnattr_init", s.posix_spawnattr_init(attr));
+    check("posix_spawn_file_actions_init", s.posix_spawn_file_actions_init(actions));
+    const flags = POSIX_SPAWN.SETPGROUP | POSIX_SPAWN.SETSIGMASK | POSIX_SPAWN.SETSIGDEF;
+    check("posix_spawnattr_setflags", s.posix_spawnattr_setflags(attr, flags));
+    check("posix_spawnattr_setpgroup", s.posix_spawnattr_setpgroup(attr, 0));
+    check("posix_spawnattr_setsigmask", s.posix_spawnattr_setsigmask(attr, emptyMask));
+    check("posix_spawnattr_setsigdefault", s.posix_spawnattr_setsigdefault(attr, sigdefault));
+    for (const { target, copy } of copies) {
+      check("posix_spawn_file_actions_adddup2", s.posix_spawn_file_actions_adddup2(actions, copy, target));
+    }
+    const closeFrom = Math.max(3, ...copies.map((c) => c.target + 1));
+    if (s.posix_spawn_file_actions_addclosefrom_np !== null) {
+      check("posix_spawn_file_actions_addclosefrom_np", s.posix_spawn_file_actions_addclosefrom_np(actions, closeFrom));
+    }
+    check("posix_spawn", s.posix_spawn(pid, path, actions, attr, argv.array, envp.array));
+  } finally {
+    for (const { sig, action } of saved) restoreSignal(sig, action);
+    for (const { copy } of copies) sys("close", copy);
+    s.posix_spawn_file_actions_destroy(actions);
+    s.posix_spawnattr_destroy(attr);
+  }
+  void [
+    argv.strings,
+    envp.strings,
+    path
+  ];
+  return pid[0];
+}
+function check(call, result) {
+  if (result !== 0) throw new ErrnoError(call, result);
+}
+
+// src/sandbox/process/wait.ts
+var lib3;
+function decodeStatus(status) {
+  const low = status & 127;
+  if (low === 0) return {
+    kind: "exited",
+    code: status >> 8 & 255
+  };
+  if (low === 127) return {
+    kind: "stopped",
+    signal: status >> 8 & 255
+  };
+  return {
+    kind: "signaled",
+    signal: low
+  };
+}
+async function waitChild(pid) {
+  lib3 ??= Deno.dlopen(LIBC_NAME, LIBC_WAIT_SYMBOLS);
+  const status = new Int32Array(1);
+  for (; ; ) {
+    const r = await lib3.symbols.waitpid(pid, status, WUNTRACED);
+    if (r === pid) return decodeStatus(status[0]);
+    const now = nsCall("wait4", `pid ${pid}`, pid, addressOf(status), WNOHANG | WUNTRACED, 0);
+    if (now === pid) return decodeStatus(status[0]);
+  }
+}
+
+// src/sandbox/process/supervise.ts
+var FORWARDED_SIGNALS = [
+  "SIGINT",
+  "SIGTERM",
+  "SIGHUP",
+  "SIGQUIT",
+  "SIGWINCH"
+];
+var STOP_POLL_MS = 100;
+async function supervise(pid, options = {}) {
+  const terminal = ownsTerminal();
+  const ownGroup = sys("getpgid", 0);
+  if (terminal) giveTerminal(pid);
+  const relays = /* @__PURE__ */ new Map();
+  const groups = () => [
+    pid,
+    options.commandPid?.()
+  ].filter((g) => g !== void 0);
+  for (const signal of FORWARDED_SIGNALS) {
+    const relay = () => groups().forEach((g) => signalGroup(g, signal));
+    relays.set(signal, relay);
+    Deno.addSignalListener(signal, relay);
+  }
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    giveTerminal(ownGroup);
+    Deno.kill(Deno.pid, "SIGSTOP");
+    const command = options.commandPid?.();
+    giveTerminal(command ?? pid);
+    groups().forEach((g) => signalGroup(g, "SIGCONT"));
+    stopping = false;
+  };
+  const poll = terminal ? setInterval(() => {
+    const command = options.commandPid?.();
+    if (command !== void 0 && isStopped(command)) stop();
+  }, STOP_POLL_MS) : void 0;
+  try {
+    for (; ; ) {
+      const state = await waitChild(pid);
+      if (state.kind === "exited") return state.code;
+      if (state.kind === "signaled") return 128 + state.signal;
+      if (terminal) stop();
+      else groups().forEach((g) => signalGroup(g, "SIGCONT"));
+    }
+  } finally {
+    if (poll !== void 0) clearInterval(poll);
+    for (const [signal, relay] of relays) Deno.removeSignalListener(signal, relay);
+    if (terminal) giveTerminal(ownGroup);
+  }
+}
+function signalGroup(group, signal) {
+  try {
+    Deno.kill(-group, signal);
+  } catch {
+  }
+}
+function ownsTerminal() {
+  try {
+    return isatty(0) && tcgetpgrp(0) === sys("getpgid", 0);
+  } catch {
+    return false;
+  }
+}
+function giveTerminal(group) {
+  try {
+    if (tcgetpgrp(0) === group) return;
+    const previous = setSignal(SIGNALS.SIGTTOU, 1);
+    try {
+      tcsetpgrp(0, group);
+    } finally {
+      restoreSignal(SIGNALS.SIGTTOU, previous);
+    }
+  } catch {
+  }
+}
+function isStopped(pid) {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.charAt(stat.lastIndexOf(")") + 2) === "T";
+  } catch {
+    return false;
+  }
+}
+
+// src/audit/session_log.ts
+function newSessionId() {
+  const t = (/* @__PURE__ */ new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const r = crypto.getRandomValues(new Uint8Array(3));
+  return `${t}-${[
+    ...r
+  ].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+// src/sandbox/session_dir.ts
+function sessionsRoot(env2) {
+  return `${stateDir(env2)}/run`;
+}
+function createSessionDir(overlays = 0) {
+  const root = sessionsRoot();
+  Deno.mkdirSync(root, {
+    recursive: true,
+    mode: 448
+  });
+  removeStale(root);
+  const id = newSessionId();
+  const path = `${root}/${id}`;
+  Deno.mkdirSync(path, {
+    mode: 448
+  });
+  Deno.chmodSync(path, 448);
+  Deno.writeTextFileSync(`${path}/owner`, `${Deno.pid} ${processStart(Deno.pid)}
+`, {
+    mode: 384
+  });
+  const dir = {
+    id,
+    path,
+    tmp: `${path}/tmp`,
+    shm: `${path}/shm`,
+    bridge: `${path}/bridge`
+  };
+  for (const sub of [
+    dir.tmp,
+    dir.shm
+  ]) {
+    Deno.mkdirSync(sub);
+    Deno.chmodSync(sub, 1023);
+  }
+  Deno.mkdirSync(dir.bridge, {
+    mode: 448
+  });
+  for (let i = 0; i < overlays; i++) {
+    Deno.mkdirSync(`${path}/overlay/${i}/upper`, {
+      recursive: true,
+      mode: 448
+    });
+    Deno.mkdirSync(`${path}/overlay/${i}/work`, {
+      mode: 448
+    });
+  }
+  return dir;
+}
+function removeSessionDir(dir, keepTmp = false) {
+  try {
+    if (!keepTmp) {
+      removeTree(dir.path);
+      return null;
+    }
+    for (const entry of Deno.readDirSync(dir.path)) {
+      if (entry.name !== "tmp") removeTree(`${dir.path}/${entry.name}`);
+    }
+    return dir.tmp;
+  } catch {
+    return keepTmp ? dir.tmp : null;
+  }
+}
+function removeTree(path) {
+  try {
+    Deno.removeSync(path, {
+      recursive: true
+    });
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return;
+    makeWritable(path);
+    Deno.removeSync(path, {
+      recursive: true
+    });
+  }
+}
+function makeWritable(path) {
+  try {
+    const info = Deno.lstatSync(path);
+    if (!info.isDirectory) return;
+    Deno.chmodSync(path, 448);
+    for (const entry of Deno.readDirSync(path)) makeWritable(`${path}/${entry.name}`);
+  } catch {
+  }
+}
+function processStart(pid) {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "";
+  } catch {
+    return "";
+  }
+}
+function removeStale(root) {
+  try {
+    for (const entry of Deno.readDirSync(root)) {
+      if (!entry.isDirectory) continue;
+      const path = `${root}/${entry.name}`;
+      let owner;
+      try {
+        owner = Deno.readTextFileSync(`${path}/owner`);
+      } catch {
+        continue;
+      }
+      const [pid, start] = owner.trim().split(" ");
+      if (pid !== void 0 && start !== void 0 && processStart(Number(pid)) === start) continue;
+      removeTree(path);
+    }
+  } catch {
+  }
+}
+
+// src/sandbox/launch_linux.ts
+var MONITOR_IGNORES = [
+  SIGNALS.SIGINT,
+  SIGNALS.SIGQUIT,
+  SIGNALS.SIGTERM,
+  SIGNALS.SIGHUP
+];
+var DISPOSE_GRACE_MS = 5e3;
+var LinuxLaunch = class _LinuxLaunch {
+  /** The shape it was prepared with. */
+  shape;
+  /** The session directory. */
+  session;
+  #pid;
+  #plan;
+  #report;
+  #commandPid;
+  #outside = null;
+  #started = false;
+  #ended = false;
+  constructor(shape, session, pid, plan, status) {
+    this.shape = shape;
+    this.session = session;
+    this.#pid = pid;
+    this.#plan = plan;
+    const report = {
+      pid: void 0,
+      ready: false
+    };
+    this.#report = readLines(status, (line) => {
+      const pid2 = /^pid (\d+)$/.exec(line)?.[1];
+      if (pid2 !== void 0) report.pid = this.#commandPid = Number(pid2);
+      if (line === "ready") report.ready = true;
+      return report.ready;
+    }).then(() => report);
+  }
+  /**
+   * Creates the session directory and starts the helper (inside the namespace chain when
+   * `shape.programs` is set); it waits for its plan.
+   *
+   * @param shape Namespaces, network namespace, requirements.
+   * @returns The launch.
+   * @throws {SandboxSetupError} When the session directory or the chain cannot be created.
+   */
+  static prepare(shape) {
+    let session;
+    try {
+      session = createSessionDir();
+    } catch (err) {
+      throw new SandboxSetupError(`Cannot create the session directory: ${messageOf(err)}`, {
+        cause: err,
+        hint: "check that $XDG_STATE_HOME (or ~/.local/state) is writable"
+      });
+    }
+    const plan = createPipe();
+    const status = createPipe();
+    const helper = [
+      ...thisHelperCommand(),
+      `--require=${shape.require.join(",")}`
+    ];
+    const argv = shape.programs === null ? helper : chainCommand(shape.programs, {
+      network: shape.network
+    }, helper);
+    let pid;
+    try {
+      pid = spawnProcess({
+        argv,
+        env: helperEnv({}),
+        fds: {
+          [PLAN_FD]: plan.read,
+          [STATUS_FD]: status.write
+        },
+        ignore: shape.programs === null ? [] : MONITOR_IGNORES
+      });
+    } catch (err) {
+      for (const fd of [
+        plan.read,
+        plan.write,
+        status.read,
+        status.write
+      ]) closeFd(fd);
+      removeSessionDir(session);
+      throw new SandboxSetupError(`Cannot start the sandbox: ${messageOf(err)}`, {
+        cause: err
+      });
+    } finally {
+      closeFd(plan.read);
+      closeFd(status.write);
+    }
+    return new _LinuxLaunch(shape, session, pid, plan, status.read);
+  }
+  /**
+   * The socket the session proxy is reached through from inside (bridge directory).
+   *
+   * @returns Its path.
+   */
+  get proxySocket() {
+    return `${this.session.bridge}/${PROXY_SOCKET}`;
+  }
+  /**
+   * Sends the plan; the helper builds the namespaces while airlock starts the proxy.
+   * Starts the outside relays for `--allow-port` and `--listen-port` (and, while the
+   * proxy listens on TCP, the relay to it).
+   *
+   * @param plan The plan (with its `namespaces` part when the chain was used).
+   * @param policy The policy (its ports).
+   * @param proxyTcpPort The proxy's TCP port on the host, when it listens on one.
+   * @throws {SandboxSetupError} When the helper is gone or a relay cannot listen.
+   */
+  start(plan, policy, proxyTcpPort) {
+    if (this.#started) throw new Error("Cannot start a launch twice");
+    if (plan.namespaces?.bridge) {
+      const routes2 = [
+        ...policy.network.connectPorts.map((port) => ({
+          socket: connectSocket(port),
+          port,
+          direction: "connect"
+        })),
+        ...policy.network.bindPorts.map((port) => ({
+          socket: listenSocket(port),
+          port,
+          direction: "listen"
+        }))
+      ];
+      if (proxyTcpPort !== void 0) {
+        routes2.push({
+          socket: PROXY_SOCKET,
+          port: proxyTcpPort,
+          direction: "connect"
+        });
+      }
+      this.#outside = startOutsideBridge(this.session.bridge, routes2);
+    }
+    this.#send(JSON.stringify(plan));
+    this.#started = true;
+  }
+  /**
+   * Hands over the proxy's variables and runs the sandbox to its end.
+   *
+   * @param update The variables the command gets in addition to the plan's.
+   * @returns The command's exit status (128+N for signal N); 125 when the sandbox could
+   *   not be set up (the helper or the chain printed why).
+   * @throws {SandboxSetupError} When the namespace chain failed before the helper ran.
+   */
+  async run(update = {}) {
+    this.#send(JSON.stringify(update));
+    closeFd(this.#plan.write);
+    const code = await supervise(this.#pid, {
+      commandPid: () => this.#commandPid
+    });
+    this.#ended = true;
+    const report = await this.#report;
+    if (report.pid === void 0 && this.shape.programs !== null) {
+      throw new SandboxSetupError(`Cannot create the sandbox's namespaces: the namespace chain exited with ${code} before the exec helper started`, {
+        hint: "see the message above; `airlock doctor` checks each layer (user namespaces may be disabled or restricted here)"
+      });
+    }
+    return code;
+  }
+  /**
+   * Ends a launch that did not run (the helper exits quietly), stops the relays and
+   * removes the session directory.
+   *
+   * @param keepTmp Keep the private `/tmp` and return where it is.
+   * @returns The kept directory, or null.
+   */
+  async dispose(keepTmp = false) {
+    if (!this.#ended) {
+      if (this.#started) {
+        try {
+          this.#send(JSON.stringify({
+            abort: true
+          }));
+        } catch {
+        }
+      }
+      closeFd(this.#plan.write);
+      const timer = setTimeout(() => signalGroup2(this.#pid, "SIGKILL"), DISPOSE_GRACE_MS);
+      await waitChild(this.#pid).catch(() => {
+      });
+      clearTimeout(timer);
+      this.#ended = true;
+    }
+    await this.#report;
+    this.#outside?.close();
+    return removeSessionDir(this.session, keepTmp);
+  }
+  #send(message) {
+    try {
+      writeMessage(this.#plan.write, message);
+    } catch (err) {
+      throw new SandboxSetupError(`Cannot hand the plan to the sandbox helper: ${messageOf(err)}`, {
+        cause: err
+      });
+    }
+  }
+};
+function signalGroup2(group, signal) {
+  try {
+    Deno.kill(-group, signal);
+  } catch {
+  }
+}
+function messageOf(err) {
+  return err instanceof Error ? err.message : String(err);
+}
+
 // src/sandbox/linux.ts
 var SECCOMP_FEATURE = "seccomp";
+var NAMESPACES_FEATURE = "namespaces";
 function seccompAvailable() {
   try {
     return rawSyscall(syscallNumbers().prctl, PR_GET_SECCOMP, 0, 0, 0, 0) >= 0;
@@ -2762,20 +3520,30 @@ function seccompAvailable() {
     return false;
   }
 }
-function decideEnforcement(policy, abi, seccomp) {
+var support;
+function namespaces() {
+  support ??= namespaceSupport();
+  return support;
+}
+function decideEnforcement(policy, abi, seccomp, ns = {
+  available: true
+}) {
   const features = {
     ...featuresForAbi(abi),
-    [SECCOMP_FEATURE]: seccomp
+    [SECCOMP_FEATURE]: seccomp,
+    [NAMESPACES_FEATURE]: ns.available
   };
   const needed = [
     ...neededFeatures(policy),
-    SECCOMP_FEATURE
+    SECCOMP_FEATURE,
+    NAMESPACES_FEATURE
   ];
   const missing = needed.filter((name) => !features[name]);
+  const describe = (name) => name === SECCOMP_FEATURE ? "seccomp (CONFIG_SECCOMP_FILTER needed)" : name === NAMESPACES_FEATURE ? `namespaces (${ns.available ? "" : ns.reason})` : `${name} (Landlock ABI ${FEATURE_ABI[name]} needed)`;
   if (missing.length > 0 && !policy.bestEffort) {
-    const what = missing.map((name) => name === SECCOMP_FEATURE ? "seccomp (CONFIG_SECCOMP_FILTER needed)" : `${name} (Landlock ABI ${FEATURE_ABI[name]} needed)`).join(", ");
-    throw new SandboxUnavailableError(`Cannot enforce the policy: the kernel lacks ${what}: current ABI is ${abi}`, {
-      hint: "use a newer kernel, or pass --best-effort to run without it (recorded)"
+    const onlyNamespaces = missing.length === 1 && missing[0] === NAMESPACES_FEATURE;
+    throw new SandboxUnavailableError(onlyNamespaces ? `Cannot enforce the policy: the namespace layer is missing: ${ns.available ? "" : ns.reason}` : `Cannot enforce the policy: the kernel lacks ${missing.map(describe).join(", ")}: current ABI is ${abi}`, {
+      hint: onlyNamespaces && !ns.available ? `${ns.hint}, or pass --best-effort to run without it (recorded)` : "use a newer kernel, or pass --best-effort to run without it (recorded)"
     });
   }
   const used = new Set(needed);
@@ -2790,7 +3558,7 @@ var LinuxSandbox = class {
   /**
    * Probes the kernel; never throws.
    *
-   * @returns What Landlock and seccomp offer here.
+   * @returns What Landlock, seccomp and the namespace layer offer here.
    */
   capabilities() {
     let abi = 0;
@@ -2806,7 +3574,10 @@ var LinuxSandbox = class {
       abi,
       seccomp,
       kernel: `Linux ${Deno.osRelease()}`,
-      features: featuresForAbi(abi)
+      features: {
+        ...featuresForAbi(abi),
+        [NAMESPACES_FEATURE]: namespaces().available
+      }
     };
   }
   /**
@@ -2818,44 +3589,58 @@ var LinuxSandbox = class {
    * @throws {SandboxUnavailableError} When a needed feature is missing (not best effort).
    */
   check(policy, _options) {
-    return decideEnforcement(policy, landlockAbi(), seccompAvailable());
+    return decideEnforcement(policy, landlockAbi(), seccompAvailable(), namespaces());
   }
   /**
-   * Runs the command confined and resolves to its exit status.
+   * Starts what can start before the policy is known: the session directory and the
+   * helper inside its namespaces.
+   *
+   * @param hints The network mode and `--best-effort` as the flags give them.
+   * @returns The launch.
+   */
+  prepare(hints) {
+    return new PreparedLinuxLaunch(this, hints);
+  }
+  /**
+   * Runs the command confined and resolves to its exit status (prepare, start, run).
    *
    * @param policy The policy.
    * @param options The command and the proxy port.
    * @returns The command's exit code, or 128+N when signal N killed it; 125–127 when the
-   *   helper could not confine or exec it. With `options.replace`, never settles: this
-   *   process becomes the command (or exits 125–127 with a message when it cannot).
+   *   helper could not confine or exec it.
    * @throws {SandboxUnavailableError} When a needed feature is missing (not best effort).
    * @throws {CommandNotFoundError} When the command is not found (exit 127).
    * @throws {CommandNotExecutableError} When it cannot be executed (exit 126).
    */
   async run(policy, options) {
-    const plan = this.plan(policy, options);
-    if (options.replace) return confineAndExec(plan, {
-      supervised: false
+    const launch = this.prepare({
+      network: policy.network.mode !== "open",
+      bestEffort: policy.bestEffort
     });
-    const { launchHelper } = await lazyImport("../sandbox/launcher.ts", import.meta.url);
-    return await launchHelper(plan, {
-      manageTerminal: true
-    });
+    try {
+      launch.start(policy, options);
+      return await launch.run();
+    } finally {
+      await launch.dispose(options.keepTmp);
+    }
   }
   /**
-   * Computes the helper's plan (exposed for `--dry-run` style inspection and tests).
+   * Computes the helper's plan.
    *
    * @param policy The policy.
-   * @param options The command and the proxy port.
+   * @param options The command, the proxy port, the read-only paths.
+   * @param session The session directory and whether the launch has namespaces.
    * @returns The plan.
    * @throws {SandboxUnavailableError} When a needed feature is missing (not best effort).
    * @throws {CommandNotFoundError} When the command is not found.
    * @throws {CommandNotExecutableError} When it cannot be executed.
    */
-  plan(policy, options) {
+  plan(policy, options, session) {
     const abi = landlockAbi();
     const seccomp = seccompAvailable();
-    decideEnforcement(policy, abi, seccomp);
+    decideEnforcement(policy, abi, seccomp, session === void 0 ? {
+      available: true
+    } : namespaces());
     const name = options.argv[0];
     if (name === void 0) throw new CommandNotFoundError("Cannot run: no command given");
     const file = resolveCommand(name, {
@@ -2864,10 +3649,15 @@ var LinuxSandbox = class {
       isGranted: abi > 0 ? readGrantChecker(policy) : void 0
     });
     const arch = Deno.build.arch === "aarch64" ? "aarch64" : "x86_64";
+    const vars = {
+      ...policy.env.vars
+    };
+    const ns = session?.namespaced ? namespacePlan(policy, options, session) : null;
+    if (ns !== null && vars.TMPDIR !== void 0) vars.TMPDIR = "/tmp";
     return {
       file,
       argv: options.argv,
-      envp: Object.entries(policy.env.vars).map(([k, v]) => `${k}=${v}`),
+      envp: Object.entries(vars).map(([k, v]) => `${k}=${v}`),
       cwd: policy.cwd,
       parentPid: Deno.pid,
       landlock: abi > 0 ? planLandlock(policy, {
@@ -2879,10 +3669,117 @@ var LinuxSandbox = class {
         restrictSockets: policy.network.mode !== "open",
         allowUnixSockets: policy.network.allowUnixSockets,
         denyListen: policy.network.bindPorts.length === 0 && !policy.network.allowUnixSockets
-      } : null
+      } : null,
+      namespaces: ns
     };
   }
 };
+function namespacePlan(policy, options, session) {
+  const env2 = Deno.env.toObject();
+  const vars = pathVars(env2, policy.workdir ?? policy.cwd);
+  const bypass = policy.bypassProtection;
+  const hide = [
+    stateDir(env2),
+    `${vars.XDG_CONFIG_HOME}/airlock`,
+    ...PROTECTED_PATHS.flatMap((g) => g.paths.map((p) => expandPath(p, vars))).filter((p) => !bypass.some((b) => p === b || p.startsWith(`${b}/`)))
+  ];
+  const mounts = planMounts(policy.paths, {
+    sessionDir: session.dir,
+    hostTmpdir: vars.TMPDIR,
+    readOnlyPaths: options.readOnlyPaths ?? [],
+    hide
+  });
+  const forward = [
+    ...options.proxyPort === void 0 ? [] : [
+      {
+        port: options.proxyPort,
+        socket: PROXY_SOCKET
+      }
+    ],
+    ...policy.network.connectPorts.map((port) => ({
+      port,
+      socket: connectSocket(port)
+    }))
+  ];
+  const reverse = policy.network.bindPorts.map((port) => ({
+    port,
+    socket: listenSocket(port)
+  }));
+  const bridge = session.network && forward.length + reverse.length > 0 ? {
+    dir: session.bridge,
+    forward,
+    reverse
+  } : null;
+  return {
+    mounts,
+    network: session.network,
+    bridge
+  };
+}
+var PreparedLinuxLaunch = class {
+  #sandbox;
+  #hints;
+  #launch = null;
+  constructor(sandbox, hints) {
+    this.#sandbox = sandbox;
+    this.#hints = hints;
+    const shape = launchShape(hints);
+    if (shape !== null) this.#launch = LinuxLaunch.prepare(shape);
+  }
+  get sessionId() {
+    return this.#launch?.session.id ?? null;
+  }
+  start(policy, options) {
+    const hints = {
+      network: policy.network.mode !== "open",
+      bestEffort: policy.bestEffort
+    };
+    this.#sandbox.check(policy, options);
+    const wanted = launchShape(hints);
+    const current = this.#launch;
+    if (current === null || !sameShape(current.shape, wanted)) {
+      void current?.dispose();
+      this.#launch = LinuxLaunch.prepare(wanted);
+    }
+    const launch = this.#launch;
+    const plan = this.#sandbox.plan(policy, options, {
+      dir: launch.session.path,
+      bridge: launch.session.bridge,
+      namespaced: launch.shape.programs !== null,
+      network: launch.shape.network
+    });
+    launch.start(plan, policy, options.proxyPort);
+  }
+  async run(env2 = {}) {
+    if (this.#launch === null) throw new Error("Cannot run a launch that was not started");
+    return await this.#launch.run({
+      env: env2
+    });
+  }
+  async dispose(keepTmp) {
+    return await this.#launch?.dispose(keepTmp) ?? null;
+  }
+};
+function launchShape(hints) {
+  const ns = namespaces();
+  if (!ns.available && !hints.bestEffort) return null;
+  const require2 = hints.bestEffort ? [] : [
+    "landlock",
+    "seccomp"
+  ];
+  if (ns.available) {
+    require2.push("namespaces");
+    if (hints.network) require2.push("network");
+  }
+  return {
+    programs: ns.available ? ns.programs : null,
+    network: hints.network && ns.available,
+    require: require2
+  };
+}
+function sameShape(a, b) {
+  return b !== null && a.network === b.network && a.programs === null === (b.programs === null) && a.require.join() === b.require.join();
+}
 
 // ffi/libsystem.ts
 var LIBSYSTEM_PATH = "/usr/lib/libSystem.B.dylib";
@@ -2965,6 +3862,64 @@ function networkRules(policy, options) {
   return rules;
 }
 
+// src/sandbox/deferred_launch.ts
+var DeferredLaunch = class {
+  /** No session directory is made. */
+  sessionId = null;
+  #sandbox;
+  #started = null;
+  /**
+   * Wraps a sandbox.
+   *
+   * @param sandbox The sandbox that runs the command.
+   */
+  constructor(sandbox) {
+    this.#sandbox = sandbox;
+  }
+  /**
+   * Checks the policy and keeps it for `run()`.
+   *
+   * @param policy The policy.
+   * @param options The command and the proxy port.
+   */
+  start(policy, options) {
+    this.#sandbox.check(policy, options);
+    this.#started = {
+      policy,
+      options
+    };
+  }
+  /**
+   * Runs the command with the proxy's variables added.
+   *
+   * @param env The proxy's variables.
+   * @returns The exit status.
+   */
+  async run(env2 = {}) {
+    if (this.#started === null) throw new Error("Cannot run a launch that was not started");
+    const { policy, options } = this.#started;
+    const withEnv = {
+      ...policy,
+      env: {
+        ...policy.env,
+        vars: {
+          ...policy.env.vars,
+          ...env2
+        }
+      }
+    };
+    return await this.#sandbox.run(withEnv, options);
+  }
+  /**
+   * Nothing to clean up.
+   *
+   * @returns Null.
+   */
+  dispose() {
+    return Promise.resolve(null);
+  }
+};
+
 // src/sandbox/macos.ts
 var SEATBELT_FEATURES = [
   "fs",
@@ -3029,9 +3984,16 @@ var MacosSandbox = class {
    */
   async run(policy, options) {
     const { launchHelper } = await lazyImport("../sandbox/launcher.ts", import.meta.url);
-    return await launchHelper(this.plan(policy, options), {
-      manageTerminal: false
-    });
+    return await launchHelper(this.plan(policy, options));
+  }
+  /**
+   * Seatbelt has nothing to start early: the helper starts when the launch runs.
+   *
+   * @param _hints Unused.
+   * @returns A deferred launch.
+   */
+  prepare(_hints) {
+    return new DeferredLaunch(this);
   }
   /**
    * The helper's plan, carrying the SBPL profile.
@@ -3117,6 +4079,9 @@ var UnsupportedSandbox = class {
       hint: "airlock supports Linux (Landlock) and macOS (Seatbelt)"
     });
   }
+  prepare(_hints) {
+    return new DeferredLaunch(this);
+  }
   run(policy, options) {
     return Promise.reject(this.check(policy, options));
   }
@@ -3124,54 +4089,51 @@ var UnsupportedSandbox = class {
 
 // src/cli/run_confined.ts
 async function runConfined(argv, values) {
-  const request = {
-    ...policyRequestFromFlags(values),
-    createDirs: !values.dryRun
-  };
-  const policy = await resolvePolicy(request);
   const sandbox = getSandbox();
-  const report = sandbox.check(policy, {
-    argv
-  });
   if (values.dryRun) {
+    const policy = await resolvePolicy({
+      ...policyRequestFromFlags(values),
+      createDirs: false
+    });
+    const report = sandbox.check(policy, {
+      argv
+    });
     const { printDryRun } = await lazyImport("./dry_run.ts", import.meta.url);
     printDryRun(policy, report, argv, values.json ?? false);
     return 0;
   }
-  if (report.dropped.length > 0) {
-    const { recordBestEffort } = await lazyImport("../audit/best_effort.ts", import.meta.url);
-    console.error(`airlock: --best-effort: running without ${report.dropped.join(", ")} (kernel lacks them)`);
-    await recordBestEffort(policy, report, argv);
-  }
-  if (!needsProxy(policy)) return await sandbox.run(policy, {
-    argv,
-    replace: true
+  const launch = sandbox.prepare({
+    network: values.net !== "open",
+    bestEffort: values.bestEffort ?? false
   });
-  const { discardPrespawned, prespawnHelper } = await lazyImport("../sandbox/prespawn.ts", import.meta.url);
-  prespawnHelper();
+  let proxy;
   try {
-    const { startSessionProxy } = await lazyImport("../proxy/session.ts", import.meta.url);
-    const proxy = await startSessionProxy(policy);
-    try {
-      const confined = {
-        ...policy,
-        env: {
-          ...policy.env,
-          vars: {
-            ...policy.env.vars,
-            ...proxy.env
-          }
-        }
-      };
-      return await sandbox.run(confined, {
-        argv,
-        proxyPort: proxy.port
-      });
-    } finally {
-      await proxy.close();
+    const policy = await resolvePolicy(policyRequestFromFlags(values));
+    const report = sandbox.check(policy, {
+      argv
+    });
+    if (report.dropped.length > 0) {
+      const { recordBestEffort } = await lazyImport("../audit/best_effort.ts", import.meta.url);
+      console.error(`airlock: --best-effort: running without ${report.dropped.join(", ")}`);
+      await recordBestEffort(policy, report, argv);
     }
+    if (needsProxy(policy)) {
+      const { startSessionProxy } = await lazyImport("../proxy/session.ts", import.meta.url);
+      proxy = await startSessionProxy(policy, launch.sessionId ? {
+        sessionId: launch.sessionId
+      } : {});
+    }
+    launch.start(policy, {
+      argv,
+      ...proxy ? {
+        proxyPort: proxy.port
+      } : {}
+    });
+    return await launch.run(proxy?.env ?? {});
   } finally {
-    await discardPrespawned();
+    await proxy?.close();
+    const kept = await launch.dispose(values.keepTmp ?? false);
+    if (kept !== null) console.error(`airlock: kept the sandbox's /tmp in ${kept}`);
   }
 }
 function needsProxy(policy) {

@@ -121,6 +121,7 @@ export const POLICY_FLAGS: readonly FlagSpec[] = [
 export const RUN_FLAGS: readonly FlagSpec[] = [
   { long: "dry-run", description: "print the effective policy and exit" },
   { long: "json", description: "with --dry-run: print JSON" },
+  { long: "keep-tmp", description: "keep the sandbox's private /tmp when the session ends" },
 ];
 
 /**

@@ -1,10 +1,9 @@
 /**
  * The body of `airlock run` and `airlock shell`, shared by the commander command and the
- * fast path: resolve the policy, print it for `--dry-run`, record a best-effort run, and
- * run the command confined. When credentials or domains need the session proxy, airlock
- * serves it and supervises a helper that execs the command; otherwise the command takes
- * airlock's own process (`LaunchOptions.replace`). Imports nothing from commander, so the
- * fast path stays light.
+ * fast path: start the sandbox, resolve the policy, print it for `--dry-run`, record a
+ * best-effort run, serve the session proxy when the policy needs it, and run the command
+ * confined while airlock supervises it from outside. Imports nothing from commander, so
+ * the fast path stays light.
  *
  * @module
  */
@@ -21,10 +20,16 @@ export interface RunFlagValues extends PolicyFlagValues {
   dryRun?: boolean;
   /** `--json`: with `--dry-run`, print JSON. */
   json?: boolean;
+  /** `--keep-tmp`: keep the sandbox's private /tmp when the session ends. */
+  keepTmp?: boolean;
 }
 
 /**
  * Resolves the policy and runs `argv` under it.
+ *
+ * The sandbox starts before the policy is resolved (`Sandbox.prepare`), so its own
+ * start-up overlaps airlock's; when credentials or domains need the session proxy,
+ * airlock serves it for exactly as long as the command runs.
  *
  * @param argv The command and its arguments.
  * @param values The parsed flags.
@@ -33,12 +38,11 @@ export interface RunFlagValues extends PolicyFlagValues {
  *   cannot start (exit 2 or 125), or the command is missing or not executable (127, 126).
  */
 export async function runConfined(argv: string[], values: RunFlagValues): Promise<number> {
-  // A dry run changes nothing on disk: profile "create" entries are not made.
-  const request = { ...policyRequestFromFlags(values), createDirs: !values.dryRun };
-  const policy = await resolvePolicy(request);
   const sandbox = getSandbox();
-  const report = sandbox.check(policy, { argv });
   if (values.dryRun) {
+    // A dry run changes nothing on disk: profile "create" entries are not made.
+    const policy = await resolvePolicy({ ...policyRequestFromFlags(values), createDirs: false });
+    const report = sandbox.check(policy, { argv });
     const { printDryRun } = await lazyImport<typeof import("./dry_run.ts")>(
       "./dry_run.ts",
       import.meta.url,
@@ -46,42 +50,40 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
     printDryRun(policy, report, argv, values.json ?? false);
     return 0;
   }
-  if (report.dropped.length > 0) {
-    const { recordBestEffort } = await lazyImport<typeof import("../audit/best_effort.ts")>(
-      "../audit/best_effort.ts",
-      import.meta.url,
-    );
-    console.error(
-      `airlock: --best-effort: running without ${report.dropped.join(", ")} (kernel lacks them)`,
-    );
-    await recordBestEffort(policy, report, argv);
-  }
-  // Nothing has to run beside the command: it takes this process's place.
-  if (!needsProxy(policy)) return await sandbox.run(policy, { argv, replace: true });
-
-  // The proxy runs in this (unconfined) process for exactly as long as the command; the
-  // exec helper starts now, so its start-up overlaps the proxy's.
-  const { discardPrespawned, prespawnHelper } = await lazyImport<
-    typeof import("../sandbox/prespawn.ts")
-  >("../sandbox/prespawn.ts", import.meta.url);
-  prespawnHelper();
+  const launch = sandbox.prepare({
+    network: values.net !== "open",
+    bestEffort: values.bestEffort ?? false,
+  });
+  let proxy: { port: number; env: Record<string, string>; close(): Promise<void> } | undefined;
   try {
-    const { startSessionProxy } = await lazyImport<typeof import("../proxy/session.ts")>(
-      "../proxy/session.ts",
-      import.meta.url,
-    );
-    const proxy = await startSessionProxy(policy);
-    try {
-      const confined = {
-        ...policy,
-        env: { ...policy.env, vars: { ...policy.env.vars, ...proxy.env } },
-      };
-      return await sandbox.run(confined, { argv, proxyPort: proxy.port });
-    } finally {
-      await proxy.close();
+    const policy = await resolvePolicy(policyRequestFromFlags(values));
+    const report = sandbox.check(policy, { argv });
+    if (report.dropped.length > 0) {
+      const { recordBestEffort } = await lazyImport<typeof import("../audit/best_effort.ts")>(
+        "../audit/best_effort.ts",
+        import.meta.url,
+      );
+      console.error(
+        `airlock: --best-effort: running without ${report.dropped.join(", ")}`,
+      );
+      await recordBestEffort(policy, report, argv);
     }
+    if (needsProxy(policy)) {
+      const { startSessionProxy } = await lazyImport<typeof import("../proxy/session.ts")>(
+        "../proxy/session.ts",
+        import.meta.url,
+      );
+      proxy = await startSessionProxy(
+        policy,
+        launch.sessionId ? { sessionId: launch.sessionId } : {},
+      );
+    }
+    launch.start(policy, { argv, ...(proxy ? { proxyPort: proxy.port } : {}) });
+    return await launch.run(proxy?.env ?? {});
   } finally {
-    await discardPrespawned(); // when the proxy failed before the helper was handed a plan
+    await proxy?.close();
+    const kept = await launch.dispose(values.keepTmp ?? false);
+    if (kept !== null) console.error(`airlock: kept the sandbox's /tmp in ${kept}`);
   }
 }
 
