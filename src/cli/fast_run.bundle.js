@@ -3672,7 +3672,8 @@ var UnsupportedSandbox = class {
 async function runConfined(argv, values) {
   const request = {
     ...policyRequestFromFlags(values),
-    createDirs: !values.dryRun
+    createDirs: !values.dryRun,
+    explainEnv: values.dryRun ?? false
   };
   const policy = await resolvePolicy(request);
   const sandbox = getSandbox();
@@ -3699,6 +3700,8 @@ async function runConfined(argv, values) {
     const { startSessionProxy } = await lazyImport("../proxy/session.ts", import.meta.url);
     const proxy = await startSessionProxy(policy);
     try {
+      const { writeEnvRecord } = await lazyImport("../audit/env_record.ts", import.meta.url);
+      writeEnvRecord(proxy.auditPath.slice(0, proxy.auditPath.lastIndexOf("/")), policy.env);
       const confined = {
         ...policy,
         env: {

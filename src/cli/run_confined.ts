@@ -2,9 +2,10 @@
  * The body of `airlock run` and `airlock shell`, shared by the commander command and the
  * fast path: resolve the policy, print it for `--dry-run`, record a best-effort run, and
  * run the command confined. When credentials or domains need the session proxy, airlock
- * serves it and supervises a helper that execs the command; otherwise the command takes
- * airlock's own process (`LaunchOptions.replace`). Imports nothing from commander, so the
- * fast path stays light.
+ * serves it, records the environment's removals in the session's audit directory, and
+ * supervises a helper that execs the command; otherwise the command takes airlock's own
+ * process (`LaunchOptions.replace`). Imports nothing from commander, so the fast path
+ * stays light.
  *
  * @module
  */
@@ -34,7 +35,11 @@ export interface RunFlagValues extends PolicyFlagValues {
  */
 export async function runConfined(argv: string[], values: RunFlagValues): Promise<number> {
   // A dry run changes nothing on disk: profile "create" entries are not made.
-  const request = { ...policyRequestFromFlags(values), createDirs: !values.dryRun };
+  const request = {
+    ...policyRequestFromFlags(values),
+    createDirs: !values.dryRun,
+    explainEnv: values.dryRun ?? false,
+  };
   const policy = await resolvePolicy(request);
   const sandbox = getSandbox();
   const report = sandbox.check(policy, { argv });
@@ -72,6 +77,12 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
     );
     const proxy = await startSessionProxy(policy);
     try {
+      // The session's audit keeps which variables were removed and why (names only).
+      const { writeEnvRecord } = await lazyImport<typeof import("../audit/env_record.ts")>(
+        "../audit/env_record.ts",
+        import.meta.url,
+      );
+      writeEnvRecord(proxy.auditPath.slice(0, proxy.auditPath.lastIndexOf("/")), policy.env);
       const confined = {
         ...policy,
         env: { ...policy.env, vars: { ...policy.env.vars, ...proxy.env } },
