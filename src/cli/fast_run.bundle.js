@@ -905,55 +905,69 @@ function globsToRegExp(globs, ignoreCase) {
   }
   return re;
 }
-function byName(name, rules) {
-  if (rules.pass?.includes(name)) return {
-    keep: true,
-    why: "--env"
-  };
-  if (globsToRegExp(rules.deny, false)?.test(name)) return {
-    keep: false,
-    why: "env.deny"
-  };
-  if (rules.allow.includes(name)) return {
-    keep: true,
-    why: "env.allow"
-  };
-  const credential = looksLikeCredentialName(name);
-  const exclusion = "the name looks like a credential, which only an exact env.allow name or --env passes";
-  if (globsToRegExp(rules.allow, false)?.test(name)) {
-    return credential ? {
-      keep: false,
-      why: exclusion
-    } : {
-      keep: true,
-      why: "env.allow glob"
-    };
+var BY_FLAG = {
+  keep: true,
+  why: "--env"
+};
+var BY_ALLOW = {
+  keep: true,
+  why: "env.allow"
+};
+var BY_ALLOW_GLOB = {
+  keep: true,
+  why: "env.allow glob"
+};
+var BY_ALLOWLIST = {
+  keep: true,
+  why: "allowlist"
+};
+var BY_PATTERN = /* @__PURE__ */ new Map();
+var DENIED = {
+  keep: false,
+  why: "env.deny"
+};
+var CREDENTIAL_BY_GLOB = {
+  keep: false,
+  why: "the name looks like a credential, which only an exact env.allow name or --env passes"
+};
+var NOT_ALLOWED = {
+  keep: false,
+  why: "not on the allowlist"
+};
+var NOT_ALLOWED_CREDENTIAL = {
+  keep: false,
+  why: "not on the allowlist (the name looks like a credential)"
+};
+function byName(name, c) {
+  if (c.rules.pass?.includes(name)) return BY_FLAG;
+  if (c.deny?.test(name)) return DENIED;
+  if (c.rules.allow.includes(name)) return BY_ALLOW;
+  if (c.allow?.test(name)) {
+    return looksLikeCredentialName(name) ? CREDENTIAL_BY_GLOB : BY_ALLOW_GLOB;
   }
   const builtin = builtinAllow(name);
-  if (builtin === "name") return {
-    keep: true,
-    why: "allowlist"
-  };
+  if (builtin === "name") return BY_ALLOWLIST;
   if (builtin !== null) {
-    return credential ? {
-      keep: false,
-      why: exclusion
-    } : {
-      keep: true,
-      why: `allowlist ${builtin}`
-    };
+    if (looksLikeCredentialName(name)) return CREDENTIAL_BY_GLOB;
+    let verdict = BY_PATTERN.get(builtin);
+    if (verdict === void 0) {
+      verdict = {
+        keep: true,
+        why: `allowlist ${builtin}`
+      };
+      BY_PATTERN.set(builtin, verdict);
+    }
+    return verdict;
   }
   const excluded = EXCLUDED_NAMES[name];
   if (excluded !== void 0) return {
     keep: false,
     why: `not on the allowlist (${excluded})`
   };
-  return {
-    keep: false,
-    why: credential ? "not on the allowlist (the name looks like a credential)" : "not on the allowlist"
-  };
+  return looksLikeCredentialName(name) ? NOT_ALLOWED_CREDENTIAL : NOT_ALLOWED;
 }
-function judge(name, value, rules) {
+function judge(name, value, c) {
+  const rules = c.rules;
   if (Object.hasOwn(rules.set, name) || rules.setByFlag && Object.hasOwn(rules.setByFlag, name)) {
     return null;
   }
@@ -974,7 +988,7 @@ function judge(name, value, rules) {
     keep: true,
     why: `${unchecked} (value not checked)`
   };
-  const verdict = byName(name, rules);
+  const verdict = byName(name, c);
   if (!verdict.keep) return verdict;
   const shape = secretShape(value);
   return shape === null ? verdict : {
@@ -988,9 +1002,14 @@ function filterEnv(env2, rules) {
   const reasons = {};
   const passed = {};
   const unchecked = [];
+  const compiled2 = {
+    rules,
+    allow: globsToRegExp(rules.allow, false),
+    deny: globsToRegExp(rules.deny, false)
+  };
   for (const name of Object.keys(env2)) {
     const value = env2[name];
-    const verdict = judge(name, value, rules);
+    const verdict = judge(name, value, compiled2);
     if (verdict === null) continue;
     if (verdict.keep) {
       vars[name] = value;

@@ -122,36 +122,56 @@ export interface EnvRules {
 
 /** The decision on one variable: kept or not, and the rule that decided. */
 interface Verdict {
-  keep: boolean;
-  why: string;
+  readonly keep: boolean;
+  readonly why: string;
 }
 
+/** The rules with their globs compiled: built once per filter, used for every variable. */
+interface Compiled {
+  rules: EnvRules;
+  allow: RegExp | null;
+  deny: RegExp | null;
+}
+
+// The common verdicts, shared: most variables cost no allocation.
+const BY_FLAG: Verdict = { keep: true, why: "--env" };
+const BY_ALLOW: Verdict = { keep: true, why: "env.allow" };
+const BY_ALLOW_GLOB: Verdict = { keep: true, why: "env.allow glob" };
+const BY_ALLOWLIST: Verdict = { keep: true, why: "allowlist" };
+const BY_PATTERN = new Map<string, Verdict>();
+const DENIED: Verdict = { keep: false, why: "env.deny" };
+const CREDENTIAL_BY_GLOB: Verdict = {
+  keep: false,
+  why: "the name looks like a credential, which only an exact env.allow name or --env passes",
+};
+const NOT_ALLOWED: Verdict = { keep: false, why: "not on the allowlist" };
+const NOT_ALLOWED_CREDENTIAL: Verdict = {
+  keep: false,
+  why: "not on the allowlist (the name looks like a credential)",
+};
+
 /** The name rules (step 4 above). */
-function byName(name: string, rules: EnvRules): Verdict {
-  if (rules.pass?.includes(name)) return { keep: true, why: "--env" };
-  if (globsToRegExp(rules.deny, false)?.test(name)) return { keep: false, why: "env.deny" };
-  if (rules.allow.includes(name)) return { keep: true, why: "env.allow" };
-  const credential = looksLikeCredentialName(name);
-  const exclusion =
-    "the name looks like a credential, which only an exact env.allow name or --env passes";
-  if (globsToRegExp(rules.allow, false)?.test(name)) {
-    return credential ? { keep: false, why: exclusion } : { keep: true, why: "env.allow glob" };
+function byName(name: string, c: Compiled): Verdict {
+  if (c.rules.pass?.includes(name)) return BY_FLAG;
+  if (c.deny?.test(name)) return DENIED;
+  if (c.rules.allow.includes(name)) return BY_ALLOW;
+  if (c.allow?.test(name)) {
+    return looksLikeCredentialName(name) ? CREDENTIAL_BY_GLOB : BY_ALLOW_GLOB;
   }
   const builtin = builtinAllow(name);
-  if (builtin === "name") return { keep: true, why: "allowlist" };
+  if (builtin === "name") return BY_ALLOWLIST;
   if (builtin !== null) {
-    return credential
-      ? { keep: false, why: exclusion }
-      : { keep: true, why: `allowlist ${builtin}` };
+    if (looksLikeCredentialName(name)) return CREDENTIAL_BY_GLOB;
+    let verdict = BY_PATTERN.get(builtin);
+    if (verdict === undefined) {
+      verdict = { keep: true, why: `allowlist ${builtin}` };
+      BY_PATTERN.set(builtin, verdict);
+    }
+    return verdict;
   }
   const excluded = EXCLUDED_NAMES[name];
   if (excluded !== undefined) return { keep: false, why: `not on the allowlist (${excluded})` };
-  return {
-    keep: false,
-    why: credential
-      ? "not on the allowlist (the name looks like a credential)"
-      : "not on the allowlist",
-  };
+  return looksLikeCredentialName(name) ? NOT_ALLOWED_CREDENTIAL : NOT_ALLOWED;
 }
 
 /**
@@ -159,10 +179,11 @@ function byName(name: string, rules: EnvRules): Verdict {
  *
  * @param name The name.
  * @param value The value (checked, never reported).
- * @param rules The rules.
+ * @param c The compiled rules.
  * @returns The verdict, or null when `env.set`/`--env NAME=VALUE` replaces the variable.
  */
-function judge(name: string, value: string, rules: EnvRules): Verdict | null {
+function judge(name: string, value: string, c: Compiled): Verdict | null {
+  const rules = c.rules;
   if (Object.hasOwn(rules.set, name) || (rules.setByFlag && Object.hasOwn(rules.setByFlag, name))) {
     return null;
   }
@@ -174,7 +195,7 @@ function judge(name: string, value: string, rules: EnvRules): Verdict | null {
   }
   const unchecked = rules.unchecked?.[name];
   if (unchecked !== undefined) return { keep: true, why: `${unchecked} (value not checked)` };
-  const verdict = byName(name, rules);
+  const verdict = byName(name, c);
   if (!verdict.keep) return verdict;
   const shape = secretShape(value);
   return shape === null ? verdict : { keep: false, why: `the value looks like ${shape}` };
@@ -204,9 +225,14 @@ export function filterEnv(env: Readonly<Record<string, string>>, rules: EnvRules
   const reasons: Record<string, string> = {};
   const passed: Record<string, string> = {};
   const unchecked: string[] = [];
+  const compiled: Compiled = {
+    rules,
+    allow: globsToRegExp(rules.allow, false),
+    deny: globsToRegExp(rules.deny, false),
+  };
   for (const name of Object.keys(env)) {
     const value = env[name]!;
-    const verdict = judge(name, value, rules);
+    const verdict = judge(name, value, compiled);
     if (verdict === null) continue;
     if (verdict.keep) {
       vars[name] = value;
