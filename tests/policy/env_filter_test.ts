@@ -1,6 +1,12 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { type EnvRules, filterEnv, matchesAny } from "../../src/policy/env_filter.ts";
-import { builtinAllow, looksLikeCredentialName } from "../../src/policy/env_names.ts";
+import {
+  ALLOWED_NAMES,
+  ALLOWED_PATTERNS,
+  builtinAllow,
+  EXCLUDED_NAMES,
+  looksLikeCredentialName,
+} from "../../src/policy/env_names.ts";
 
 const NONE: EnvRules = { allow: [], deny: [], set: {} };
 const GHP = `ghp_${"a1B2c3D4e5".repeat(4).slice(0, 36)}`;
@@ -277,4 +283,11 @@ Deno.test("matchesAny() treats * as any run and escapes the rest", () => {
   equal(matchesAny("x_token", ["*_TOKEN"]), false);
   equal(matchesAny("x_token", ["*_TOKEN"], true), true);
   equal(matchesAny("X", []), false);
+});
+
+Deno.test("docs/profiles.md lists every built-in allowed and excluded name", async () => {
+  const doc = await Deno.readTextFile(new URL("../../docs/profiles.md", import.meta.url));
+  for (const name of [...ALLOWED_NAMES, ...ALLOWED_PATTERNS, ...Object.keys(EXCLUDED_NAMES)]) {
+    ok(doc.includes(`\`${name}\``), `${name} is not in docs/profiles.md`);
+  }
 });
