@@ -371,6 +371,18 @@ var POLICY_FLAGS = [
   {
     long: "best-effort",
     description: "run with what the kernel supports instead of failing closed"
+  },
+  {
+    long: "env",
+    value: "name[=value]",
+    repeatable: true,
+    description: "pass variable NAME from this environment, or set NAME=VALUE (repeatable)"
+  },
+  {
+    long: "env-secret",
+    value: "name",
+    repeatable: true,
+    description: "pass NAME even if its value looks like a credential (repeatable)"
   }
 ];
 var RUN_FLAGS = [
@@ -423,6 +435,8 @@ function policyRequestFromFlags(values) {
     resolve: values.resolve ?? [],
     upstreamCa: values.upstreamCa ?? [],
     bestEffort: values.bestEffort ?? false,
+    envFlags: values.env ?? [],
+    envSecrets: values.envSecret ?? [],
     cwd: Deno.cwd(),
     env: env2
   };
@@ -499,38 +513,384 @@ function dirname(path) {
   return path.slice(0, end);
 }
 
-// src/policy/env_filter.ts
-var CREDENTIAL_PATTERNS = [
-  // API keys and tokens by naming convention.
-  "*_API_KEY",
-  "*_APIKEY",
-  "*_TOKEN",
-  "*_SECRET*",
-  "*SECRET_KEY*",
-  "*_PASSWORD",
-  "*_PASSWD",
-  "*_CREDENTIALS",
-  "*_PRIVATE_KEY",
-  "*_ACCESS_KEY",
-  // npm reads registry tokens from npm_config_…_authToken and npm_config__auth.
-  "*_AUTHTOKEN*",
-  "*__AUTH*",
-  // Connection URLs usually carry a password inline.
-  "DATABASE_URL",
-  "*_DATABASE_URL",
-  // Well-known names that the patterns above miss or that matter enough to list.
-  "AWS_ACCESS_KEY_ID",
-  "AWS_SECRET_ACCESS_KEY",
-  "AWS_SESSION_TOKEN",
-  "GITHUB_TOKEN",
-  "GH_TOKEN",
-  "NPM_TOKEN",
-  // Sockets that hand out the user's identity: SSH agent, D-Bus (keyring), GPG agent.
-  "SSH_AUTH_SOCK",
-  "DBUS_SESSION_BUS_ADDRESS",
-  "GPG_AGENT_INFO"
+// src/policy/env_names.ts
+var ALLOWED_NAMES = [
+  // Who and where: the account, its shell and directories (the command can read them from
+  // /etc/passwd and getcwd anyway).
+  "HOME",
+  "USER",
+  "LOGNAME",
+  "SHELL",
+  "PATH",
+  "PWD",
+  "SHLVL",
+  "HOSTNAME",
+  "TMPDIR",
+  // Language, time and formatting preferences (LC_* below).
+  "LANG",
+  "LANGUAGE",
+  "TZ",
+  // The command's own terminal: type, size and colour preferences (other terminals are
+  // unreachable; these only describe the one it was given).
+  "TERM",
+  "COLORTERM",
+  "TERMINFO",
+  "TERMINFO_DIRS",
+  "TERM_PROGRAM",
+  "TERM_PROGRAM_VERSION",
+  "COLUMNS",
+  "LINES",
+  "NO_COLOR",
+  "FORCE_COLOR",
+  "CLICOLOR",
+  "CLICOLOR_FORCE",
+  "LS_COLORS",
+  // Programs the agent may start for the user.
+  "EDITOR",
+  "VISUAL",
+  "PAGER",
+  "LESS",
+  "MANPAGER",
+  // XDG base directory lists (the *_HOME ones match the pattern below). Not
+  // XDG_RUNTIME_DIR: see EXCLUDED_NAMES.
+  "XDG_CONFIG_DIRS",
+  "XDG_DATA_DIRS",
+  // Trust roots: paths of CA bundles, needed behind TLS-inspecting networks. A path only;
+  // the file is readable only where a grant allows.
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "NODE_EXTRA_CA_CERTS",
+  "REQUESTS_CA_BUNDLE",
+  "CURL_CA_BUNDLE",
+  "GIT_SSL_CAINFO",
+  "DENO_CERT",
+  // Toolchain roots, caches and diagnostics switches (directories and flags).
+  "GOPATH",
+  "GOROOT",
+  "GOBIN",
+  "GOCACHE",
+  "GOMODCACHE",
+  "NVM_DIR",
+  "NVM_BIN",
+  "NVM_INC",
+  "SDKMAN_DIR",
+  "DENO_DIR",
+  "DENO_INSTALL",
+  "BUN_INSTALL",
+  "CARGO_TARGET_DIR",
+  "RUSTUP_TOOLCHAIN",
+  "RUST_BACKTRACE",
+  "RUST_LOG",
+  "VIRTUAL_ENV",
+  "CONDA_PREFIX",
+  "CONDA_DEFAULT_ENV",
+  "GEM_PATH",
+  // Tools switch to non-interactive output when they see it.
+  "CI"
 ];
-var STRUCTURAL_PATTERNS = [
+var ALLOWED_PATTERNS = [
+  // Locale categories: LC_ALL, LC_CTYPE, …
+  "LC_*",
+  // Toolchain and tool roots: JAVA_HOME, CARGO_HOME, RUSTUP_HOME, GEM_HOME, PNPM_HOME,
+  // VOLTA_HOME, GRADLE_USER_HOME, CODEX_HOME, XDG_CONFIG_HOME, …
+  "*_HOME",
+  // PYENV_ROOT, RBENV_ROOT, NODENV_ROOT, ANDROID_SDK_ROOT, DENO_INSTALL_ROOT, …
+  "*_ROOT"
+];
+var EXCLUDED_NAMES = {
+  DISPLAY: "the X11 display, where a client can read and inject keystrokes in every window",
+  WAYLAND_DISPLAY: "the Wayland display socket of the desktop session",
+  XAUTHORITY: "the X11 authorisation cookie file",
+  XDG_RUNTIME_DIR: "the directory of the session's sockets (D-Bus, keyring, agents, Wayland, audio)",
+  SSH_AUTH_SOCK: "the ssh-agent socket, which signs as the user",
+  GPG_AGENT_INFO: "the gpg-agent socket, which signs and decrypts as the user",
+  DBUS_SESSION_BUS_ADDRESS: "the session D-Bus, which reaches the keyring and the desktop",
+  KRB5CCNAME: "the Kerberos ticket cache",
+  SSH_CONNECTION: "the remote client's address",
+  SSH_CLIENT: "the remote client's address",
+  SSH_TTY: "the remote login's terminal",
+  HISTFILE: "the shell history file"
+};
+var CREDENTIAL_NAME = new RegExp([
+  "SECRET",
+  "PASS(?:WORD|WD|PHRASE)",
+  "API_?KEY",
+  "AUTH_?TOKEN",
+  "PRIVATE_?KEY",
+  "CREDENTIAL",
+  "TOKEN$",
+  "(?:^|_)(?:TOKEN|KEY|KEYS|PAT|PASS|AUTH|DSN|SESSION|COOKIE|WEBHOOK|JWT|BEARER|SIG|SIGNATURE)(?:_|$)",
+  "_PWD(?:_|$)",
+  "(?:^|_)(?:DATABASE|DB|REDIS|MONGO|MONGODB|AMQP|RABBITMQ|BROKER|CELERY_BROKER)_UR[LI]$"
+].join("|"), "i");
+function looksLikeCredentialName(name) {
+  return CREDENTIAL_NAME.test(name);
+}
+var ALLOWED_PATTERN_RE = new RegExp(`^(?:${ALLOWED_PATTERNS.map((g) => g.replaceAll("*", "[A-Za-z0-9_]*")).join("|")})$`);
+var ALLOWED_SET = new Set(ALLOWED_NAMES);
+function builtinAllow(name) {
+  if (ALLOWED_SET.has(name)) return "name";
+  if (!ALLOWED_PATTERN_RE.test(name)) return null;
+  for (const glob of ALLOWED_PATTERNS) {
+    const body = glob.replace("*", "");
+    if (glob.startsWith("*") ? name.endsWith(body) : name.startsWith(body)) return glob;
+  }
+  return null;
+}
+
+// src/policy/secret_shapes.ts
+var B = "(?<![A-Za-z0-9_])";
+var SHAPES = [
+  {
+    kind: "a PEM private key",
+    source: "-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
+  },
+  {
+    kind: "a PuTTY private key",
+    source: "PuTTY-User-Key-File-\\d"
+  },
+  {
+    kind: "an age secret key",
+    source: `${B}AGE-SECRET-KEY-1[0-9A-Z]{58}`
+  },
+  {
+    kind: "a JSON Web Token",
+    source: `${B}eyJ[\\w-]{10,}\\.eyJ[\\w-]{10,}\\.[\\w-]*`
+  },
+  {
+    kind: "a GitHub token",
+    source: `${B}gh[pousr]_[A-Za-z0-9]{36,}`
+  },
+  {
+    kind: "a GitHub token",
+    source: `${B}github_pat_\\w{40,}`
+  },
+  {
+    kind: "a GitLab token",
+    source: `${B}gl(?:pat|dt|rt|ptt|ft|imt|agent|soat|cbt)-[\\w-]{20,}`
+  },
+  {
+    kind: "a Slack token",
+    source: `${B}xox[abposre]-[A-Za-z0-9-]{10,}`
+  },
+  {
+    kind: "a Slack token",
+    source: `${B}xapp-\\d-[A-Z0-9]+-\\d+-[a-z0-9]+`
+  },
+  {
+    kind: "a Slack webhook URL",
+    source: "https://hooks\\.slack\\.com/(?:services|workflows|triggers)/[\\w/-]+"
+  },
+  {
+    kind: "a Discord webhook URL",
+    source: "https://(?:[a-z]+\\.)?discord(?:app)?\\.com/api/webhooks/\\d+/[\\w-]+"
+  },
+  {
+    kind: "a Stripe secret key",
+    source: `${B}(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,}`
+  },
+  {
+    kind: "a Stripe webhook secret",
+    source: `${B}whsec_[A-Za-z0-9]{20,}`
+  },
+  {
+    kind: "an AWS access key id",
+    source: `${B}(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}(?![A-Za-z0-9])`
+  },
+  {
+    kind: "a Google API key",
+    source: `${B}AIza[\\w-]{35}`
+  },
+  {
+    kind: "a Google OAuth token",
+    source: `${B}ya29\\.[\\w-]{20,}`
+  },
+  {
+    kind: "a Google OAuth client secret",
+    source: `${B}GOCSPX-[\\w-]{20,}`
+  },
+  {
+    kind: "a Hugging Face token",
+    source: `${B}(?:hf_|api_org_)[A-Za-z0-9]{30,}`
+  },
+  {
+    kind: "an npm token",
+    source: `${B}npm_[A-Za-z0-9]{36,}`
+  },
+  {
+    kind: "a PyPI token",
+    source: `${B}pypi-AgEIcHlwaS5vcmc[\\w-]{50,}`
+  },
+  {
+    kind: "a Docker Hub token",
+    source: `${B}dckr_pat_[\\w-]{20,}`
+  },
+  {
+    kind: "a DigitalOcean token",
+    source: `${B}do[opr]_v1_[a-f0-9]{64}`
+  },
+  // sk-: OpenAI (sk-proj-…, sk-svcacct-…), Anthropic (sk-ant-…), OpenRouter (sk-or-v1-…),
+  // DeepSeek (sk- and 32 hex). The body must look random: mixed case and digits, or hex.
+  {
+    kind: "an API key (sk-\u2026)",
+    source: `${B}sk-(?:ant-|proj-|svcacct-|admin-|or-v1-)[\\w-]{20,}`
+  },
+  {
+    kind: "an API key (sk-\u2026)",
+    source: `${B}sk-(?=[\\w-]*[0-9])(?=[\\w-]*[A-Z])(?=[\\w-]*[a-z])[\\w-]{20,}`
+  },
+  {
+    kind: "an API key (sk-\u2026)",
+    source: `${B}sk-[0-9a-f]{32,}(?![\\w-])`
+  },
+  {
+    kind: "a Groq API key",
+    source: `${B}gsk_[A-Za-z0-9]{48,}`
+  },
+  {
+    kind: "an xAI API key",
+    source: `${B}xai-[A-Za-z0-9]{60,}`
+  },
+  {
+    kind: "a Replicate token",
+    source: `${B}r8_[A-Za-z0-9]{30,}`
+  },
+  {
+    kind: "a Perplexity API key",
+    source: `${B}pplx-[A-Za-z0-9]{40,}`
+  },
+  {
+    kind: "a SendGrid API key",
+    source: `${B}SG\\.[\\w-]{16,}\\.[\\w-]{30,}`
+  },
+  {
+    kind: "a Shopify token",
+    source: `${B}shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}`
+  },
+  {
+    kind: "a Vault token",
+    source: `${B}hv[sbr]\\.[\\w-]{24,}`
+  },
+  {
+    kind: "a Doppler token",
+    source: `${B}dp\\.(?:pt|st|sa|ct|scim|audit)\\.[A-Za-z0-9]{40,}`
+  },
+  {
+    kind: "a Sentry token",
+    source: `${B}sntry[su]_[\\w=+/-]{40,}`
+  },
+  {
+    kind: "a Supabase token",
+    source: `${B}sbp_[a-f0-9]{40}`
+  },
+  {
+    kind: "a Tailscale key",
+    source: `${B}tskey-[\\w-]{20,}`
+  },
+  {
+    kind: "a Linear API key",
+    source: `${B}lin_api_[A-Za-z0-9]{40}`
+  },
+  {
+    kind: "a Postman API key",
+    source: `${B}PMAK-[a-f0-9]{24}-[a-f0-9]{34}`
+  },
+  {
+    kind: "a Databricks token",
+    source: `${B}dapi[a-f0-9]{32}(?![a-f0-9])`
+  },
+  {
+    kind: "a Grafana token",
+    source: `${B}(?:glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|glc_[\\w+/]{32,})`
+  },
+  {
+    kind: "an Atlassian API token",
+    source: `${B}ATATT3[\\w=-]{100,}`
+  },
+  {
+    kind: "a New Relic key",
+    source: `${B}NRAK-[A-Z0-9]{27}`
+  },
+  {
+    kind: "a Notion token",
+    source: `${B}(?:ntn_[A-Za-z0-9]{40,}|secret_[A-Za-z0-9]{43})`
+  },
+  {
+    kind: "a Figma token",
+    source: `${B}figd_[\\w-]{40,}`
+  },
+  {
+    kind: "a Pulumi token",
+    source: `${B}pul-[a-f0-9]{40}`
+  },
+  {
+    kind: "a Twilio API key",
+    source: `${B}SK[0-9a-fA-F]{32}(?![0-9a-fA-F])`
+  },
+  {
+    kind: "a Mailgun API key",
+    source: `${B}key-[0-9a-f]{32}(?![0-9a-f])`
+  },
+  // scheme://user:password@ (redis://:password@ too); the password may not hold / ? # @.
+  {
+    kind: "a URL with a password",
+    source: "[A-Za-z][A-Za-z0-9+.-]*://[^\\s/?#@:]*:[^\\s/?#@]+@"
+  },
+  // scheme://TOKEN@ (Sentry DSN keys, https://ghp_…@github.com): a long user with a digit.
+  {
+    kind: "a URL with a token as its user",
+    source: "[A-Za-z][A-Za-z0-9+.-]*://(?=[\\w-]*[0-9])[\\w-]{20,}@"
+  },
+  {
+    kind: "a URL with a secret query parameter",
+    source: "[?&](?:access_token|refresh_token|id_token|token|api_key|apikey|key|secret|client_secret|password|passwd|pwd|sig|signature|auth|X-Amz-Signature|X-Amz-Credential|X-Goog-Signature|X-Goog-Credential)=[^&#\\s]{6,}"
+  }
+];
+var ANY_SHAPE = new RegExp(SHAPES.map((s) => `(?:${s.source})`).join("|"));
+var EACH_SHAPE = SHAPES.map((s) => ({
+  kind: s.kind,
+  re: new RegExp(s.source)
+}));
+var KEY_TOKEN = /^[A-Za-z0-9+/=_-]{32,}$/;
+function charClass(code) {
+  if (code >= 65 && code <= 90) return 1;
+  if (code >= 97 && code <= 122) return 2;
+  if (code >= 48 && code <= 57) return 3;
+  return 0;
+}
+function looksRandom(value) {
+  if (value.charCodeAt(0) === 47 || !KEY_TOKEN.test(value)) return false;
+  const seen = [
+    false,
+    false,
+    false,
+    false
+  ];
+  let prev = 0;
+  let pairs = 0;
+  let switches = 0;
+  for (let i = 0; i < value.length; i++) {
+    const k = charClass(value.charCodeAt(i));
+    if (k === 0) continue;
+    seen[k] = true;
+    if (prev !== 0) {
+      pairs++;
+      if (k !== prev) switches++;
+    }
+    prev = k;
+  }
+  return seen[1] && seen[2] && seen[3] && switches >= 0.4 * pairs;
+}
+function secretShape(value) {
+  if (value.length < 8) return null;
+  if (ANY_SHAPE.test(value)) {
+    for (const shape of EACH_SHAPE) if (shape.re.test(value)) return shape.kind;
+  }
+  return value.length >= 32 && looksRandom(value) ? "a random-looking key" : null;
+}
+
+// src/policy/env_filter.ts
+var PROXY_NAMES = [
   "HTTP_PROXY",
   "HTTPS_PROXY",
   "ALL_PROXY",
@@ -538,40 +898,169 @@ var STRUCTURAL_PATTERNS = [
   "http_proxy",
   "https_proxy",
   "all_proxy",
-  "no_proxy",
+  "no_proxy"
+];
+var STRUCTURAL_PATTERNS = [
+  ...PROXY_NAMES,
   "AIRLOCK_*"
 ];
+var PROXY_SET = new Set(PROXY_NAMES);
+function structuralReason(name) {
+  if (PROXY_SET.has(name)) return "airlock sets the proxy variables itself";
+  if (name.startsWith("AIRLOCK_")) return "airlock's own variable";
+  return null;
+}
 var compiled = /* @__PURE__ */ new Map();
-function globToRegExp(glob, ignoreCase) {
-  const key = `${ignoreCase ? "i" : "s"}:${glob}`;
+function globsToRegExp(globs, ignoreCase) {
+  const key = `${ignoreCase ? "i" : "s"}:${globs.join("\n")}`;
   let re = compiled.get(key);
   if (re === void 0) {
-    const body = glob.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*");
-    re = new RegExp(`^${body}$`, ignoreCase ? "i" : "");
+    const bodies = globs.map((g) => g.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*"));
+    re = bodies.length === 0 ? null : new RegExp(`^(?:${bodies.join("|")})$`, ignoreCase ? "i" : "");
     compiled.set(key, re);
   }
   return re;
 }
-function matchesAny(name, globs, ignoreCase = false) {
-  return globs.some((g) => globToRegExp(g, ignoreCase).test(name));
+var BY_FLAG = {
+  keep: true,
+  why: "--env"
+};
+var BY_ALLOW = {
+  keep: true,
+  why: "env.allow"
+};
+var BY_ALLOW_GLOB = {
+  keep: true,
+  why: "env.allow glob"
+};
+var BY_ALLOWLIST = {
+  keep: true,
+  why: "allowlist"
+};
+var BY_PATTERN = /* @__PURE__ */ new Map();
+var DENIED = {
+  keep: false,
+  why: "env.deny"
+};
+var CREDENTIAL_BY_GLOB = {
+  keep: false,
+  why: "the name looks like a credential, which only an exact env.allow name or --env passes"
+};
+var NOT_ALLOWED = {
+  keep: false,
+  why: "not on the allowlist"
+};
+var NOT_ALLOWED_CREDENTIAL = {
+  keep: false,
+  why: "not on the allowlist (the name looks like a credential)"
+};
+function byName(name, c) {
+  if (c.rules.pass?.includes(name)) return BY_FLAG;
+  if (c.deny?.test(name)) return DENIED;
+  if (c.rules.allow.includes(name)) return BY_ALLOW;
+  if (c.allow?.test(name)) {
+    return looksLikeCredentialName(name) ? CREDENTIAL_BY_GLOB : BY_ALLOW_GLOB;
+  }
+  const builtin = builtinAllow(name);
+  if (builtin === "name") return BY_ALLOWLIST;
+  if (builtin !== null) {
+    if (looksLikeCredentialName(name)) return CREDENTIAL_BY_GLOB;
+    let verdict = BY_PATTERN.get(builtin);
+    if (verdict === void 0) {
+      verdict = {
+        keep: true,
+        why: `allowlist ${builtin}`
+      };
+      BY_PATTERN.set(builtin, verdict);
+    }
+    return verdict;
+  }
+  const excluded = EXCLUDED_NAMES[name];
+  if (excluded !== void 0) return {
+    keep: false,
+    why: `not on the allowlist (${excluded})`
+  };
+  return looksLikeCredentialName(name) ? NOT_ALLOWED_CREDENTIAL : NOT_ALLOWED;
+}
+function judge(name, value, c) {
+  const rules = c.rules;
+  if (Object.hasOwn(rules.set, name) || rules.setByFlag && Object.hasOwn(rules.setByFlag, name)) {
+    return null;
+  }
+  const structural = structuralReason(name);
+  if (structural !== null) return {
+    keep: false,
+    why: structural
+  };
+  const route = rules.sources?.[name];
+  if (route !== void 0) {
+    return {
+      keep: false,
+      why: `the proxy reads credential "${route}" from it`
+    };
+  }
+  const unchecked = rules.unchecked?.[name];
+  if (unchecked !== void 0) return {
+    keep: true,
+    why: `${unchecked} (value not checked)`
+  };
+  const verdict = byName(name, c);
+  if (!verdict.keep) return verdict;
+  const shape = secretShape(value);
+  return shape === null ? verdict : {
+    keep: false,
+    why: `the value looks like ${shape}`
+  };
 }
 function filterEnv(env2, rules) {
   const vars = {};
   const removed = [];
-  for (const [name, value] of Object.entries(env2)) {
-    const structural = matchesAny(name, STRUCTURAL_PATTERNS);
-    const credential = matchesAny(name, CREDENTIAL_PATTERNS, true) && !matchesAny(name, rules.allow);
-    if (structural || credential || matchesAny(name, rules.deny)) {
-      if (!Object.hasOwn(rules.set, name)) removed.push(name);
-    } else {
+  const reasons = {};
+  const passed = {};
+  const unchecked = [];
+  const compiled2 = {
+    rules,
+    allow: globsToRegExp(rules.allow, false),
+    deny: globsToRegExp(rules.deny, false)
+  };
+  for (const name of Object.keys(env2)) {
+    const value = env2[name];
+    const verdict = judge(name, value, compiled2);
+    if (verdict === null) continue;
+    if (verdict.keep) {
       vars[name] = value;
+      if (rules.explain) passed[name] = verdict.why;
+      if (rules.unchecked?.[name] !== void 0) unchecked.push(name);
+    } else {
+      removed.push(name);
+      reasons[name] = verdict.why;
     }
   }
-  for (const [name, value] of Object.entries(rules.set)) vars[name] = value;
+  for (const [name, value] of Object.entries(rules.set)) {
+    vars[name] = value;
+    if (rules.explain) passed[name] = "set by env.set";
+  }
+  for (const [name, value] of Object.entries(rules.setByFlag ?? {})) {
+    vars[name] = value;
+    if (rules.explain) passed[name] = "set by --env NAME=VALUE";
+  }
+  const set = [
+    .../* @__PURE__ */ new Set([
+      ...Object.keys(rules.set),
+      ...Object.keys(rules.setByFlag ?? {})
+    ])
+  ];
   return {
     vars,
     removed: removed.sort(),
-    set: Object.keys(rules.set).sort()
+    set: set.sort(),
+    reasons,
+    ...rules.explain ? {
+      passed
+    } : {},
+    ...unchecked.length > 0 ? {
+      unchecked: unchecked.sort()
+    } : {}
   };
 }
 
@@ -660,11 +1149,13 @@ function realPathOrNull(path) {
 }
 
 // src/policy/credential_exposure.ts
-function credentialEnvNames(credentials2) {
-  const names = Object.values(credentials2).filter((ref) => ref.startsWith("env:")).map((ref) => ref.slice("env:".length).trim()).filter((name) => name !== "");
-  return [
-    ...new Set(names)
-  ].sort();
+function credentialEnvSources(credentials2) {
+  const out = {};
+  for (const [route, ref] of Object.entries(credentials2)) {
+    const name = ref.startsWith("env:") ? ref.slice("env:".length).trim() : "";
+    if (name !== "" && !Object.hasOwn(out, name)) out[name] = route;
+  }
+  return out;
 }
 async function checkCredentialFiles(credentials2, rules, vars) {
   for (const [route, ref] of Object.entries(credentials2)) {
@@ -680,6 +1171,84 @@ async function checkCredentialFiles(credentials2, rules, vars) {
       });
     }
   }
+}
+
+// src/policy/syntax.ts
+var NETWORK_MODES = [
+  "proxy",
+  "none",
+  "open"
+];
+var CREDENTIAL_SCHEMES = [
+  "keyring",
+  "env",
+  "file",
+  "cmd"
+];
+var DOMAIN = /^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+var ENV_GLOB = /^[A-Za-z_*][A-Za-z0-9_*]*$/;
+var ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+var ROUTE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+function domainProblem(domain) {
+  return DOMAIN.test(domain) ? null : "must be a lower-case host name or *.suffix";
+}
+function cidrProblem(range) {
+  const [addr = "", bits, ...rest] = range.split("/");
+  const family = ipFamily(addr);
+  const max = family === 4 ? 32 : 128;
+  if (family === 0 || bits === void 0 || rest.length > 0 || !/^\d{1,3}$/.test(bits)) {
+    return "must be a CIDR range such as 10.0.0.0/8";
+  }
+  return Number(bits) <= max ? null : `must have a prefix length from 0 to ${max}`;
+}
+function credentialRefProblem(ref) {
+  const colon = ref.indexOf(":");
+  const scheme = ref.slice(0, colon);
+  if (colon < 1 || colon === ref.length - 1) return "must be SCHEME:VALUE";
+  return CREDENTIAL_SCHEMES.includes(scheme) ? null : `must use one of the schemes ${CREDENTIAL_SCHEMES.join(", ")}`;
+}
+
+// src/policy/env_flags.ts
+function checkName(flag, name) {
+  if (!ENV_NAME.test(name)) {
+    const shown = name.length <= 64 && secretShape(name) === null ? `current value is "${name}"` : "the value is not shown as it may be a secret";
+    throw new UsageError(`Cannot parse ${flag}: a variable name uses letters, digits and "_" and does not start with a digit: ${shown}`, {
+      hint: `for example ${flag} JAVA_HOME`
+    });
+  }
+  const structural = structuralReason(name);
+  if (structural !== null) {
+    throw new UsageError(`Cannot pass ${flag} ${name}: ${structural}`, {
+      hint: name.startsWith("AIRLOCK_") ? "AIRLOCK_* variables configure airlock, never the command" : "the command reaches the network through airlock's proxy, which sets these"
+    });
+  }
+}
+function parseEnvFlags(env2, secret) {
+  const out = {
+    pass: [],
+    set: {},
+    secret: []
+  };
+  for (const item of env2) {
+    const eq = item.indexOf("=");
+    const name = eq < 0 ? item : item.slice(0, eq);
+    checkName("--env", name);
+    if (eq < 0) {
+      if (!out.pass.includes(name)) out.pass.push(name);
+    } else {
+      out.set[name] = item.slice(eq + 1);
+    }
+  }
+  for (const name of secret) {
+    if (name.includes("=")) {
+      throw new UsageError(`Cannot parse --env-secret: it takes a variable name, not NAME=VALUE: the value is not shown as it may be a secret`, {
+        hint: "--env-secret NAME passes NAME from airlock's environment; --env NAME=VALUE sets one"
+      });
+    }
+    checkName("--env-secret", name);
+    if (!out.secret.includes(name)) out.secret.push(name);
+  }
+  return out;
 }
 
 // src/policy/protected.ts
@@ -1018,41 +1587,6 @@ async function buildGrants(profile, flags, vars) {
   }));
 }
 
-// src/policy/syntax.ts
-var NETWORK_MODES = [
-  "proxy",
-  "none",
-  "open"
-];
-var CREDENTIAL_SCHEMES = [
-  "keyring",
-  "env",
-  "file",
-  "cmd"
-];
-var DOMAIN = /^(\*\.)?([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-var ENV_GLOB = /^[A-Za-z_*][A-Za-z0-9_*]*$/;
-var ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-var ROUTE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-function domainProblem(domain) {
-  return DOMAIN.test(domain) ? null : "must be a lower-case host name or *.suffix";
-}
-function cidrProblem(range) {
-  const [addr = "", bits, ...rest] = range.split("/");
-  const family = ipFamily(addr);
-  const max = family === 4 ? 32 : 128;
-  if (family === 0 || bits === void 0 || rest.length > 0 || !/^\d{1,3}$/.test(bits)) {
-    return "must be a CIDR range such as 10.0.0.0/8";
-  }
-  return Number(bits) <= max ? null : `must have a prefix length from 0 to ${max}`;
-}
-function credentialRefProblem(ref) {
-  const colon = ref.indexOf(":");
-  const scheme = ref.slice(0, colon);
-  if (colon < 1 || colon === ref.length - 1) return "must be SCHEME:VALUE";
-  return CREDENTIAL_SCHEMES.includes(scheme) ? null : `must use one of the schemes ${CREDENTIAL_SCHEMES.join(", ")}`;
-}
-
 // src/policy/build.ts
 async function resolveWorkdir(req, cwd) {
   const wanted = resolve(cwd, req.workdir ?? ".");
@@ -1145,6 +1679,40 @@ async function checkCaFiles(files) {
     }
   }
 }
+function envPolicy(profile, req, credentials2, set) {
+  const flags = parseEnvFlags(req.envFlags ?? [], req.envSecrets ?? []);
+  const sources = credentialEnvSources(credentials2);
+  for (const [flag, names] of [
+    [
+      "--env",
+      flags.pass
+    ],
+    [
+      "--env-secret",
+      flags.secret
+    ]
+  ]) {
+    const clash = names.find((name) => Object.hasOwn(sources, name));
+    if (clash !== void 0) {
+      throw new UsageError(`Cannot pass ${flag} ${clash}: the proxy reads credential "${sources[clash]}" from it, and it never reaches the command`, {
+        hint: "the command gets a phantom token for the route instead; drop the flag"
+      });
+    }
+  }
+  const unchecked = {};
+  for (const name of profile.env.allowSecrets) unchecked[name] = "env.allow_secrets";
+  for (const name of flags.secret) unchecked[name] = "--env-secret";
+  return filterEnv(req.env, {
+    allow: profile.env.allow,
+    deny: profile.env.deny,
+    set,
+    pass: flags.pass,
+    setByFlag: flags.set,
+    unchecked,
+    sources,
+    explain: req.explainEnv ?? false
+  });
+}
 async function buildPolicy(profile, req) {
   const cwd = resolve(req.cwd);
   const workdir = req.noWorkdir ? null : await resolveWorkdir(req, cwd);
@@ -1174,10 +1742,7 @@ async function buildPolicy(profile, req) {
     ...parseCredentialFlags(req.credentials)
   };
   await checkCredentialFiles(credentials2, paths, vars);
-  const deny = [
-    ...profile.env.deny,
-    ...credentialEnvNames(credentials2)
-  ];
+  const env2 = envPolicy(profile, req, credentials2, set);
   return {
     profile: profile.name,
     profileChain: profile.chain,
@@ -1185,11 +1750,7 @@ async function buildPolicy(profile, req) {
     workdir,
     paths,
     network: net,
-    env: filterEnv(req.env, {
-      allow: profile.env.allow,
-      deny,
-      set
-    }),
+    env: env2,
     credentials: credentials2,
     routes: profile.routes,
     bestEffort: req.bestEffort,
@@ -1357,6 +1918,7 @@ function mergeProfiles(docs) {
     env: {
       allow: unique(docs.flatMap((d) => d.env.allow)),
       deny: unique(docs.flatMap((d) => d.env.deny)),
+      allowSecrets: unique(docs.flatMap((d) => d.env.allowSecrets)),
       set: Object.assign({}, ...docs.map((d) => d.env.set))
     },
     credentials: Object.assign({}, ...docs.map((d) => d.credentials)),
@@ -1584,6 +2146,7 @@ var PROFILE_KEYS = {
   env: [
     "allow",
     "deny",
+    "allow_secrets",
     "set"
   ],
   route: [
@@ -1669,6 +2232,7 @@ function network2(p, value) {
 function env(p, value) {
   const obj = p.object("env", value ?? {}, PROFILE_KEYS.env);
   const glob = (s) => ENV_GLOB.test(s) ? null : "must be a variable name or glob";
+  const name = (s) => ENV_NAME.test(s) ? null : "must be a variable name (no glob)";
   const set = {};
   for (const [k, v] of Object.entries(p.object("env.set", obj.set ?? {}, null))) {
     if (!ENV_NAME.test(k)) throw p.at(`env.set`, `has an invalid variable name "${k}"`, k);
@@ -1678,6 +2242,7 @@ function env(p, value) {
   return {
     allow: p.strings("env.allow", obj.allow, glob).map((s) => s.value),
     deny: p.strings("env.deny", obj.deny, glob).map((s) => s.value),
+    allowSecrets: p.strings("env.allow_secrets", obj.allow_secrets, name).map((s) => s.value),
     set
   };
 }
@@ -4093,7 +4658,8 @@ async function runConfined(argv, values) {
   if (values.dryRun) {
     const policy = await resolvePolicy({
       ...policyRequestFromFlags(values),
-      createDirs: false
+      createDirs: false,
+      explainEnv: true
     });
     const report = sandbox.check(policy, {
       argv
@@ -4122,6 +4688,8 @@ async function runConfined(argv, values) {
       proxy = await startSessionProxy(policy, launch.sessionId ? {
         sessionId: launch.sessionId
       } : {});
+      const { writeEnvRecord } = await lazyImport("../audit/env_record.ts", import.meta.url);
+      writeEnvRecord(proxy.auditPath.slice(0, proxy.auditPath.lastIndexOf("/")), policy.env);
     }
     launch.start(policy, {
       argv,

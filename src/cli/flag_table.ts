@@ -115,6 +115,18 @@ export const POLICY_FLAGS: readonly FlagSpec[] = [
     long: "best-effort",
     description: "run with what the kernel supports instead of failing closed",
   },
+  {
+    long: "env",
+    value: "name[=value]",
+    repeatable: true,
+    description: "pass variable NAME from this environment, or set NAME=VALUE (repeatable)",
+  },
+  {
+    long: "env-secret",
+    value: "name",
+    repeatable: true,
+    description: "pass NAME even if its value looks like a credential (repeatable)",
+  },
 ];
 
 /** The flags `run` and `shell` add to the policy flags. */

@@ -41,7 +41,11 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
   const sandbox = getSandbox();
   if (values.dryRun) {
     // A dry run changes nothing on disk: profile "create" entries are not made.
-    const policy = await resolvePolicy({ ...policyRequestFromFlags(values), createDirs: false });
+    const policy = await resolvePolicy({
+      ...policyRequestFromFlags(values),
+      createDirs: false,
+      explainEnv: true,
+    });
     const report = sandbox.check(policy, { argv });
     const { printDryRun } = await lazyImport<typeof import("./dry_run.ts")>(
       "./dry_run.ts",
@@ -54,7 +58,9 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
     network: values.net !== "open",
     bestEffort: values.bestEffort ?? false,
   });
-  let proxy: { port: number; env: Record<string, string>; close(): Promise<void> } | undefined;
+  let proxy:
+    | { port: number; env: Record<string, string>; auditPath: string; close(): Promise<void> }
+    | undefined;
   try {
     const policy = await resolvePolicy(policyRequestFromFlags(values));
     const report = sandbox.check(policy, { argv });
@@ -77,6 +83,12 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
         policy,
         launch.sessionId ? { sessionId: launch.sessionId } : {},
       );
+      // The session's audit keeps which variables were removed and why (names only).
+      const { writeEnvRecord } = await lazyImport<typeof import("../audit/env_record.ts")>(
+        "../audit/env_record.ts",
+        import.meta.url,
+      );
+      writeEnvRecord(proxy.auditPath.slice(0, proxy.auditPath.lastIndexOf("/")), policy.env);
     }
     launch.start(policy, { argv, ...(proxy ? { proxyPort: proxy.port } : {}) });
     return await launch.run(proxy?.env ?? {});

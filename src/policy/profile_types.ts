@@ -57,10 +57,12 @@ export interface NetworkSection {
 
 /** The `env` section. */
 export interface EnvSection {
-  /** Names or globs kept although they look like credentials. */
+  /** Names or globs passed besides the built-in allowlist (a glob never passes a credential-looking name). */
   allow: string[];
-  /** Names or globs removed in addition to the built-in credential patterns. */
+  /** Names or globs removed although allowed. */
   deny: string[];
+  /** Exact names passed with their value unchecked, even when it looks like a credential. */
+  allowSecrets: string[];
   /** Variables set for the command (values may use path variables). */
   set: Record<string, string>;
 }

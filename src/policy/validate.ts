@@ -51,7 +51,7 @@ export const PROFILE_KEYS = {
     "allow_ranges",
     "allow_unix_sockets",
   ],
-  env: ["allow", "deny", "set"],
+  env: ["allow", "deny", "allow_secrets", "set"],
   route: ["upstream", "token", "inject", "env", "token_prefix"],
 } as const;
 
@@ -117,6 +117,7 @@ function network(p: ProfileProblem, value: unknown): NetworkSection {
 function env(p: ProfileProblem, value: unknown): EnvSection {
   const obj = p.object("env", value ?? {}, PROFILE_KEYS.env);
   const glob = (s: string) => ENV_GLOB.test(s) ? null : "must be a variable name or glob";
+  const name = (s: string) => ENV_NAME.test(s) ? null : "must be a variable name (no glob)";
   const set: Record<string, string> = {};
   for (const [k, v] of Object.entries(p.object("env.set", obj.set ?? {}, null))) {
     if (!ENV_NAME.test(k)) throw p.at(`env.set`, `has an invalid variable name "${k}"`, k);
@@ -126,6 +127,7 @@ function env(p: ProfileProblem, value: unknown): EnvSection {
   return {
     allow: p.strings("env.allow", obj.allow, glob).map((s) => s.value),
     deny: p.strings("env.deny", obj.deny, glob).map((s) => s.value),
+    allowSecrets: p.strings("env.allow_secrets", obj.allow_secrets, name).map((s) => s.value),
     set,
   };
 }

@@ -356,7 +356,8 @@ Deno.test(
   linuxOnly,
   async () => {
     await using d = await sandboxDirs();
-    const r = await airlockSh(d, "env", [], {
+    // Only allowlisted names pass by default: HARMLESS_SETTING needs --env.
+    const r = await airlockSh(d, "env", ["--env", "HARMLESS_SETTING"], {
       OPENAI_API_KEY: "sk-real-looking-value-1",
       GITHUB_TOKEN: "ghp_real-looking-value-2",
       AWS_SECRET_ACCESS_KEY: "aws-real-looking-value-3",
