@@ -1,0 +1,145 @@
+/**
+ * Keyless verification, offline: a Sigstore bundle signed with a Fulcio certificate
+ * (Rekor v1 or v2 entry, RFC 3161 timestamp) is checked by `@sigstore/verify` against
+ * Sigstore's production trusted root vendored in `policies/trust/` — the certificate
+ * chain at the signed time, the SCT, the transparency log inclusion and body, the
+ * timestamp and the signature. Nothing goes to the network.
+ *
+ * What the library does not check is left to the caller: that the DSSE statement is
+ * about this file (`statement.ts`) and that the certificate's identity is a publisher
+ * the policy trusts (`identity.ts`). This module returns the identity for that.
+ *
+ * Loaded lazily: it pulls in the npm packages (and Deno's Node compatibility layer),
+ * which a launch with only keyed bundles never needs.
+ *
+ * @module
+ */
+
+import { bundleFromJSON } from "@sigstore/bundle";
+import { TrustedRoot } from "@sigstore/protobuf-specs";
+import {
+  type Signer,
+  toSignedEntity,
+  toTrustMaterial,
+  type TrustMaterial,
+  VerificationError,
+  Verifier,
+} from "@sigstore/verify";
+import { Buffer } from "node:buffer";
+import { installNodeCryptoFix } from "./node_crypto_fix.ts";
+import { decodeExtensionValue, FULCIO_OIDS, type KeylessIdentity } from "./identity.ts";
+
+/** The vendored trusted root. */
+export const TRUSTED_ROOT_URL = new URL(
+  "../../policies/trust/sigstore_trusted_root.json",
+  import.meta.url,
+);
+
+/** A keyless bundle failed verification; `message` is one phrase naming why. */
+export class KeylessError extends Error {
+  /**
+   * Creates the error.
+   *
+   * @param reason One phrase.
+   * @param options The library's error as cause.
+   */
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(reason, options);
+    this.name = "KeylessError";
+  }
+}
+
+let verifier: Verifier | undefined;
+
+/**
+ * The trust material from the vendored root (read once per process).
+ *
+ * Requires `--allow-read` on `policies/`.
+ *
+ * @returns The material `@sigstore/verify` checks against.
+ */
+export function trustMaterial(): TrustMaterial {
+  const root = TrustedRoot.fromJSON(JSON.parse(Deno.readTextFileSync(TRUSTED_ROOT_URL)));
+  return toTrustMaterial(root);
+}
+
+/**
+ * Verifies a keyless bundle offline and returns its signer's identity.
+ *
+ * @param json The bundle JSON (already parsed).
+ * @param artifact For a message-signature bundle, the signed bytes; omit for DSSE.
+ * @returns The certificate's claims.
+ * @throws {KeylessError} With one phrase when anything fails (the library's error as cause).
+ * @example
+ * ```ts ignore
+ * const json = JSON.parse(await Deno.readTextFile("CLAUDE.md.bundle"));
+ * const identity = verifyKeyless(json);
+ * console.log(identity.subject, identity.issuer);
+ * ```
+ */
+export function verifyKeyless(json: unknown, artifact?: Uint8Array): KeylessIdentity {
+  installNodeCryptoFix();
+  let bundle;
+  try {
+    bundle = bundleFromJSON(json);
+  } catch (err) {
+    throw new KeylessError(`is not a valid Sigstore bundle (${messageOf(err)})`, { cause: err });
+  }
+  if (bundle.verificationMaterial.content.$case === "publicKey") {
+    throw new KeylessError("is signed with a key, not a certificate");
+  }
+  let signer: Signer;
+  try {
+    verifier ??= new Verifier(trustMaterial());
+    const entity = toSignedEntity(bundle, artifact ? Buffer.from(artifact) : undefined);
+    signer = verifier.verify(entity);
+  } catch (err) {
+    throw new KeylessError(reasonFor(err), { cause: err });
+  }
+  return identityOf(signer);
+}
+
+function identityOf(signer: Signer): KeylessIdentity {
+  const claims = new Map<string, string>();
+  for (const oid of signer.identity?.oids ?? []) {
+    const id = oid.oid?.id.join(".");
+    if (id) claims.set(id, decodeExtensionValue(new Uint8Array(oid.value)));
+  }
+  return {
+    issuer: signer.identity?.extensions?.issuer ?? claims.get(FULCIO_OIDS.issuerV1) ?? "",
+    subject: signer.identity?.subjectAlternativeName ?? "",
+    repository: claims.get(FULCIO_OIDS.repository) ?? "",
+    workflow: claims.get(FULCIO_OIDS.workflow) ?? "",
+    ref: claims.get(FULCIO_OIDS.ref) ?? "",
+  };
+}
+
+/** One phrase for a library failure. */
+function reasonFor(err: unknown): string {
+  const detail = messageOf(err);
+  if (!(err instanceof VerificationError)) return `does not verify (${detail})`;
+  switch (err.code) {
+    case "TLOG_BODY_ERROR":
+      return `has a Rekor entry for another artifact (${detail})`;
+    case "TLOG_INCLUSION_PROOF_ERROR":
+    case "TLOG_INCLUSION_PROMISE_ERROR":
+    case "TLOG_MISSING_INCLUSION_ERROR":
+      return `has a Rekor entry whose inclusion does not verify (${detail})`;
+    case "TLOG_ERROR":
+      return `lacks a usable Rekor entry (${detail})`;
+    case "CERTIFICATE_ERROR":
+      return `has a certificate that does not chain to Sigstore's root at the signed time (${detail})`;
+    case "TIMESTAMP_ERROR":
+      return `has no verifiable signing time (${detail})`;
+    case "SIGNATURE_ERROR":
+      return "has a signature that does not verify";
+    default:
+      return `does not verify (${detail})`;
+  }
+}
+
+function messageOf(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  const line = text.split("\n")[0] ?? "";
+  return line.length > 120 ? `${line.slice(0, 117)}...` : line;
+}
