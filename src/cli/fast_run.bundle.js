@@ -369,6 +369,10 @@ var RUN_FLAGS = [
   {
     long: "json",
     description: "with --dry-run: print JSON"
+  },
+  {
+    long: "trust-override",
+    description: "skip the verification of instruction files for this run (recorded)"
   }
 ];
 function flagKey(long) {
@@ -3122,6 +3126,395 @@ var UnsupportedSandbox = class {
   }
 };
 
+// src/trust/default_includes.ts
+var DEFAULT_INCLUDES = [
+  "AGENTS.md",
+  "CLAUDE.md",
+  "GEMINI.md",
+  "SKILL.md",
+  "SKILLS*",
+  ".cursorrules",
+  ".cursor/rules/**",
+  ".windsurfrules",
+  ".github/copilot-instructions.md",
+  ".claude/**/*.md",
+  ".claude/commands/**",
+  ".mcp.json"
+];
+var SKIPPED_DIRS = /* @__PURE__ */ new Set([
+  ".git",
+  ".hg",
+  ".svn",
+  ".jj",
+  "node_modules",
+  "bower_components",
+  "target",
+  "dist",
+  "vendor",
+  ".venv",
+  "venv",
+  "__pycache__",
+  ".tox",
+  ".nox",
+  ".mypy_cache",
+  ".pytest_cache",
+  ".ruff_cache",
+  ".gradle",
+  ".terraform",
+  ".next",
+  ".nuxt",
+  ".cache",
+  ".direnv",
+  ".bundle",
+  "_build",
+  "deps"
+]);
+var MAX_SCAN_DEPTH = 16;
+function fileKind(relPath) {
+  const parts = relPath.split("/");
+  const name = parts[parts.length - 1] ?? "";
+  const dirs = parts.slice(0, -1);
+  const under = (a, b) => dirs.some((d, i) => d === a && dirs[i + 1] === b);
+  if (name === ".mcp.json") return "mcp-config";
+  if (under(".claude", "commands")) return "command";
+  if (name === ".cursorrules" || name === ".windsurfrules" || under(".cursor", "rules")) {
+    return "rules";
+  }
+  if (name === "SKILL.md" || name.startsWith("SKILLS")) return "skill";
+  if ([
+    "AGENTS.md",
+    "CLAUDE.md",
+    "GEMINI.md",
+    "copilot-instructions.md"
+  ].includes(name)) {
+    return "instructions";
+  }
+  if (dirs.includes(".claude") && name.endsWith(".md")) return "instructions";
+  return "other";
+}
+
+// src/trust/policy_paths.ts
+function trustPolicyPaths(workdir, env2) {
+  const home = env2.HOME?.startsWith("/") ? env2.HOME.replace(/\/+$/, "") : "";
+  const xdg = env2.XDG_CONFIG_HOME?.startsWith("/") ? env2.XDG_CONFIG_HOME.replace(/\/+$/, "") : `${home}/.config`;
+  const configDir = `${xdg}/airlock`;
+  return {
+    home,
+    configDir,
+    user: `${configDir}/trust-policy.json`,
+    project: `${workdir.replace(/\/+$/, "")}/.airlock/trust-policy.json`,
+    keys: `${configDir}/trust-keys`
+  };
+}
+
+// src/trust/glob.ts
+var MAX_PATTERN_LENGTH = 512;
+var MAX_SEGMENTS = 64;
+function globProblem(pattern) {
+  if (typeof pattern !== "string" || pattern.length === 0) return "must be a non-empty string";
+  if (pattern.length > MAX_PATTERN_LENGTH) {
+    return `must be at most ${MAX_PATTERN_LENGTH} characters`;
+  }
+  const body = pattern.startsWith("/") ? pattern.slice(1) : pattern;
+  const segments = body.split("/");
+  if (segments.length > MAX_SEGMENTS) return `must have at most ${MAX_SEGMENTS} segments`;
+  for (const seg of segments) {
+    if (seg === "") return "has an empty segment (a doubled, leading or trailing /)";
+    if (seg === "." || seg === "..") {
+      return `has a "${seg}" segment (patterns stay inside the tree)`;
+    }
+    if (seg !== "**" && seg.includes("**")) return '"**" must be a whole segment';
+    const special = /[[\]{}\\]/.exec(seg);
+    if (special) return `uses "${special[0]}", which is not supported (only *, ? and **)`;
+    if (/[\0\n\r]/.test(seg)) return "contains a control character";
+  }
+  if (segments.every((s) => s === "**")) return "matches every file";
+  return null;
+}
+function compileSegment(seg) {
+  if (seg === "**") return {
+    kind: "globstar"
+  };
+  if (!/[*?]/.test(seg)) return {
+    kind: "literal",
+    text: seg
+  };
+  if (/^[^*?]+\*$/.test(seg)) return {
+    kind: "prefix",
+    text: seg.slice(0, -1)
+  };
+  const source = seg.replace(/[.+^$()|]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]");
+  return {
+    kind: "wild",
+    re: new RegExp(`^${source}$`)
+  };
+}
+function segmentMatches(seg, name) {
+  switch (seg.kind) {
+    case "globstar":
+      return true;
+    case "literal":
+      return seg.text === name;
+    case "prefix":
+      return name.startsWith(seg.text);
+    case "wild":
+      return seg.re.test(name);
+  }
+}
+var GlobSet = class {
+  /** The patterns, as given. */
+  patterns;
+  #compiled;
+  #interned = /* @__PURE__ */ new Map();
+  #root;
+  /** Unanchored start states, active in every directory. */
+  #everywhere;
+  /**
+   * Compiles the patterns.
+   *
+   * @param patterns Valid globs (see {@linkcode globProblem}).
+   * @throws {TypeError} When a pattern is invalid.
+   * @example
+   * ```ts
+   * import { GlobSet } from "./glob.ts";
+   * const set = new GlobSet(["CLAUDE.md", ".claude/commands/**"]);
+   * console.assert(set.matchPath("pkg/CLAUDE.md") === 0);
+   * console.assert(set.matchPath(".claude/commands/x/y.md") === 1);
+   * console.assert(set.matchPath(".claude/commands") === -1);
+   * ```
+   */
+  constructor(patterns) {
+    if (patterns.length >= 1 << 22) throw new TypeError("Cannot compile globs: too many patterns");
+    this.patterns = patterns;
+    this.#compiled = patterns.map((pattern) => {
+      const problem = globProblem(pattern);
+      if (problem) {
+        throw new TypeError(`Cannot compile glob ${JSON.stringify(pattern)}: ${problem}`);
+      }
+      const anchored = pattern.startsWith("/");
+      const body = anchored ? pattern.slice(1) : pattern;
+      return {
+        anchored,
+        segments: body.split("/").map(compileSegment)
+      };
+    });
+    this.#everywhere = this.#closure(this.#compiled.flatMap((c, i) => c.anchored ? [] : [
+      i * 256
+    ]));
+    const rootStates = this.#closure(this.#compiled.map((_, i) => i * 256));
+    this.#root = this.#intern(rootStates);
+  }
+  /**
+   * The state of the scanned root directory.
+   *
+   * @returns The root state.
+   */
+  root() {
+    return this.#root;
+  }
+  /**
+   * The state of directory `name` inside a directory in state `parent`.
+   *
+   * @param parent The parent's state.
+   * @param name The child directory's name.
+   * @returns The child's state.
+   */
+  enter(parent, name) {
+    const cached = parent.children.get(name);
+    if (cached) return cached;
+    const next = new Set(this.#everywhere);
+    for (const state of parent.states) {
+      const c = this.#compiled[state >> 8];
+      const i = state & 255;
+      const seg = c.segments[i];
+      if (seg.kind === "globstar") next.add(state);
+      else if (i + 1 < c.segments.length && segmentMatches(seg, name)) next.add(state + 1);
+    }
+    const child = this.#intern(this.#closure([
+      ...next
+    ]));
+    if (child !== parent && parent.children.size < 4096) parent.children.set(name, child);
+    return child;
+  }
+  /**
+   * The index of the first pattern that file `name` in a directory in state `dir` matches.
+   *
+   * @param dir The directory's state.
+   * @param name The file's name.
+   * @returns The pattern index, or -1.
+   */
+  matchFile(dir, name) {
+    let best = dir.literals.get(name) ?? -1;
+    for (const test of dir.tests) {
+      if (best !== -1 && test.index > best) break;
+      if (test.segment === null || segmentMatches(test.segment, name)) {
+        best = best === -1 ? test.index : Math.min(best, test.index);
+        break;
+      }
+    }
+    return best;
+  }
+  /**
+   * Matches a relative path (`a/b/CLAUDE.md`) directly.
+   *
+   * @param relPath A path relative to the root, `/`-separated.
+   * @returns The index of the first matching pattern, or -1.
+   */
+  matchPath(relPath) {
+    const parts = relPath.split("/");
+    let state = this.#root;
+    for (const part of parts.slice(0, -1)) state = this.enter(state, part);
+    return this.matchFile(state, parts[parts.length - 1] ?? "");
+  }
+  /** Adds the states reachable through `**` matching zero segments (not a trailing one). */
+  #closure(states) {
+    const out = /* @__PURE__ */ new Set();
+    const stack = [
+      ...states
+    ];
+    while (stack.length > 0) {
+      const state = stack.pop();
+      if (out.has(state)) continue;
+      out.add(state);
+      const c = this.#compiled[state >> 8];
+      const i = state & 255;
+      if (c.segments[i]?.kind === "globstar" && i + 1 < c.segments.length) stack.push(state + 1);
+    }
+    return [
+      ...out
+    ].sort((a, b) => a - b);
+  }
+  #intern(states) {
+    const key = states.join(",");
+    const known = this.#interned.get(key);
+    if (known) return known;
+    const literals = /* @__PURE__ */ new Map();
+    const tests = [];
+    for (const state of states) {
+      const index = state >> 8;
+      const c = this.#compiled[index];
+      const i = state & 255;
+      const seg = c.segments[i];
+      const last = i + 1 === c.segments.length;
+      if (!last) continue;
+      if (seg.kind === "literal") {
+        if (!literals.has(seg.text)) literals.set(seg.text, index);
+      } else tests.push({
+        index,
+        segment: seg.kind === "globstar" ? null : seg
+      });
+    }
+    const dir = {
+      states,
+      literals,
+      tests,
+      children: /* @__PURE__ */ new Map()
+    };
+    this.#interned.set(key, dir);
+    return dir;
+  }
+};
+
+// src/trust/scanner.ts
+function statementName(path, root, home) {
+  const base = root.endsWith("/") ? root : `${root}/`;
+  if (path.startsWith(base)) return path.slice(base.length);
+  const homeBase = home && home !== "/" ? home.endsWith("/") ? home : `${home}/` : "";
+  if (homeBase && path.startsWith(homeBase)) return `~/${path.slice(homeBase.length)}`;
+  return path;
+}
+function scanTree(root, options) {
+  const globs = new GlobSet(options.includes);
+  const home = options.home ?? "";
+  const found = /* @__PURE__ */ new Map();
+  const add = (path) => {
+    const name = statementName(path, root, home);
+    found.set(path, {
+      path,
+      name,
+      kind: fileKind(name)
+    });
+  };
+  const stack = [
+    {
+      dir: root,
+      depth: 0,
+      state: globs.root()
+    }
+  ];
+  while (stack.length > 0) {
+    const { dir, depth, state } = stack.pop();
+    let entries;
+    try {
+      entries = Deno.readDirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const name = entry.name;
+      if (entry.isDirectory) {
+        if (depth < MAX_SCAN_DEPTH && !SKIPPED_DIRS.has(name)) {
+          stack.push({
+            dir: `${dir}/${name}`,
+            depth: depth + 1,
+            state: globs.enter(state, name)
+          });
+        }
+        continue;
+      }
+      if (name.endsWith(".bundle") || globs.matchFile(state, name) < 0) continue;
+      const path = `${dir}/${name}`;
+      if (entry.isSymlink && !isFile(path)) continue;
+      add(path);
+    }
+  }
+  for (const path of options.files ?? []) {
+    if (!found.has(path) && isFile(path)) add(path);
+  }
+  return [
+    ...found.values()
+  ].sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+}
+function isFile(path) {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+// src/trust/run_gate.ts
+async function trustGate(options) {
+  const env2 = options.env ?? Deno.env.toObject();
+  const run = {
+    root: options.root,
+    argv: options.argv,
+    env: env2
+  };
+  const session = () => lazyImport("../trust/session.ts", import.meta.url);
+  if (options.override) {
+    await (await session()).recordOverride(run);
+    return null;
+  }
+  const paths = trustPolicyPaths(options.root, env2);
+  if (!exists(paths.user) && !exists(paths.project)) {
+    const found = scanTree(options.root, {
+      includes: DEFAULT_INCLUDES,
+      home: paths.home
+    });
+    if (found.length === 0) return null;
+  }
+  return await (await session()).trustBeforeLaunch(run);
+}
+function exists(path) {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 // src/cli/run_confined.ts
 async function runConfined(argv, values) {
   const request = {
@@ -3143,10 +3536,21 @@ async function runConfined(argv, values) {
     console.error(`airlock: --best-effort: running without ${report.dropped.join(", ")} (kernel lacks them)`);
     await recordBestEffort(policy, report, argv);
   }
-  if (!needsProxy(policy)) return await sandbox.run(policy, {
+  const trust = await trustGate({
+    root: policy.workdir ?? policy.cwd,
+    argv,
+    override: values.trustOverride
+  });
+  const readOnlyPaths = trust?.readOnlyPaths ?? [];
+  const after = (status) => trust ? trust.afterExit(status) : status;
+  if (!needsProxy(policy) && !trust) return await sandbox.run(policy, {
     argv,
     replace: true
   });
+  if (!needsProxy(policy)) return await after(await sandbox.run(policy, {
+    argv,
+    readOnlyPaths
+  }));
   const { discardPrespawned, prespawnHelper } = await lazyImport("../sandbox/prespawn.ts", import.meta.url);
   prespawnHelper();
   try {
@@ -3163,10 +3567,11 @@ async function runConfined(argv, values) {
           }
         }
       };
-      return await sandbox.run(confined, {
+      return await after(await sandbox.run(confined, {
         argv,
-        proxyPort: proxy.port
-      });
+        proxyPort: proxy.port,
+        readOnlyPaths
+      }));
     } finally {
       await proxy.close();
     }

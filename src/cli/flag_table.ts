@@ -121,6 +121,10 @@ export const POLICY_FLAGS: readonly FlagSpec[] = [
 export const RUN_FLAGS: readonly FlagSpec[] = [
   { long: "dry-run", description: "print the effective policy and exit" },
   { long: "json", description: "with --dry-run: print JSON" },
+  {
+    long: "trust-override",
+    description: "skip the verification of instruction files for this run (recorded)",
+  },
 ];
 
 /**

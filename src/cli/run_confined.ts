@@ -14,6 +14,7 @@ import { type PolicyFlagValues, policyRequestFromFlags } from "./policy_flags.ts
 import { lazyImport } from "../lazy_import.ts";
 import { resolvePolicy } from "../policy/mod.ts";
 import { getSandbox } from "../sandbox/mod.ts";
+import { trustGate } from "../trust/run_gate.ts";
 
 /** Options of `run` and `shell` beyond the policy flags. */
 export interface RunFlagValues extends PolicyFlagValues {
@@ -21,6 +22,8 @@ export interface RunFlagValues extends PolicyFlagValues {
   dryRun?: boolean;
   /** `--json`: with `--dry-run`, print JSON. */
   json?: boolean;
+  /** `--trust-override`: skip the verification of instruction files (recorded). */
+  trustOverride?: boolean;
 }
 
 /**
@@ -56,8 +59,17 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
     );
     await recordBestEffort(policy, report, argv);
   }
+  // Instruction files: verified before the launch, read-only during it, re-verified after.
+  const trust = await trustGate({
+    root: policy.workdir ?? policy.cwd,
+    argv,
+    override: values.trustOverride,
+  });
+  const readOnlyPaths = trust?.readOnlyPaths ?? [];
+  const after = (status: number) => trust ? trust.afterExit(status) : status;
   // Nothing has to run beside the command: it takes this process's place.
-  if (!needsProxy(policy)) return await sandbox.run(policy, { argv, replace: true });
+  if (!needsProxy(policy) && !trust) return await sandbox.run(policy, { argv, replace: true });
+  if (!needsProxy(policy)) return await after(await sandbox.run(policy, { argv, readOnlyPaths }));
 
   // The proxy runs in this (unconfined) process for exactly as long as the command; the
   // exec helper starts now, so its start-up overlaps the proxy's.
@@ -76,7 +88,9 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
         ...policy,
         env: { ...policy.env, vars: { ...policy.env.vars, ...proxy.env } },
       };
-      return await sandbox.run(confined, { argv, proxyPort: proxy.port });
+      return await after(
+        await sandbox.run(confined, { argv, proxyPort: proxy.port, readOnlyPaths }),
+      );
     } finally {
       await proxy.close();
     }

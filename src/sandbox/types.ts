@@ -38,6 +38,12 @@ export interface LaunchOptions {
    * confines and execs the command; this process stays outside and waits).
    */
   replace?: boolean;
+  /**
+   * Absolute paths bound read-only onto themselves for this launch, even inside a write
+   * grant (the trust step's verified instruction files). Enforced by the mount-namespace
+   * layer where the platform has one.
+   */
+  readOnlyPaths?: string[];
 }
 
 /** What would be (or was) enforced, and what `--best-effort` dropped. */
