@@ -52,22 +52,31 @@ export class KeylessError extends Error {
 let verifier: Verifier | undefined;
 
 /**
- * The trust material from the vendored root (read once per process).
+ * The trust material from a trusted root (the vendored one by default).
  *
- * Requires `--allow-read` on `policies/`.
+ * Requires `--allow-read` on `policies/` for the vendored root.
  *
+ * @param root A trusted root as JSON; default: the vendored production root.
  * @returns The material `@sigstore/verify` checks against.
  */
-export function trustMaterial(): TrustMaterial {
-  const root = TrustedRoot.fromJSON(JSON.parse(Deno.readTextFileSync(TRUSTED_ROOT_URL)));
-  return toTrustMaterial(root);
+export function trustMaterial(root?: unknown): TrustMaterial {
+  const json = root ?? JSON.parse(Deno.readTextFileSync(TRUSTED_ROOT_URL));
+  return toTrustMaterial(TrustedRoot.fromJSON(json));
+}
+
+/** Options of {@linkcode verifyKeyless}. */
+export interface KeylessOptions {
+  /** For a message-signature bundle, the signed bytes; omit for DSSE. */
+  artifact?: Uint8Array;
+  /** A trusted root as JSON instead of the vendored one (tests). */
+  trustedRoot?: unknown;
 }
 
 /**
  * Verifies a keyless bundle offline and returns its signer's identity.
  *
  * @param json The bundle JSON (already parsed).
- * @param artifact For a message-signature bundle, the signed bytes; omit for DSSE.
+ * @param options The artifact for a message signature; another trusted root.
  * @returns The certificate's claims.
  * @throws {KeylessError} With one phrase when anything fails (the library's error as cause).
  * @example
@@ -77,7 +86,7 @@ export function trustMaterial(): TrustMaterial {
  * console.log(identity.subject, identity.issuer);
  * ```
  */
-export function verifyKeyless(json: unknown, artifact?: Uint8Array): KeylessIdentity {
+export function verifyKeyless(json: unknown, options: KeylessOptions = {}): KeylessIdentity {
   installNodeCryptoFix();
   let bundle;
   try {
@@ -90,9 +99,11 @@ export function verifyKeyless(json: unknown, artifact?: Uint8Array): KeylessIden
   }
   let signer: Signer;
   try {
-    verifier ??= new Verifier(trustMaterial());
-    const entity = toSignedEntity(bundle, artifact ? Buffer.from(artifact) : undefined);
-    signer = verifier.verify(entity);
+    const v = options.trustedRoot === undefined
+      ? (verifier ??= new Verifier(trustMaterial()))
+      : new Verifier(trustMaterial(options.trustedRoot));
+    const artifact = options.artifact ? Buffer.from(options.artifact) : undefined;
+    signer = v.verify(toSignedEntity(bundle, artifact));
   } catch (err) {
     throw new KeylessError(reasonFor(err), { cause: err });
   }
