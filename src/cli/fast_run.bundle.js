@@ -3493,7 +3493,7 @@ async function trustGate(options) {
   };
   const session = () => lazyImport("../trust/session.ts", import.meta.url);
   if (options.override) {
-    await (await session()).recordOverride(run);
+    (await session()).recordOverride(run);
     return null;
   }
   const paths = trustPolicyPaths(options.root, env2);

@@ -70,8 +70,9 @@ export function trustAuditPath(
  * @throws {Error} When the state directory cannot be written (a run must not go ahead
  *   unrecorded: the caller reports it).
  */
-export async function recordTrust(record: TrustAuditRecord): Promise<void> {
+export function recordTrust(record: TrustAuditRecord): void {
   const path = trustAuditPath();
-  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
-  await Deno.writeTextFile(path, JSON.stringify(record) + "\n", { append: true, mode: 0o600 });
+  // Synchronous: two small system calls cost less than the thread hops of async ones.
+  Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
+  Deno.writeTextFileSync(path, JSON.stringify(record) + "\n", { append: true, mode: 0o600 });
 }

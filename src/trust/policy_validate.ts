@@ -208,11 +208,7 @@ async function validatePublisher(p: Problem, key: string, raw: unknown): Promise
         entry.fingerprint,
       );
     }
-    try {
-      await crypto.subtle.importKey("spki", spki, { name: "ECDSA", namedCurve: "P-256" }, false, [
-        "verify",
-      ]);
-    } catch {
+    if (!isP256Spki(spki)) {
       throw p.at(`${key}.public_key`, "must be an ECDSA P-256 public key", "(PEM)");
     }
     return { type, name, fingerprint: actual, spki };
@@ -269,4 +265,14 @@ function validateIdentity(p: Problem, key: string, raw: unknown): BlockedIdentit
   }
   const entry = p.object(key, raw, TRUST_POLICY_KEYS.keylessIdentity);
   return identityPattern(p, key, entry, false);
+}
+
+/** DER SubjectPublicKeyInfo header of an uncompressed ECDSA P-256 key (id-ecPublicKey, prime256v1). */
+const P256_SPKI_PREFIX = Uint8Array.fromHex(
+  "3059301306072a8648ce3d020106082a8648ce3d03010703420004",
+);
+
+/** Whether `spki` has the shape of a P-256 public key (the point itself is checked on import). */
+function isP256Spki(spki: Uint8Array): boolean {
+  return spki.length === 91 && P256_SPKI_PREFIX.every((b, i) => spki[i] === b);
 }

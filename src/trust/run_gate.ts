@@ -52,7 +52,7 @@ export async function trustGate(options: TrustGateOptions): Promise<TrustLaunch 
   const session = () =>
     lazyImport<typeof import("./session.ts")>("../trust/session.ts", import.meta.url);
   if (options.override) {
-    await (await session()).recordOverride(run);
+    (await session()).recordOverride(run);
     return null;
   }
   const paths = trustPolicyPaths(options.root, env);

@@ -72,8 +72,8 @@ export async function trustBeforeLaunch(run: TrustRun): Promise<TrustLaunch | nu
     home: run.env.HOME ?? "",
   });
   const verifier = new TrustVerifier(policy);
-  const verdicts: FileVerdict[] = [];
-  for (const file of found) verdicts.push(await verifier.verify(file));
+  // Concurrently: the digests and signature checks run on Deno's worker threads.
+  const verdicts = await Promise.all(found.map((file) => verifier.verify(file)));
   const failed = verdicts.filter((v) => v.status !== "verified");
   const blocked = failed.some((v) => v.status === "blocklisted");
   const decision = blocked || (policy.enforcement === "deny" && failed.length > 0)
@@ -94,7 +94,7 @@ export async function trustBeforeLaunch(run: TrustRun): Promise<TrustLaunch | nu
       } found, ${ok} verified; no trust policy, so nothing is enforced (start with \`airlock trust init\`)`,
     );
   }
-  await recordTrust(record("launch", run, policy, decision, audited(verdicts)));
+  recordTrust(record("launch", run, policy, decision, audited(verdicts)));
   if (decision === "denied") {
     const n = failed.length;
     throw new TrustError(
@@ -125,11 +125,11 @@ export async function trustBeforeLaunch(run: TrustRun): Promise<TrustLaunch | nu
  * @param run The run.
  * @throws {Error} When the audit file cannot be written.
  */
-export async function recordOverride(run: TrustRun): Promise<void> {
+export function recordOverride(run: TrustRun): void {
   console.error(
     "airlock: --trust-override: instruction files are NOT verified for this session (recorded)",
   );
-  await recordTrust({
+  recordTrust({
     time: new Date().toISOString(),
     event: "override",
     workdir: run.root,
@@ -184,7 +184,7 @@ async function reverifyAtExit(
       });
     }
     for (const c of changes) console.error(`airlock: trust: ${c.name} ${c.reason}`);
-    await recordTrust(
+    recordTrust(
       record("exit", run, policy, changes.length > 0 ? "changed" : "unchanged", changes),
     );
   } catch (err) {
