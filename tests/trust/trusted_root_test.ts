@@ -64,3 +64,25 @@ Deno.test("the vendored trusted root loads as trust material", () => {
   ok(material.tlogs.length >= 2 && material.certificateAuthorities.length >= 1);
   ok(material.timestampAuthorities.length >= 1 && material.ctlogs.length >= 1);
 });
+
+Deno.test("trustedRootFrom() takes a trusted_root.json as is, or the target inside @sigstore/tuf's seeds.json", async () => {
+  const { trustedRootFrom } = await import("../../scripts/update_trusted_root.ts");
+  const bytes = Deno.readFileSync(TRUSTED_ROOT_URL);
+  const text = new TextDecoder().decode(bytes);
+  ok(trustedRootFrom(text).every((b, i) => b === bytes[i]));
+  const seeds = JSON.stringify({
+    "https://tuf-repo-cdn.sigstore.dev": {
+      "root.json": "",
+      targets: { "trusted_root.json": bytes.toBase64() },
+    },
+  });
+  const extracted = trustedRootFrom(seeds);
+  ok(extracted.length === bytes.length && extracted.every((b, i) => b === bytes[i]));
+  let refused = false;
+  try {
+    trustedRootFrom("{}");
+  } catch {
+    refused = true;
+  }
+  ok(refused);
+});
