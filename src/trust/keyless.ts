@@ -16,6 +16,7 @@
  */
 
 import { bundleFromJSON } from "@sigstore/bundle";
+import { X509Certificate } from "@sigstore/core";
 import { TrustedRoot } from "@sigstore/protobuf-specs";
 import {
   type Signer,
@@ -61,7 +62,45 @@ let verifier: Verifier | undefined;
  */
 export function trustMaterial(root?: unknown): TrustMaterial {
   const json = root ?? JSON.parse(Deno.readTextFileSync(TRUSTED_ROOT_URL));
-  return toTrustMaterial(TrustedRoot.fromJSON(json));
+  const material = toTrustMaterial(TrustedRoot.fromJSON(json));
+  for (const ca of material.certificateAuthorities) {
+    for (const cert of ca.certChain) trustedCaCerts.add(cert);
+  }
+  cacheCaSignatureChecks();
+  return material;
+}
+
+/** The certificate objects of trusted-root CA chains (parsed once per trust material). */
+const trustedCaCerts = new WeakSet<object>();
+const CACHED = Symbol.for("airlock.caSignatureCache");
+
+/**
+ * Remembers the result of `X509Certificate.verify()` when the certificate checked is one of
+ * the trusted root's own CA certificates: every keyless bundle re-checks the intermediate's
+ * and the root's signatures (two P-384 verifications, most of a bundle's cost), and the
+ * answer cannot change for the same two certificate objects. Leaf certificates, which
+ * differ per bundle, are always checked.
+ */
+function cacheCaSignatureChecks(): void {
+  const proto = X509Certificate.prototype as unknown as Record<symbol, unknown> & {
+    verify(issuer?: X509Certificate): boolean;
+  };
+  if (proto[CACHED]) return;
+  const original = proto.verify;
+  const results = new WeakMap<object, Map<object | null, boolean>>();
+  proto.verify = function verify(this: X509Certificate, issuer?: X509Certificate): boolean {
+    if (!trustedCaCerts.has(this) || (issuer && !trustedCaCerts.has(issuer))) {
+      return original.call(this, issuer);
+    }
+    let byIssuer = results.get(this);
+    if (!byIssuer) results.set(this, byIssuer = new Map());
+    const known = byIssuer.get(issuer ?? null);
+    if (known !== undefined) return known;
+    const result = original.call(this, issuer);
+    byIssuer.set(issuer ?? null, result);
+    return result;
+  };
+  Object.defineProperty(proto, CACHED, { value: true });
 }
 
 /** Options of {@linkcode verifyKeyless}. */

@@ -2,7 +2,12 @@ import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
 import crypto from "node:crypto";
 import { Buffer } from "node:buffer";
 import { crypto as sigstoreCrypto } from "@sigstore/core";
-import { KeylessError, TRUSTED_ROOT_URL, verifyKeyless } from "../../src/trust/keyless.ts";
+import {
+  KeylessError,
+  TRUSTED_ROOT_URL,
+  trustMaterial,
+  verifyKeyless,
+} from "../../src/trust/keyless.ts";
 import { identityMatches } from "../../src/trust/identity.ts";
 import { nodeCryptoFixInstalled } from "../../src/trust/node_crypto_fix.ts";
 import {
@@ -174,4 +179,17 @@ Deno.test("verifyKeyless() refuses malformed and keyed bundles with one phrase",
 Deno.test("identityOf() reads no workflow claims from a certificate that has none", () => {
   const identity = verifyKeyless(fixture("bundleV03-intoto.sigstore"));
   deepEqual([identity.repository, identity.workflow, identity.ref], ["", "", ""]);
+});
+
+Deno.test("the CA signature cache keeps every answer: a CA certificate does not verify under the wrong issuer", () => {
+  const material = trustMaterial();
+  const chain = material.certificateAuthorities.find((ca) => ca.certChain.length >= 2)!.certChain;
+  const [intermediate, root] = [chain[0]!, chain[chain.length - 1]!];
+  for (let i = 0; i < 2; i++) { // the second round is answered from the cache
+    equal(intermediate.verify(root), true);
+    equal(root.verify(), true);
+    equal(root.verify(intermediate), false);
+    equal(intermediate.verify(), false);
+  }
+  verifyKeyless(fixture("bundleV03-dsse.sigstore")); // and bundles still verify through it
 });
