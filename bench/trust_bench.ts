@@ -233,6 +233,37 @@ try {
   }
   results.launch_plain_ms = median(samples[0]!);
   results.launch_trust_ms = median(samples[1]!);
+
+  // The trust step alone, in a fresh process each time (module loading included): what it
+  // adds once every launch is supervised (issue 9), separately from the supervision itself.
+  const probe = `${root}/probe.ts`;
+  Deno.writeTextFileSync(
+    probe,
+    `const t = performance.now();
+const { trustGate } = await import(${JSON.stringify(`${repo}src/trust/run_gate.ts`)});
+const trust = await trustGate({ root: Deno.args[0], argv: ["/bin/true"] });
+await trust?.afterExit(0);
+console.log(performance.now() - t);`,
+  );
+  const step = async (cwd: string, e: Record<string, string>) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", probe, cwd],
+      env: e,
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return Number(new TextDecoder().decode(out.stdout));
+  };
+  const stepPlain: number[] = [];
+  const stepTrust: number[] = [];
+  await step(plain, noPolicyHome);
+  await step(signedRepo, env);
+  for (let i = 0; i < runs; i++) {
+    stepPlain.push(await step(plain, noPolicyHome));
+    stepTrust.push(await step(signedRepo, env));
+  }
+  results.step_plain_ms = median(stepPlain);
+  results.step_trust_ms = median(stepTrust);
 } finally {
   await Deno.remove(root, { recursive: true });
 }
@@ -274,5 +305,12 @@ if (values.json) {
     } ms (no policy, no files)   ${results.launch_trust_ms!.toFixed(1)} ms (deny, 5 signed)   +${
       ((launchRatio - 1) * 100).toFixed(1)
     } % (goal ≤ 10 %: ${goal(launchRatio <= 1.1)})`,
+  );
+  console.log(
+    `  trust step alone                ${
+      results.step_plain_ms!.toFixed(1)
+    } ms (nothing to verify)   ${results.step_trust_ms!.toFixed(1)} ms (deny, 5 signed) = ${
+      (100 * results.step_trust_ms! / results.launch_plain_ms!).toFixed(1)
+    } % of the plain launch`,
   );
 }
