@@ -3274,14 +3274,6 @@ var GlobSet = class {
    *
    * @param patterns Valid globs (see {@linkcode globProblem}).
    * @throws {TypeError} When a pattern is invalid.
-   * @example
-   * ```ts
-   * import { GlobSet } from "./glob.ts";
-   * const set = new GlobSet(["CLAUDE.md", ".claude/commands/**"]);
-   * console.assert(set.matchPath("pkg/CLAUDE.md") === 0);
-   * console.assert(set.matchPath(".claude/commands/x/y.md") === 1);
-   * console.assert(set.matchPath(".claude/commands") === -1);
-   * ```
    */
   constructor(patterns) {
     if (patterns.length >= 1 << 22) throw new TypeError("Cannot compile globs: too many patterns");

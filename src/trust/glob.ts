@@ -101,7 +101,18 @@ function segmentMatches(seg: Segment, name: string): boolean {
   }
 }
 
-/** A compiled set of include globs. */
+/**
+ * A compiled set of include globs.
+ *
+ * @example
+ * ```ts
+ * import { GlobSet } from "./glob.ts";
+ * const set = new GlobSet(["CLAUDE.md", ".claude/commands/**"]);
+ * console.assert(set.matchPath("pkg/CLAUDE.md") === 0);
+ * console.assert(set.matchPath(".claude/commands/x/y.md") === 1);
+ * console.assert(set.matchPath(".claude/commands") === -1);
+ * ```
+ */
 export class GlobSet {
   /** The patterns, as given. */
   readonly patterns: readonly string[];
@@ -116,14 +127,6 @@ export class GlobSet {
    *
    * @param patterns Valid globs (see {@linkcode globProblem}).
    * @throws {TypeError} When a pattern is invalid.
-   * @example
-   * ```ts
-   * import { GlobSet } from "./glob.ts";
-   * const set = new GlobSet(["CLAUDE.md", ".claude/commands/**"]);
-   * console.assert(set.matchPath("pkg/CLAUDE.md") === 0);
-   * console.assert(set.matchPath(".claude/commands/x/y.md") === 1);
-   * console.assert(set.matchPath(".claude/commands") === -1);
-   * ```
    */
   constructor(patterns: readonly string[]) {
     if (patterns.length >= 1 << 22) throw new TypeError("Cannot compile globs: too many patterns");
