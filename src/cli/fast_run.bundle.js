@@ -3408,6 +3408,7 @@ var GlobSet = class {
 };
 
 // src/trust/scanner.ts
+var MAX_SCAN_ENTRIES = 2e5;
 function statementName(path, root, home) {
   const base = root.endsWith("/") ? root : `${root}/`;
   if (path.startsWith(base)) return path.slice(base.length);
@@ -3434,7 +3435,10 @@ function scanTree(root, options) {
       state: globs.root()
     }
   ];
-  while (stack.length > 0) {
+  const max = options.maxEntries ?? MAX_SCAN_ENTRIES;
+  let entriesSeen = 0;
+  let truncated = false;
+  walk: while (stack.length > 0) {
     const { dir, depth, state } = stack.pop();
     let entries;
     try {
@@ -3443,6 +3447,10 @@ function scanTree(root, options) {
       continue;
     }
     for (const entry of entries) {
+      if (++entriesSeen > max) {
+        truncated = true;
+        break walk;
+      }
       const name = entry.name;
       if (entry.isDirectory) {
         if (depth < MAX_SCAN_DEPTH && !SKIPPED_DIRS.has(name)) {
@@ -3459,6 +3467,10 @@ function scanTree(root, options) {
       if (entry.isSymlink && !isFile(path)) continue;
       add(path);
     }
+  }
+  if (options.stats) {
+    options.stats.entries = Math.min(entriesSeen, max);
+    options.stats.truncated = truncated;
   }
   for (const path of options.files ?? []) {
     if (!found.has(path) && isFile(path)) add(path);
@@ -3490,11 +3502,16 @@ async function trustGate(options) {
   }
   const paths = trustPolicyPaths(options.root, env2);
   if (!exists(paths.user) && !exists(paths.project)) {
+    const stats = {
+      entries: 0,
+      truncated: false
+    };
     const found = scanTree(options.root, {
       includes: DEFAULT_INCLUDES,
-      home: paths.home
+      home: paths.home,
+      stats
     });
-    if (found.length === 0) return null;
+    if (found.length === 0 && !stats.truncated) return null;
   }
   return await (await session()).trustBeforeLaunch(run);
 }

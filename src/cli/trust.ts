@@ -161,13 +161,17 @@ export async function verifyFiles(files: string[], values: RootValues): Promise<
   const env = Deno.env.toObject();
   const policy = await loadTrustPolicy(root, env);
   const home = env.HOME ?? "";
+  const stats = { entries: 0, truncated: false };
   const found: FoundFile[] = files.length > 0
     ? files.map((f) => {
       const path = resolve(Deno.cwd(), f);
       const name = statementName(path, root, home);
       return { path, name, kind: fileKind(name) };
     })
-    : scanTree(root, { includes: policy.includes, files: policy.files, home });
+    : scanTree(root, { includes: policy.includes, files: policy.files, home, stats });
+  if (stats.truncated) {
+    policy.warnings.push(`trust: the scan of ${root} stopped after ${stats.entries} entries`);
+  }
   const verifier = new TrustVerifier(policy);
   const verdicts: FileVerdict[] = [];
   for (const file of found) verdicts.push(await verifier.verify(file));

@@ -57,8 +57,9 @@ export async function trustGate(options: TrustGateOptions): Promise<TrustLaunch 
   }
   const paths = trustPolicyPaths(options.root, env);
   if (!exists(paths.user) && !exists(paths.project)) {
-    const found = scanTree(options.root, { includes: DEFAULT_INCLUDES, home: paths.home });
-    if (found.length === 0) return null;
+    const stats = { entries: 0, truncated: false };
+    const found = scanTree(options.root, { includes: DEFAULT_INCLUDES, home: paths.home, stats });
+    if (found.length === 0 && !stats.truncated) return null;
   }
   return await (await session()).trustBeforeLaunch(run);
 }

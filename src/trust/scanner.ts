@@ -31,7 +31,14 @@ export interface ScanOptions {
   files?: readonly string[];
   /** The home directory, to name explicit files below it `~/…`. */
   home?: string;
+  /** Stop after this many directory entries (default {@linkcode MAX_SCAN_ENTRIES}). */
+  maxEntries?: number;
+  /** Filled in by the scan: entries seen, and whether it stopped at `maxEntries`. */
+  stats?: { entries: number; truncated: boolean };
 }
+
+/** How many directory entries a scan looks at before it stops (a workdir of `~` or `/`). */
+export const MAX_SCAN_ENTRIES = 200_000;
 
 /**
  * The name a statement gives a file: its path relative to `root` when inside it, else
@@ -85,7 +92,10 @@ export function scanTree(root: string, options: ScanOptions): FoundFile[] {
   const stack: { dir: string; depth: number; state: DirState }[] = [
     { dir: root, depth: 0, state: globs.root() },
   ];
-  while (stack.length > 0) {
+  const max = options.maxEntries ?? MAX_SCAN_ENTRIES;
+  let entriesSeen = 0;
+  let truncated = false;
+  walk: while (stack.length > 0) {
     const { dir, depth, state } = stack.pop()!;
     let entries: Iterable<Deno.DirEntry>;
     try {
@@ -94,6 +104,10 @@ export function scanTree(root: string, options: ScanOptions): FoundFile[] {
       continue; // missing or unreadable: nothing the agent can read either
     }
     for (const entry of entries) {
+      if (++entriesSeen > max) {
+        truncated = true;
+        break walk;
+      }
       const name = entry.name;
       if (entry.isDirectory) {
         if (depth < MAX_SCAN_DEPTH && !SKIPPED_DIRS.has(name)) {
@@ -110,6 +124,10 @@ export function scanTree(root: string, options: ScanOptions): FoundFile[] {
       if (entry.isSymlink && !isFile(path)) continue; // a link to a directory is not followed
       add(path);
     }
+  }
+  if (options.stats) {
+    options.stats.entries = Math.min(entriesSeen, max);
+    options.stats.truncated = truncated;
   }
   for (const path of options.files ?? []) {
     if (!found.has(path) && isFile(path)) add(path);

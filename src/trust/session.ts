@@ -66,11 +66,22 @@ export function verdictLine(verdict: FileVerdict): string {
  */
 export async function trustBeforeLaunch(run: TrustRun): Promise<TrustLaunch | null> {
   const policy = await loadTrustPolicy(run.root, run.env);
+  const stats = { entries: 0, truncated: false };
   const found = scanTree(run.root, {
     includes: policy.includes,
     files: policy.files,
     home: run.env.HOME ?? "",
+    stats,
   });
+  if (stats.truncated) {
+    const what = `the scan of ${run.root} stopped after ${stats.entries} entries`;
+    if (policy.enforcement === "deny") {
+      throw new TrustError(`Cannot verify instruction files: ${what}, so some may be unchecked`, {
+        hint: "run airlock from the project's directory (or pass --workdir DIR)",
+      });
+    }
+    console.error(`airlock: trust: ${what}: instruction files beyond it are not checked`);
+  }
   const verifier = new TrustVerifier(policy);
   // Concurrently: the digests and signature checks run on Deno's worker threads.
   const verdicts = await Promise.all(found.map((file) => verifier.verify(file)));

@@ -138,3 +138,18 @@ Deno.test("scanTree() adds explicit files that exist, named ~/… below home", a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("scanTree() stops at maxEntries and says so", async () => {
+  const dir = await tempDir("airlock-scan-");
+  try {
+    writeTree(dir, Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`d${i}/f.txt`, ""])));
+    const stats = { entries: 0, truncated: false };
+    scanTree(dir, { includes: DEFAULT_INCLUDES, maxEntries: 10, stats });
+    deepEqual(stats, { entries: 10, truncated: true });
+    const all = { entries: 0, truncated: false };
+    scanTree(dir, { includes: DEFAULT_INCLUDES, stats: all });
+    deepEqual(all, { entries: 60, truncated: false });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
