@@ -38,6 +38,11 @@ export function register(trust: Command): void {
         ...(keyFile ? { keyFile } : {}),
         force: values.force ?? false,
       });
+      if (keyFile?.startsWith(`${Deno.cwd()}/`)) {
+        console.error(
+          `airlock: warning: ${keyFile} is inside the current directory, which \`airlock run\` grants to the agent: an agent that reads it can sign instruction files (keep signing keys outside every workdir)`,
+        );
+      }
       const where = keyFile ? `${keyFile} (public key ${keyFile}.pub)` : "the system keystore";
       console.log(`Created signing key "${record.id}" (ECDSA P-256) in ${where}`);
       console.log(`fingerprint ${record.fingerprint}`);
