@@ -10,7 +10,11 @@
  *   and a deny policy, against the same launch in a repository with no policy and no
  *   instruction file (goal: ≤ 10 % more).
  *
- * Usage: `deno run -A bench/trust_bench.ts [--runs N] [--json]`
+ * With `--baseline DIR` (a checkout of airlock before the trust step, e.g.
+ * `git archive <commit> | tar -x -C DIR`), also that checkout's launch in the same empty
+ * repository: what the step costs when there is nothing to verify.
+ *
+ * Usage: `deno run -A bench/trust_bench.ts [--runs N] [--json] [--baseline DIR]`
  *
  * @module
  */
@@ -27,7 +31,11 @@ import { TrustVerifier } from "../src/trust/verifier.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { runs: { type: "string", default: "20" }, json: { type: "boolean", default: false } },
+  options: {
+    runs: { type: "string", default: "20" },
+    json: { type: "boolean", default: false },
+    baseline: { type: "string" },
+  },
 });
 const runs = Math.max(5, Number(values.runs) || 20);
 const repo = new URL("..", import.meta.url).pathname;
@@ -220,19 +228,25 @@ try {
     "--",
     "/bin/true",
   ];
-  const launchCases: [string, string, Record<string, string>][] = [
-    ["no policy, no instruction file", plain, noPolicyHome],
-    ["deny policy, 5 signed files", signedRepo, env],
+  const launchCases: [string, string[], string, Record<string, string>][] = [
+    ["no policy, no instruction file", airlock, plain, noPolicyHome],
+    ["deny policy, 5 signed files", airlock, signedRepo, env],
   ];
+  if (values.baseline) {
+    const base = [...airlock];
+    base[3] = `${values.baseline.replace(/\/+$/, "")}/main.ts`;
+    launchCases.push(["baseline checkout, no policy, no file", base, plain, noPolicyHome]);
+  }
   const samples = launchCases.map(() => [] as number[]);
-  for (const [, cwd, e] of launchCases) await timed(airlock, cwd, e);
+  for (const [, cmd, cwd, e] of launchCases) await timed(cmd, cwd, e);
   for (let i = 0; i < runs; i++) {
-    for (const [j, [, cwd, e]] of launchCases.entries()) {
-      samples[j]!.push(await timed(airlock, cwd, e));
+    for (const [j, [, cmd, cwd, e]] of launchCases.entries()) {
+      samples[j]!.push(await timed(cmd, cwd, e));
     }
   }
   results.launch_plain_ms = median(samples[0]!);
   results.launch_trust_ms = median(samples[1]!);
+  if (values.baseline) results.launch_baseline_ms = median(samples[2]!);
 
   // The trust step alone, in a fresh process each time (module loading included): what it
   // adds once every launch is supervised (issue 9), separately from the supervision itself.
@@ -306,6 +320,14 @@ if (values.json) {
       ((launchRatio - 1) * 100).toFixed(1)
     } % (goal ≤ 10 %: ${goal(launchRatio <= 1.1)})`,
   );
+  if (results.launch_baseline_ms !== undefined) {
+    const extra = 100 * (results.launch_plain_ms! / results.launch_baseline_ms - 1);
+    console.log(
+      `  baseline checkout (no trust step) ${
+        results.launch_baseline_ms.toFixed(1)
+      } ms: with nothing to verify the step costs ${extra.toFixed(1)} %`,
+    );
+  }
   console.log(
     `  trust step alone                ${
       results.step_plain_ms!.toFixed(1)

@@ -3218,32 +3218,41 @@ function globProblem(pattern) {
   const body = pattern.startsWith("/") ? pattern.slice(1) : pattern;
   const segments = body.split("/");
   if (segments.length > MAX_SEGMENTS) return `must have at most ${MAX_SEGMENTS} segments`;
+  let onlyGlobstars = true;
   for (const seg of segments) {
     if (seg === "") return "has an empty segment (a doubled, leading or trailing /)";
     if (seg === "." || seg === "..") {
       return `has a "${seg}" segment (patterns stay inside the tree)`;
     }
     if (seg !== "**" && seg.includes("**")) return '"**" must be a whole segment';
-    const special = /[[\]{}\\]/.exec(seg);
-    if (special) return `uses "${special[0]}", which is not supported (only *, ? and **)`;
-    if (/[\0\n\r]/.test(seg)) return "contains a control character";
+    if (seg !== "**") onlyGlobstars = false;
+    for (const c of seg) {
+      if ("[]{}\\".includes(c)) return `uses "${c}", which is not supported (only *, ? and **)`;
+      if (c < " ") return "contains a control character";
+    }
   }
-  if (segments.every((s) => s === "**")) return "matches every file";
+  if (onlyGlobstars) return "matches every file";
   return null;
 }
 function compileSegment(seg) {
   if (seg === "**") return {
     kind: "globstar"
   };
-  if (!/[*?]/.test(seg)) return {
+  const star = seg.indexOf("*");
+  if (star < 0 && !seg.includes("?")) return {
     kind: "literal",
     text: seg
   };
-  if (/^[^*?]+\*$/.test(seg)) return {
-    kind: "prefix",
-    text: seg.slice(0, -1)
-  };
-  const source = seg.replace(/[.+^$()|]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]");
+  if (star === seg.length - 1 && !seg.includes("?")) {
+    return {
+      kind: "prefix",
+      text: seg.slice(0, -1)
+    };
+  }
+  let source = "";
+  for (const c of seg) {
+    source += c === "*" ? "[^/]*" : c === "?" ? "[^/]" : ".+^$()|".includes(c) ? `\\${c}` : c;
+  }
   return {
     kind: "wild",
     re: new RegExp(`^${source}$`)

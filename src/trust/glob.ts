@@ -59,6 +59,8 @@ const MAX_SEGMENTS = 64;
  * ```
  */
 export function globProblem(pattern: string): string | null {
+  // Plain string operations, no regular expressions: this runs on every launch, where each
+  // first use of a regular expression costs a compilation.
   if (typeof pattern !== "string" || pattern.length === 0) return "must be a non-empty string";
   if (pattern.length > MAX_PATTERN_LENGTH) {
     return `must be at most ${MAX_PATTERN_LENGTH} characters`;
@@ -66,25 +68,34 @@ export function globProblem(pattern: string): string | null {
   const body = pattern.startsWith("/") ? pattern.slice(1) : pattern;
   const segments = body.split("/");
   if (segments.length > MAX_SEGMENTS) return `must have at most ${MAX_SEGMENTS} segments`;
+  let onlyGlobstars = true;
   for (const seg of segments) {
     if (seg === "") return "has an empty segment (a doubled, leading or trailing /)";
     if (seg === "." || seg === "..") {
       return `has a "${seg}" segment (patterns stay inside the tree)`;
     }
     if (seg !== "**" && seg.includes("**")) return '"**" must be a whole segment';
-    const special = /[[\]{}\\]/.exec(seg);
-    if (special) return `uses "${special[0]}", which is not supported (only *, ? and **)`;
-    if (/[\0\n\r]/.test(seg)) return "contains a control character";
+    if (seg !== "**") onlyGlobstars = false;
+    for (const c of seg) {
+      if ("[]{}\\".includes(c)) return `uses "${c}", which is not supported (only *, ? and **)`;
+      if (c < " ") return "contains a control character";
+    }
   }
-  if (segments.every((s) => s === "**")) return "matches every file";
+  if (onlyGlobstars) return "matches every file";
   return null;
 }
 
 function compileSegment(seg: string): Segment {
   if (seg === "**") return { kind: "globstar" };
-  if (!/[*?]/.test(seg)) return { kind: "literal", text: seg };
-  if (/^[^*?]+\*$/.test(seg)) return { kind: "prefix", text: seg.slice(0, -1) };
-  const source = seg.replace(/[.+^$()|]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]");
+  const star = seg.indexOf("*");
+  if (star < 0 && !seg.includes("?")) return { kind: "literal", text: seg };
+  if (star === seg.length - 1 && !seg.includes("?")) {
+    return { kind: "prefix", text: seg.slice(0, -1) };
+  }
+  let source = "";
+  for (const c of seg) {
+    source += c === "*" ? "[^/]*" : c === "?" ? "[^/]" : ".+^$()|".includes(c) ? `\\${c}` : c;
+  }
   return { kind: "wild", re: new RegExp(`^${source}$`) };
 }
 
