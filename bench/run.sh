@@ -16,3 +16,7 @@ if [ -f bench/proxy_bench.ts ]; then
   echo "== proxy"
   deno run -A bench/proxy_bench.ts
 fi
+if [ -f bench/trust_bench.ts ]; then
+  echo "== trust"
+  deno run -A bench/trust_bench.ts
+fi

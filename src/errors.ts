@@ -176,6 +176,23 @@ export class ProxyError extends AirlockError {
   }
 }
 
+/**
+ * Instruction files did not verify under a `deny` trust policy, or a trust policy,
+ * bundle or signing key cannot be used (exit 125).
+ */
+export class TrustError extends AirlockError {
+  /**
+   * Creates a trust error (exit 125).
+   *
+   * @param message What failed, naming the file and the reason.
+   * @param options A hint and cause.
+   */
+  constructor(message: string, options: AirlockErrorOptions = {}) {
+    super(message, EXIT_AIRLOCK_FAILED, options);
+    this.name = "TrustError";
+  }
+}
+
 /** The command to run was not found (exit 127). */
 export class CommandNotFoundError extends AirlockError {
   /**

@@ -397,6 +397,10 @@ var RUN_FLAGS = [
   {
     long: "keep-tmp",
     description: "keep the sandbox's private /tmp when the session ends"
+  },
+  {
+    long: "trust-override",
+    description: "skip the verification of instruction files for this run (recorded)"
   }
 ];
 function flagKey(long) {
@@ -3125,7 +3129,7 @@ var DEVICE_NODES = [
   "tty"
 ];
 function planMounts(rules, options) {
-  const exists = options.exists ?? pathExists;
+  const exists2 = options.exists ?? pathExists;
   const sessionLayers = new Set(options.sessionLayers ?? []);
   const writable = /* @__PURE__ */ new Set();
   const readable = /* @__PURE__ */ new Set();
@@ -3145,14 +3149,14 @@ function planMounts(rules, options) {
   }
   const binds = [];
   for (const path of writable) {
-    if (!exists(path) || coveredBy(path, writable)) continue;
+    if (!exists2(path) || coveredBy(path, writable)) continue;
     binds.push({
       path,
       writable: true
     });
   }
   for (const path of readable) {
-    if (!exists(path) || coveredBy(path, writable) || coveredBy(path, readable)) continue;
+    if (!exists2(path) || coveredBy(path, writable) || coveredBy(path, readable)) continue;
     binds.push({
       path,
       writable: false
@@ -3161,12 +3165,12 @@ function planMounts(rules, options) {
   binds.sort((a, b) => depth(a.path) - depth(b.path) || compare(a.path, b.path));
   const overlays = [
     ...sessionLayers
-  ].filter(exists).sort(compare).map((path, i) => ({
+  ].filter(exists2).sort(compare).map((path, i) => ({
     path,
     upper: `${options.sessionDir}/overlay/${i}/upper`,
     work: `${options.sessionDir}/overlay/${i}/work`
   }));
-  const hidden = (options.hide ?? []).filter((path) => exists(path) && ![
+  const hidden = (options.hide ?? []).filter((path) => exists2(path) && ![
     ...writable,
     ...readable
   ].some((g) => isWithin(g, path) || g === path));
@@ -3175,12 +3179,12 @@ function planMounts(rules, options) {
     shm: `${options.sessionDir}/shm`,
     devices: [
       ...devices
-    ].filter(exists).sort(compare),
+    ].filter(exists2).sort(compare),
     binds,
     overlays,
     readOnly: [
       ...new Set(options.readOnlyPaths ?? [])
-    ].filter(exists).sort(compare),
+    ].filter(exists2).sort(compare),
     masks: [
       ...new Set(hidden)
     ].sort(compare)
@@ -3249,8 +3253,8 @@ function chainCommand(programs, options, helper) {
     ...helper
   ];
 }
-function findChainPrograms(isFile = isExecutableFile) {
-  const find = (name) => SYSTEM_BIN_DIRS.map((d) => `${d}/${name}`).find(isFile);
+function findChainPrograms(isFile2 = isExecutableFile) {
+  const find = (name) => SYSTEM_BIN_DIRS.map((d) => `${d}/${name}`).find(isFile2);
   const setpriv = find("setpriv");
   if (setpriv === void 0) return "setpriv";
   const unshare = find("unshare");
@@ -3258,7 +3262,7 @@ function findChainPrograms(isFile = isExecutableFile) {
   const sh = [
     "/bin/sh",
     "/usr/bin/sh"
-  ].find(isFile);
+  ].find(isFile2);
   if (sh === void 0) return "sh";
   return {
     setpriv,
@@ -4652,6 +4656,413 @@ var UnsupportedSandbox = class {
   }
 };
 
+// src/trust/default_includes.ts
+var DEFAULT_INCLUDES = [
+  "AGENTS.md",
+  "CLAUDE.md",
+  "GEMINI.md",
+  "SKILL.md",
+  "SKILLS*",
+  ".cursorrules",
+  ".cursor/rules/**",
+  ".windsurfrules",
+  ".github/copilot-instructions.md",
+  ".claude/**/*.md",
+  ".claude/commands/**",
+  ".mcp.json"
+];
+var SKIPPED_DIRS = /* @__PURE__ */ new Set([
+  ".git",
+  ".hg",
+  ".svn",
+  ".jj",
+  "node_modules",
+  "bower_components",
+  "target",
+  "dist",
+  "vendor",
+  ".venv",
+  "venv",
+  "__pycache__",
+  ".tox",
+  ".nox",
+  ".mypy_cache",
+  ".pytest_cache",
+  ".ruff_cache",
+  ".gradle",
+  ".terraform",
+  ".next",
+  ".nuxt",
+  ".cache",
+  ".direnv",
+  ".bundle",
+  "_build",
+  "deps"
+]);
+var MAX_SCAN_DEPTH = 16;
+function fileKind(relPath) {
+  const parts = relPath.split("/");
+  const name = parts[parts.length - 1] ?? "";
+  const dirs = parts.slice(0, -1);
+  const under = (a, b) => dirs.some((d, i) => d === a && dirs[i + 1] === b);
+  if (name === ".mcp.json") return "mcp-config";
+  if (under(".claude", "commands")) return "command";
+  if (name === ".cursorrules" || name === ".windsurfrules" || under(".cursor", "rules")) {
+    return "rules";
+  }
+  if (name === "SKILL.md" || name.startsWith("SKILLS")) return "skill";
+  if ([
+    "AGENTS.md",
+    "CLAUDE.md",
+    "GEMINI.md",
+    "copilot-instructions.md"
+  ].includes(name)) {
+    return "instructions";
+  }
+  if (dirs.includes(".claude") && name.endsWith(".md")) return "instructions";
+  return "other";
+}
+
+// src/trust/policy_paths.ts
+function trustPolicyPaths(workdir, env2) {
+  const home = env2.HOME?.startsWith("/") ? env2.HOME.replace(/\/+$/, "") : "";
+  const xdg = env2.XDG_CONFIG_HOME?.startsWith("/") ? env2.XDG_CONFIG_HOME.replace(/\/+$/, "") : `${home}/.config`;
+  const configDir = `${xdg}/airlock`;
+  return {
+    home,
+    configDir,
+    user: `${configDir}/trust-policy.json`,
+    project: `${workdir.replace(/\/+$/, "")}/.airlock/trust-policy.json`,
+    keys: `${configDir}/trust-keys`
+  };
+}
+
+// src/trust/glob.ts
+var MAX_PATTERN_LENGTH = 512;
+var MAX_SEGMENTS = 64;
+function globProblem(pattern) {
+  if (typeof pattern !== "string" || pattern.length === 0) return "must be a non-empty string";
+  if (pattern.length > MAX_PATTERN_LENGTH) {
+    return `must be at most ${MAX_PATTERN_LENGTH} characters`;
+  }
+  const body = pattern.startsWith("/") ? pattern.slice(1) : pattern;
+  const segments = body.split("/");
+  if (segments.length > MAX_SEGMENTS) return `must have at most ${MAX_SEGMENTS} segments`;
+  let onlyGlobstars = true;
+  for (const seg of segments) {
+    if (seg === "") return "has an empty segment (a doubled, leading or trailing /)";
+    if (seg === "." || seg === "..") {
+      return `has a "${seg}" segment (patterns stay inside the tree)`;
+    }
+    if (seg !== "**" && seg.includes("**")) return '"**" must be a whole segment';
+    if (seg !== "**") onlyGlobstars = false;
+    for (const c of seg) {
+      if ("[]{}\\".includes(c)) return `uses "${c}", which is not supported (only *, ? and **)`;
+      if (c < " ") return "contains a control character";
+    }
+  }
+  if (onlyGlobstars) return "matches every file";
+  return null;
+}
+function compileSegment(seg) {
+  if (seg === "**") return {
+    kind: "globstar"
+  };
+  const star = seg.indexOf("*");
+  if (star < 0 && !seg.includes("?")) return {
+    kind: "literal",
+    text: seg
+  };
+  if (star === seg.length - 1 && !seg.includes("?")) {
+    return {
+      kind: "prefix",
+      text: seg.slice(0, -1)
+    };
+  }
+  let source = "";
+  for (const c of seg) {
+    source += c === "*" ? "[^/]*" : c === "?" ? "[^/]" : ".+^$()|".includes(c) ? `\\${c}` : c;
+  }
+  return {
+    kind: "wild",
+    re: new RegExp(`^${source}$`)
+  };
+}
+function segmentMatches(seg, name) {
+  switch (seg.kind) {
+    case "globstar":
+      return true;
+    case "literal":
+      return seg.text === name;
+    case "prefix":
+      return name.startsWith(seg.text);
+    case "wild":
+      return seg.re.test(name);
+  }
+}
+var GlobSet = class {
+  /** The patterns, as given. */
+  patterns;
+  #compiled;
+  #interned = /* @__PURE__ */ new Map();
+  #root;
+  /** Unanchored start states, active in every directory. */
+  #everywhere;
+  /**
+   * Compiles the patterns.
+   *
+   * @param patterns Valid globs (see {@linkcode globProblem}).
+   * @throws {TypeError} When a pattern is invalid.
+   */
+  constructor(patterns) {
+    if (patterns.length >= 1 << 22) throw new TypeError("Cannot compile globs: too many patterns");
+    this.patterns = patterns;
+    this.#compiled = patterns.map((pattern) => {
+      const problem = globProblem(pattern);
+      if (problem) {
+        throw new TypeError(`Cannot compile glob ${JSON.stringify(pattern)}: ${problem}`);
+      }
+      const anchored = pattern.startsWith("/");
+      const body = anchored ? pattern.slice(1) : pattern;
+      return {
+        anchored,
+        segments: body.split("/").map(compileSegment)
+      };
+    });
+    this.#everywhere = this.#closure(this.#compiled.flatMap((c, i) => c.anchored ? [] : [
+      i * 256
+    ]));
+    const rootStates = this.#closure(this.#compiled.map((_, i) => i * 256));
+    this.#root = this.#intern(rootStates);
+  }
+  /**
+   * The state of the scanned root directory.
+   *
+   * @returns The root state.
+   */
+  root() {
+    return this.#root;
+  }
+  /**
+   * The state of directory `name` inside a directory in state `parent`.
+   *
+   * @param parent The parent's state.
+   * @param name The child directory's name.
+   * @returns The child's state.
+   */
+  enter(parent, name) {
+    const cached = parent.children.get(name);
+    if (cached) return cached;
+    const next = new Set(this.#everywhere);
+    for (const state of parent.states) {
+      const c = this.#compiled[state >> 8];
+      const i = state & 255;
+      const seg = c.segments[i];
+      if (seg.kind === "globstar") next.add(state);
+      else if (i + 1 < c.segments.length && segmentMatches(seg, name)) next.add(state + 1);
+    }
+    const child = this.#intern(this.#closure([
+      ...next
+    ]));
+    if (child !== parent && parent.children.size < 4096) parent.children.set(name, child);
+    return child;
+  }
+  /**
+   * The index of the first pattern that file `name` in a directory in state `dir` matches.
+   *
+   * @param dir The directory's state.
+   * @param name The file's name.
+   * @returns The pattern index, or -1.
+   */
+  matchFile(dir, name) {
+    let best = dir.literals.get(name) ?? -1;
+    for (const test of dir.tests) {
+      if (best !== -1 && test.index > best) break;
+      if (test.segment === null || segmentMatches(test.segment, name)) {
+        best = best === -1 ? test.index : Math.min(best, test.index);
+        break;
+      }
+    }
+    return best;
+  }
+  /**
+   * Matches a relative path (`a/b/CLAUDE.md`) directly.
+   *
+   * @param relPath A path relative to the root, `/`-separated.
+   * @returns The index of the first matching pattern, or -1.
+   */
+  matchPath(relPath) {
+    const parts = relPath.split("/");
+    let state = this.#root;
+    for (const part of parts.slice(0, -1)) state = this.enter(state, part);
+    return this.matchFile(state, parts[parts.length - 1] ?? "");
+  }
+  /** Adds the states reachable through `**` matching zero segments (not a trailing one). */
+  #closure(states) {
+    const out = /* @__PURE__ */ new Set();
+    const stack = [
+      ...states
+    ];
+    while (stack.length > 0) {
+      const state = stack.pop();
+      if (out.has(state)) continue;
+      out.add(state);
+      const c = this.#compiled[state >> 8];
+      const i = state & 255;
+      if (c.segments[i]?.kind === "globstar" && i + 1 < c.segments.length) stack.push(state + 1);
+    }
+    return [
+      ...out
+    ].sort((a, b) => a - b);
+  }
+  #intern(states) {
+    const key = states.join(",");
+    const known = this.#interned.get(key);
+    if (known) return known;
+    const literals = /* @__PURE__ */ new Map();
+    const tests = [];
+    for (const state of states) {
+      const index = state >> 8;
+      const c = this.#compiled[index];
+      const i = state & 255;
+      const seg = c.segments[i];
+      const last = i + 1 === c.segments.length;
+      if (!last) continue;
+      if (seg.kind === "literal") {
+        if (!literals.has(seg.text)) literals.set(seg.text, index);
+      } else tests.push({
+        index,
+        segment: seg.kind === "globstar" ? null : seg
+      });
+    }
+    const dir = {
+      states,
+      literals,
+      tests,
+      children: /* @__PURE__ */ new Map()
+    };
+    this.#interned.set(key, dir);
+    return dir;
+  }
+};
+
+// src/trust/scanner.ts
+var MAX_SCAN_ENTRIES = 2e5;
+function statementName(path, root, home) {
+  const base = root.endsWith("/") ? root : `${root}/`;
+  if (path.startsWith(base)) return path.slice(base.length);
+  const homeBase = home && home !== "/" ? home.endsWith("/") ? home : `${home}/` : "";
+  if (homeBase && path.startsWith(homeBase)) return `~/${path.slice(homeBase.length)}`;
+  return path;
+}
+function scanTree(root, options) {
+  const globs = new GlobSet(options.includes);
+  const home = options.home ?? "";
+  const found = /* @__PURE__ */ new Map();
+  const add = (path) => {
+    const name = statementName(path, root, home);
+    found.set(path, {
+      path,
+      name,
+      kind: fileKind(name)
+    });
+  };
+  const stack = [
+    {
+      dir: root,
+      depth: 0,
+      state: globs.root()
+    }
+  ];
+  const max = options.maxEntries ?? MAX_SCAN_ENTRIES;
+  let entriesSeen = 0;
+  let truncated = false;
+  walk: while (stack.length > 0) {
+    const { dir, depth: depth2, state } = stack.pop();
+    let entries;
+    try {
+      entries = Deno.readDirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      if (++entriesSeen > max) {
+        truncated = true;
+        break walk;
+      }
+      const name = entry.name;
+      if (entry.isDirectory) {
+        if (depth2 < MAX_SCAN_DEPTH && !SKIPPED_DIRS.has(name)) {
+          stack.push({
+            dir: `${dir}/${name}`,
+            depth: depth2 + 1,
+            state: globs.enter(state, name)
+          });
+        }
+        continue;
+      }
+      if (name.endsWith(".bundle") || globs.matchFile(state, name) < 0) continue;
+      const path = `${dir}/${name}`;
+      if (entry.isSymlink && !isFile(path)) continue;
+      add(path);
+    }
+  }
+  if (options.stats) {
+    options.stats.entries = Math.min(entriesSeen, max);
+    options.stats.truncated = truncated;
+  }
+  for (const path of options.files ?? []) {
+    if (!found.has(path) && isFile(path)) add(path);
+  }
+  return [
+    ...found.values()
+  ].sort((a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+}
+function isFile(path) {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+// src/trust/run_gate.ts
+async function trustGate(options) {
+  const env2 = options.env ?? Deno.env.toObject();
+  const run = {
+    root: options.root,
+    argv: options.argv,
+    env: env2
+  };
+  const session = () => lazyImport("../trust/session.ts", import.meta.url);
+  if (options.override) {
+    (await session()).recordOverride(run);
+    return null;
+  }
+  const paths = trustPolicyPaths(options.root, env2);
+  if (!exists(paths.user) && !exists(paths.project)) {
+    const stats = {
+      entries: 0,
+      truncated: false
+    };
+    const found = scanTree(options.root, {
+      includes: DEFAULT_INCLUDES,
+      home: paths.home,
+      stats
+    });
+    if (found.length === 0 && !stats.truncated) return null;
+  }
+  return await (await session()).trustBeforeLaunch(run);
+}
+function exists(path) {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 // src/cli/run_confined.ts
 async function runConfined(argv, values) {
   const sandbox = getSandbox();
@@ -4673,6 +5084,7 @@ async function runConfined(argv, values) {
     bestEffort: values.bestEffort ?? false
   });
   let proxy;
+  let trust = null;
   try {
     const policy = await resolvePolicy(policyRequestFromFlags(values));
     const report = sandbox.check(policy, {
@@ -4683,6 +5095,12 @@ async function runConfined(argv, values) {
       console.error(`airlock: --best-effort: running without ${report.dropped.join(", ")}`);
       await recordBestEffort(policy, report, argv);
     }
+    trust = await trustGate({
+      root: policy.workdir ?? policy.cwd,
+      argv,
+      override: values.trustOverride
+    });
+    const readOnlyPaths = trust?.readOnlyPaths ?? [];
     if (needsProxy(policy)) {
       const { startSessionProxy } = await lazyImport("../proxy/session.ts", import.meta.url);
       proxy = await startSessionProxy(policy, launch.sessionId ? {
@@ -4693,11 +5111,13 @@ async function runConfined(argv, values) {
     }
     launch.start(policy, {
       argv,
+      readOnlyPaths,
       ...proxy ? {
         proxyPort: proxy.port
       } : {}
     });
-    return await launch.run(proxy?.env ?? {});
+    const status = await launch.run(proxy?.env ?? {});
+    return trust ? await trust.afterExit(status) : status;
   } finally {
     await proxy?.close();
     const kept = await launch.dispose(values.keepTmp ?? false);

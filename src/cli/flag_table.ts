@@ -134,6 +134,10 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   { long: "dry-run", description: "print the effective policy and exit" },
   { long: "json", description: "with --dry-run: print JSON" },
   { long: "keep-tmp", description: "keep the sandbox's private /tmp when the session ends" },
+  {
+    long: "trust-override",
+    description: "skip the verification of instruction files for this run (recorded)",
+  },
 ];
 
 /**

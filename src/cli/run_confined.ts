@@ -13,6 +13,7 @@ import { type PolicyFlagValues, policyRequestFromFlags } from "./policy_flags.ts
 import { lazyImport } from "../lazy_import.ts";
 import { resolvePolicy } from "../policy/mod.ts";
 import { getSandbox } from "../sandbox/mod.ts";
+import { trustGate } from "../trust/run_gate.ts";
 
 /** Options of `run` and `shell` beyond the policy flags. */
 export interface RunFlagValues extends PolicyFlagValues {
@@ -22,6 +23,8 @@ export interface RunFlagValues extends PolicyFlagValues {
   json?: boolean;
   /** `--keep-tmp`: keep the sandbox's private /tmp when the session ends. */
   keepTmp?: boolean;
+  /** `--trust-override`: skip the verification of instruction files (recorded). */
+  trustOverride?: boolean;
 }
 
 /**
@@ -61,6 +64,7 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
   let proxy:
     | { port: number; env: Record<string, string>; auditPath: string; close(): Promise<void> }
     | undefined;
+  let trust: Awaited<ReturnType<typeof trustGate>> = null;
   try {
     const policy = await resolvePolicy(policyRequestFromFlags(values));
     const report = sandbox.check(policy, { argv });
@@ -74,6 +78,13 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
       );
       await recordBestEffort(policy, report, argv);
     }
+    // Instruction files: verified before the launch, read-only during it, re-verified after.
+    trust = await trustGate({
+      root: policy.workdir ?? policy.cwd,
+      argv,
+      override: values.trustOverride,
+    });
+    const readOnlyPaths = trust?.readOnlyPaths ?? [];
     if (needsProxy(policy)) {
       const { startSessionProxy } = await lazyImport<typeof import("../proxy/session.ts")>(
         "../proxy/session.ts",
@@ -90,8 +101,9 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
       );
       writeEnvRecord(proxy.auditPath.slice(0, proxy.auditPath.lastIndexOf("/")), policy.env);
     }
-    launch.start(policy, { argv, ...(proxy ? { proxyPort: proxy.port } : {}) });
-    return await launch.run(proxy?.env ?? {});
+    launch.start(policy, { argv, readOnlyPaths, ...(proxy ? { proxyPort: proxy.port } : {}) });
+    const status = await launch.run(proxy?.env ?? {});
+    return trust ? await trust.afterExit(status) : status;
   } finally {
     await proxy?.close();
     const kept = await launch.dispose(values.keepTmp ?? false);
