@@ -73,9 +73,8 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
         "../audit/best_effort.ts",
         import.meta.url,
       );
-      console.error(
-        `airlock: --best-effort: running without ${report.dropped.join(", ")}`,
-      );
+      console.error(`airlock: --best-effort: running without ${report.dropped.join(", ")}:`);
+      for (const line of report.lost ?? []) console.error(`airlock:   ${line}`);
       await recordBestEffort(policy, report, argv);
     }
     // Instruction files: verified before the launch, read-only during it, re-verified after.

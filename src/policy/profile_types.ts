@@ -27,6 +27,12 @@ export interface PathEntry {
   optional: boolean;
   /** Create the directory (mode 0700, with parents) when it is missing, before the run. */
   create: boolean;
+  /**
+   * `session`: the command's writes beneath the path land in a layer of its own, discarded
+   * when the session ends (a shared cache, so a session cannot plant what a later,
+   * unconfined `npx` or `pip` runs). Absent (`"shared"` in a profile): writes go through.
+   */
+  writes?: "session";
 }
 
 /** The `filesystem` section. */

@@ -19,6 +19,11 @@ export interface PathRule {
   access: Access[];
   /** Where the rule came from, for `why` and `--dry-run`: `profile default: filesystem.read[2]`, `--allow`, `workdir`. */
   origin: string;
+  /**
+   * `session`: writes land in a per-session layer over the path (a shared cache) where
+   * the platform can do that (Linux); absent: writes go through.
+   */
+  writes?: "session";
 }
 
 /** How the command may use the network. */

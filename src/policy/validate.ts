@@ -42,7 +42,7 @@ export const PROFILE_KEYS = {
     "bypass_protection",
   ],
   filesystem: ["read", "write", "allow"],
-  "filesystem entry": ["path", "optional", "create"],
+  "filesystem entry": ["path", "optional", "create", "writes"],
   network: [
     "mode",
     "allow_ports",
@@ -69,7 +69,11 @@ function pathEntries(p: ProfileProblem, key: string, value: unknown): Sourced<Pa
           throw p.at(`${where}.${flag}`, "must be true or false", obj[flag]);
         }
       }
+      if (obj.writes !== undefined && obj.writes !== "session" && obj.writes !== "shared") {
+        throw p.at(`${where}.writes`, 'must be "session" or "shared"', obj.writes);
+      }
       entry = { path: obj.path, optional: obj.optional === true, create: obj.create === true };
+      if (obj.writes === "session") entry.writes = "session";
     } else {
       throw p.at(where, 'must be a path or { "path": ..., "optional": true }', item);
     }

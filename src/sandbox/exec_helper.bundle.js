@@ -393,6 +393,7 @@ var NAMESPACE_SYSCALLS = {
   }
 };
 var MNT_DETACH = 2;
+var CLONE_NEWUSER = 268435456;
 var OPEN_TREE_CLONE = 1;
 var AT_RECURSIVE = 32768;
 var MOVE_MOUNT_F_EMPTY_PATH = 4;
@@ -419,6 +420,7 @@ var SIOCGIFFLAGS = 35091;
 var SIOCSIFFLAGS = 35092;
 var IFF_UP = 1;
 var IFF_RUNNING = 64;
+var NETLINK_ROUTE = 0;
 
 // src/sandbox/syscalls.ts
 var core;
@@ -626,7 +628,8 @@ function createRuleset(spec) {
   const rulesetFd = unwrap("landlock_create_ruleset", rawSyscall(SYS_LANDLOCK_CREATE_RULESET, addressOf(attr), attr.byteLength));
   const pathAttr = new ArrayBuffer(12);
   const pathView = new DataView(pathAttr);
-  for (const rule of spec.paths.flatMap(expandProc)) {
+  const rules = spec.privateProc ? spec.paths : spec.paths.flatMap(expandProc);
+  for (const rule of rules) {
     const fd = openAt(rule.path, O_PATH | O_CLOEXEC);
     if (fd === -ERRNO.ENOENT) continue;
     if (fd < 0) throw new ErrnoError(`open("${rule.path}")`, -fd);
@@ -737,30 +740,42 @@ function buildSeccompProgram(options) {
     nr.add_key,
     nr.request_key
   ]) a.jeq(denied, "eperm");
+  const ns = x86 ? NAMESPACE_SYSCALLS.x86_64 : NAMESPACE_SYSCALLS.aarch64;
+  a.jeq(ns.clone3, "enosys").jeq(ns.setns, "eperm");
+  a.jeq(ns.clone, "newuser").jeq(ns.unshare, "newuser");
   a.jeq(nr.ioctl, "ioctl");
   if (options.restrictSockets) {
     a.jeq(nr.socket, "socket");
+    if (!options.allowUnixSockets) a.jeq(nr.socketpair, "socketpair");
     a.jeq(nr.sendto, "flags3").jeq(nr.sendmmsg, "flags3").jeq(nr.sendmsg, "flags2");
     if (options.denyListen) a.jeq(nr.listen, "eperm");
   }
   a.ret(SECCOMP_RET.ALLOW);
   a.label("ioctl").load(argLow(1)).jeq(TIOCSTI, "eperm").jeq(TIOCLINUX, "eperm");
   a.ret(SECCOMP_RET.ALLOW);
+  a.label("newuser").load(argLow(0)).and(CLONE_NEWUSER).jeq(CLONE_NEWUSER, "eperm");
+  a.ret(SECCOMP_RET.ALLOW);
   if (options.restrictSockets) {
     a.label("flags3").load(argLow(3)).and(MSG_FASTOPEN).jeq(MSG_FASTOPEN, "eperm");
     a.ret(SECCOMP_RET.ALLOW);
     a.label("flags2").load(argLow(2)).and(MSG_FASTOPEN).jeq(MSG_FASTOPEN, "eperm");
     a.ret(SECCOMP_RET.ALLOW);
+    if (!options.allowUnixSockets) {
+      a.label("socketpair").load(argLow(0)).jeq(AF.UNIX, 0, "eperm");
+      a.load(argLow(1)).and(SOCK.TYPE_MASK).jeq(SOCK.STREAM, "allow", "eperm");
+    }
     a.label("socket").load(argLow(0));
     a.jeq(AF.UNIX, options.allowUnixSockets ? "allow" : "eperm");
-    a.jeq(AF.NETLINK, "allow").jeq(AF.INET, "inet").jeq(AF.INET6, "inet");
+    a.jeq(AF.NETLINK, "netlink").jeq(AF.INET, "inet").jeq(AF.INET6, "inet");
     a.ret(SECCOMP_RET.ERRNO | ERRNO.EPERM);
+    a.label("netlink").load(argLow(2)).jeq(NETLINK_ROUTE, "allow", "eperm");
     a.label("inet").load(argLow(1)).and(SOCK.TYPE_MASK).jeq(SOCK.STREAM, 0, "eperm");
     a.load(argLow(2)).jeq(0, "allow").jeq(IPPROTO_TCP, "allow");
     a.ret(SECCOMP_RET.ERRNO | ERRNO.EPERM);
   }
   a.label("allow").ret(SECCOMP_RET.ALLOW);
   a.label("eperm").ret(SECCOMP_RET.ERRNO | ERRNO.EPERM);
+  a.label("enosys").ret(SECCOMP_RET.ERRNO | ERRNO.ENOSYS);
   a.label("kill").ret(SECCOMP_RET.KILL_PROCESS);
   return a.assemble();
 }
@@ -1111,12 +1126,21 @@ function applyMounts(plan) {
   const shm = cloneMount(plan.shm, false);
   const overlays = plan.overlays.map((o) => {
     const options = `lowerdir=${escapeOption(o.path)},upperdir=${escapeOption(o.upper)},workdir=${escapeOption(o.work)},userxattr`;
-    mountFilesystem("overlay", o.path, MS.NOSUID | MS.NODEV, options);
-    return {
-      path: o.path,
-      fd: cloneMount(o.path, false),
-      writable: true
-    };
+    try {
+      mountFilesystem("overlay", o.path, MS.NOSUID | MS.NODEV, options);
+      return {
+        path: o.path,
+        fd: cloneMount(o.path, false),
+        writable: true
+      };
+    } catch (err) {
+      console.error(`airlock: ${o.path}: ${err instanceof Error ? err.message : err}; the session gets an empty directory there instead`);
+      return {
+        path: o.path,
+        fd: cloneMount(o.upper, false),
+        writable: true
+      };
+    }
   });
   const devNull = cloneMount("/dev/null", false);
   const root = cloneMount("/", true);

@@ -156,6 +156,10 @@ export class LinuxLaunch {
    */
   start(plan: SandboxPlan, policy: Policy, proxyTcpPort?: number): void {
     if (this.#started) throw new Error("Cannot start a launch twice");
+    for (const overlay of plan.namespaces?.mounts.overlays ?? []) {
+      Deno.mkdirSync(overlay.upper, { recursive: true, mode: 0o700 });
+      Deno.mkdirSync(overlay.work, { recursive: true, mode: 0o700 });
+    }
     if (plan.namespaces?.bridge) {
       const routes: OutsideRoute[] = [
         ...policy.network.connectPorts.map((port) => ({

@@ -24,6 +24,7 @@ import type {
   EnforcementReport,
   LaunchHints,
   LaunchOptions,
+  LayerCheck,
   PreparedLaunch,
   Sandbox,
   SandboxCapabilities,
@@ -36,6 +37,22 @@ import { rawSyscall, syscallNumbers } from "./syscalls.ts";
 import { planMounts } from "./namespaces/mount_plan.ts";
 import { type NamespaceSupport, namespaceSupport } from "./namespaces/support.ts";
 import { LinuxLaunch } from "./launch_linux.ts";
+
+/** What a run goes without when best effort drops a feature. */
+const LOST: Readonly<Record<string, string>> = {
+  "fs": "no filesystem confinement by Landlock",
+  "fs.truncate": "truncating files outside the write grants is not refused",
+  "net.tcp": "TCP connect and bind are not limited to the granted ports by Landlock",
+  "scope.signal": "signals to processes outside the sandbox are not refused",
+  "scope.abstract_unix": "abstract UNIX sockets outside the sandbox are reachable",
+  "seccomp":
+    "UDP, raw and other sockets, io_uring, the keyring, TIOCSTI and new user namespaces are not refused",
+  "namespaces":
+    "no mount namespace: chmod, chown, utime, xattrs and setuid bits work outside the " +
+    "write grants; no private /tmp, /dev/shm or /dev (other terminals are reachable); no PID " +
+    "namespace: processes can outlive the session; no network namespace: every address on a " +
+    "granted port is reachable; new user namespaces are limited by seccomp alone",
+};
 
 /** Features reported besides Landlock's. */
 const SECCOMP_FEATURE = "seccomp";
@@ -122,7 +139,7 @@ export function decideEnforcement(
   const used = new Set(needed);
   used.add("fs.refer").add("fs.ioctl_dev");
   const enforced = Object.keys(features).filter((name) => features[name] && used.has(name));
-  return { enforced, dropped: missing };
+  return { enforced, dropped: missing, lost: missing.map((name) => LOST[name] ?? name) };
 }
 
 /** Namespaces + Landlock + seccomp. */
@@ -149,6 +166,91 @@ export class LinuxSandbox implements Sandbox {
       kernel: `Linux ${Deno.osRelease()}`,
       features: { ...featuresForAbi(abi), [NAMESPACES_FEATURE]: namespaces().available },
     };
+  }
+
+  /**
+   * Tries every layer: Landlock's ABI and features, seccomp, each namespace kind on its
+   * own, and a confined `/bin/true` through the whole launch.
+   *
+   * @returns One check per layer.
+   */
+  async diagnose(): Promise<LayerCheck[]> {
+    const caps = this.capabilities();
+    const features = Object.entries(featuresForAbi(caps.abi))
+      .map(([name, has]) => `${name}${has ? "" : " (missing)"}`).join(", ");
+    const { probeNamespaces, userNamespaceSysctls } = await import("./namespaces/probe.ts");
+    const ns = namespaces();
+    const checks: LayerCheck[] = [
+      {
+        name: "landlock",
+        ok: caps.available,
+        detail: caps.available
+          ? `ABI ${caps.abi} on ${caps.kernel}: ${features}`
+          : `not available on ${caps.kernel}`,
+      },
+      {
+        name: "seccomp",
+        ok: caps.seccomp,
+        detail: caps.seccomp
+          ? "filters can be installed (UDP, raw sockets, io_uring, user namespaces, AF_UNIX blocked)"
+          : "unavailable: UDP and UNIX sockets cannot be blocked",
+      },
+      ...await probeNamespaces(),
+      {
+        name: "namespace layer",
+        ok: ns.available,
+        detail: ns.available
+          ? `util-linux ${ns.programs.unshare}; ${userNamespaceSysctls()}`
+          : `${ns.reason} — ${ns.hint}`,
+      },
+    ];
+    checks.push(await this.#tryLaunch());
+    return checks;
+  }
+
+  /** A confined `/bin/true` with a minimal policy, through the whole launch. */
+  async #tryLaunch(): Promise<LayerCheck> {
+    const read = ["/usr", "/bin", "/lib", "/lib64", "/etc"].map((path) => ({
+      path,
+      access: ["read" as const],
+      origin: "doctor",
+    }));
+    const policy: Policy = {
+      profile: "doctor",
+      profileChain: ["doctor"],
+      cwd: "/",
+      workdir: null,
+      paths: read,
+      network: {
+        mode: "none",
+        connectPorts: [],
+        bindPorts: [],
+        allowDomains: [],
+        allowRanges: [],
+        allowUnixSockets: false,
+        resolve: [],
+        upstreamCaFiles: [],
+      },
+      env: { vars: { PATH: "/usr/bin:/bin" }, removed: [], set: [] },
+      credentials: {},
+      routes: {},
+      bestEffort: false,
+      bypassProtection: [],
+    };
+    try {
+      const code = await this.run(policy, { argv: ["/bin/true"] });
+      return {
+        name: "launch",
+        ok: code === 0,
+        detail: code === 0 ? "a confined /bin/true ran with every layer" : `exit status ${code}`,
+      };
+    } catch (err) {
+      return {
+        name: "launch",
+        ok: false,
+        detail: err instanceof Error ? err.message : String(err),
+      };
+    }
   }
 
   /**
@@ -239,7 +341,9 @@ export class LinuxSandbox implements Sandbox {
       envp: Object.entries(vars).map(([k, v]) => `${k}=${v}`),
       cwd: policy.cwd,
       parentPid: Deno.pid,
-      landlock: abi > 0 ? planLandlock(policy, { abi, proxyPort: options.proxyPort }) : null,
+      landlock: abi > 0
+        ? planLandlock(policy, { abi, proxyPort: options.proxyPort, privateProc: ns !== null })
+        : null,
       seccomp: seccomp
         ? {
           arch,
@@ -275,6 +379,7 @@ function namespacePlan(
     sessionDir: session.dir,
     hostTmpdir: vars.TMPDIR,
     readOnlyPaths: options.readOnlyPaths ?? [],
+    sessionLayers: sessionLayers(policy),
     hide,
   });
   const forward = [
@@ -286,6 +391,24 @@ function namespacePlan(
     ? { dir: session.bridge, forward, reverse }
     : null;
   return { mounts, network: session.network, bridge };
+}
+
+/**
+ * The write grants whose writes stay in the session: those every write grant on the path
+ * marks `writes: "session"` (a profile, a flag or the workdir granting the same path
+ * without it lets writes through).
+ *
+ * @param policy The policy.
+ * @returns The paths.
+ */
+export function sessionLayers(policy: Policy): string[] {
+  const through = new Set<string>();
+  const layered = new Set<string>();
+  for (const rule of policy.paths) {
+    if (!rule.access.includes("write")) continue;
+    (rule.writes === "session" ? layered : through).add(rule.path);
+  }
+  return [...layered].filter((path) => !through.has(path));
 }
 
 /** A Linux launch as the CLI drives it: prepared early, started once the policy is known. */

@@ -19,6 +19,7 @@ import type {
   EnforcementReport,
   LaunchHints,
   LaunchOptions,
+  LayerCheck,
   PreparedLaunch,
   Sandbox,
   SandboxCapabilities,
@@ -45,6 +46,20 @@ export class MacosSandbox implements Sandbox {
       kernel: `macOS ${Deno.osRelease()}`,
       features: Object.fromEntries(SEATBELT_FEATURES.map((f) => [f, available])),
     };
+  }
+
+  /**
+   * Reports Seatbelt.
+   *
+   * @returns One check.
+   */
+  diagnose(): Promise<LayerCheck[]> {
+    const caps = this.capabilities();
+    return Promise.resolve([{
+      name: "seatbelt",
+      ok: caps.available,
+      detail: caps.available ? `sandbox_init on ${caps.kernel}` : `not available on ${caps.kernel}`,
+    }]);
   }
 
   /**

@@ -13,6 +13,7 @@ import type {
   EnforcementReport,
   LaunchHints,
   LaunchOptions,
+  LayerCheck,
   PreparedLaunch,
   Sandbox,
   SandboxCapabilities,
@@ -23,6 +24,7 @@ export type {
   EnforcementReport,
   LaunchHints,
   LaunchOptions,
+  LayerCheck,
   PreparedLaunch,
   Sandbox,
   SandboxCapabilities,
@@ -74,6 +76,9 @@ class UnsupportedSandbox implements Sandbox {
   }
   prepare(_hints: LaunchHints): PreparedLaunch {
     return new DeferredLaunch(this);
+  }
+  diagnose(): Promise<LayerCheck[]> {
+    return Promise.resolve([{ name: "sandbox", ok: false, detail: `unsupported: ${this.#os}` }]);
   }
   run(policy: Policy, options: LaunchOptions): Promise<number> {
     return Promise.reject(this.check(policy, options));

@@ -47,11 +47,10 @@ export function sessionsRoot(env?: Record<string, string | undefined>): string {
 /**
  * Creates a session directory (and removes those of sessions whose airlock is gone).
  *
- * @param overlays How many per-session cache layers to prepare.
  * @returns Its paths.
  * @throws {Deno.errors.PermissionDenied} And other errors when it cannot be created.
  */
-export function createSessionDir(overlays = 0): SessionDir {
+export function createSessionDir(): SessionDir {
   const root = sessionsRoot();
   Deno.mkdirSync(root, { recursive: true, mode: 0o700 });
   removeStale(root);
@@ -74,10 +73,6 @@ export function createSessionDir(overlays = 0): SessionDir {
     Deno.chmodSync(sub, 0o1777); // the usual /tmp semantics, inside an owner-only directory
   }
   Deno.mkdirSync(dir.bridge, { mode: 0o700 });
-  for (let i = 0; i < overlays; i++) {
-    Deno.mkdirSync(`${path}/overlay/${i}/upper`, { recursive: true, mode: 0o700 });
-    Deno.mkdirSync(`${path}/overlay/${i}/work`, { mode: 0o700 });
-  }
   return dir;
 }
 

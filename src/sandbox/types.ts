@@ -76,10 +76,27 @@ export interface EnforcementReport {
   enforced: string[];
   /** Features the policy needs but the kernel lacks, dropped under `--best-effort`. */
   dropped: string[];
+  /** For each dropped feature, the protections the run goes without (one line each). */
+  lost?: string[];
+}
+
+/** One protection layer as `airlock doctor` reports it. */
+export interface LayerCheck {
+  /** The layer (`landlock`, `seccomp`, `mount namespace`, `launch`, `seatbelt`). */
+  name: string;
+  /** Whether it works here. */
+  ok: boolean;
+  /** What was found, one line. */
+  detail: string;
 }
 
 /** A kernel-enforced sandbox. */
 export interface Sandbox {
+  /**
+   * Tries every layer for real (`airlock doctor`): what the kernel offers, each
+   * namespace kind, and a confined `/bin/true`.
+   */
+  diagnose(): Promise<LayerCheck[]>;
   /** Probes the kernel; never throws. */
   capabilities(): SandboxCapabilities;
   /**

@@ -82,8 +82,18 @@ export function applyMounts(plan: MountPlan): void {
   const overlays: Detached[] = plan.overlays.map((o) => {
     const options = `lowerdir=${escapeOption(o.path)},upperdir=${escapeOption(o.upper)},` +
       `workdir=${escapeOption(o.work)},userxattr`;
-    mountFilesystem("overlay", o.path, MS.NOSUID | MS.NODEV, options);
-    return { path: o.path, fd: cloneMount(o.path, false), writable: true };
+    try {
+      mountFilesystem("overlay", o.path, MS.NOSUID | MS.NODEV, options);
+      return { path: o.path, fd: cloneMount(o.path, false), writable: true };
+    } catch (err) {
+      // No overlayfs over this filesystem: the session gets an empty layer of its own
+      // instead (slower — nothing cached — but its writes still never reach the cache).
+      console.error(
+        `airlock: ${o.path}: ${err instanceof Error ? err.message : err}; ` +
+          "the session gets an empty directory there instead",
+      );
+      return { path: o.path, fd: cloneMount(o.upper, false), writable: true };
+    }
   });
   const devNull = cloneMount("/dev/null", false);
   const root = cloneMount("/", true);
