@@ -4638,6 +4638,7 @@ function sameShape(a, b) {
 var LIBSYSTEM_PATH = "/usr/lib/libSystem.B.dylib";
 
 // src/sandbox/sbpl.ts
+var METADATA_WRITES = "file-write-mode file-write-owner file-write-xattr file-write-times file-write-flags";
 var BASE_RULES = [
   "(version 1)",
   "(deny default)",
@@ -4648,10 +4649,9 @@ var BASE_RULES = [
   "(allow ipc-posix-sem)",
   "(allow ipc-posix-shm-read-data ipc-posix-shm-write-data)",
   "(allow pseudo-tty)",
-  '(allow file-read* file-write* (literal "/dev/null") (literal "/dev/zero") (literal "/dev/tty") (literal "/dev/ptmx"))',
+  '(allow file-read* file-write-data (literal "/dev/null") (literal "/dev/zero") (literal "/dev/tty") (literal "/dev/ptmx"))',
   '(allow file-read* (literal "/dev/random") (literal "/dev/urandom"))',
-  '(allow file-read* file-write* (regex #"^/dev/ttys[0-9]+$"))',
-  '(allow file-ioctl (literal "/dev/tty") (regex #"^/dev/ttys[0-9]+$"))',
+  '(allow file-ioctl (literal "/dev/tty"))',
   '(allow mach-lookup (global-name "com.apple.system.opendirectoryd.libinfo") (global-name "com.apple.system.notification_center") (global-name "com.apple.logd") (global-name "com.apple.system.logger"))',
   "(allow user-preference-read)"
 ];
@@ -4668,8 +4668,13 @@ function ancestors(path) {
 }
 function buildSeatbeltProfile(policy, options = {}) {
   const lines = [
-    ...BASE_RULES
+    ...BASE_RULES,
+    `(deny ${METADATA_WRITES})`
   ];
+  if (options.terminal !== void 0 && /^\/dev\/ttys[0-9]+$/.test(options.terminal)) {
+    const tty = sbplString(options.terminal);
+    lines.push(`(allow file-read* file-write-data file-ioctl (literal ${tty}))`);
+  }
   const read = policy.paths.filter((r) => r.access.includes("read")).map((r) => r.path);
   const write = policy.paths.filter((r) => r.access.includes("write")).map((r) => r.path);
   const metadata = /* @__PURE__ */ new Set();
@@ -4686,7 +4691,8 @@ function buildSeatbeltProfile(policy, options = {}) {
     lines.push(`(allow file-read* process-exec (subpath ${sbplString(path)}))`);
   }
   for (const path of write) {
-    lines.push(`(allow file-write* (subpath ${sbplString(path)}))`);
+    const rights = path === "/dev" || path.startsWith("/dev/") ? "file-write-data" : "file-write*";
+    lines.push(`(allow ${rights} (subpath ${sbplString(path)}))`);
   }
   lines.push(...networkRules(policy, options));
   return `${lines.join("\n")}
@@ -4704,10 +4710,10 @@ function networkRules(policy, options) {
   const connect = new Set(net.connectPorts);
   if (options.proxyPort !== void 0) connect.add(options.proxyPort);
   for (const port of connect) {
-    rules.push(`(allow network-outbound (remote tcp "*:${port}"))`);
+    rules.push(`(allow network-outbound (remote tcp "localhost:${port}"))`);
   }
   for (const port of new Set(net.bindPorts)) {
-    rules.push(`(allow network-bind network-inbound (local tcp "*:${port}"))`);
+    rules.push(`(allow network-bind network-inbound (local tcp "localhost:${port}"))`);
   }
   if (net.allowUnixSockets) {
     rules.push("(allow system-socket (socket-domain AF_UNIX))", "(allow network-outbound (remote unix-socket))", "(allow network-bind (local unix-socket))");
@@ -4890,11 +4896,32 @@ var MacosSandbox = class {
       seccomp: null
     };
     plan.seatbelt = report.dropped.length === 0 ? buildSeatbeltProfile(policy, {
-      proxyPort: options.proxyPort
+      proxyPort: options.proxyPort,
+      terminal: ownTerminal()
     }) : "";
     return plan;
   }
 };
+function ownTerminal() {
+  try {
+    const lib4 = Deno.dlopen(LIBSYSTEM_PATH, {
+      ttyname: {
+        parameters: [
+          "i32"
+        ],
+        result: "pointer"
+      }
+    });
+    try {
+      const ptr = lib4.symbols.ttyname(0);
+      return ptr === null ? void 0 : new Deno.UnsafePointerView(ptr).getCString();
+    } finally {
+      lib4.close();
+    }
+  } catch {
+    return void 0;
+  }
+}
 var available;
 function seatbeltAvailable() {
   if (available !== void 0) return available;

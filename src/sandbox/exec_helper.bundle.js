@@ -993,6 +993,13 @@ var LIBSYSTEM_SYMBOLS = {
     parameters: [],
     result: "pointer"
   },
+  /** `char *ttyname(int fd)`: the terminal device of a descriptor, or NULL. */
+  ttyname: {
+    parameters: [
+      "i32"
+    ],
+    result: "pointer"
+  },
   /** `int execve(const char *path, char *const argv[], char *const envp[])` */
   execve: {
     parameters: [

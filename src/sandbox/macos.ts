@@ -135,9 +135,27 @@ export class MacosSandbox implements Sandbox {
     };
     // An empty profile (best effort without Seatbelt) makes the helper exec unconfined.
     plan.seatbelt = report.dropped.length === 0
-      ? buildSeatbeltProfile(policy, { proxyPort: options.proxyPort })
+      ? buildSeatbeltProfile(policy, { proxyPort: options.proxyPort, terminal: ownTerminal() })
       : "";
     return plan;
+  }
+}
+
+/** The terminal on standard input (`ttyname(0)`), or undefined. */
+function ownTerminal(): string | undefined {
+  try {
+    const lib = Deno.dlopen(LIBSYSTEM_PATH, {
+      ttyname: { parameters: ["i32"], result: "pointer" },
+    });
+    try {
+      // SAFETY: ttyname returns NULL or a NUL-terminated static buffer, read at once.
+      const ptr = lib.symbols.ttyname(0);
+      return ptr === null ? undefined : new Deno.UnsafePointerView(ptr).getCString();
+    } finally {
+      lib.close();
+    }
+  } catch {
+    return undefined;
   }
 }
 
