@@ -14,6 +14,7 @@ APT_PACKAGES=(
   git curl openssl ca-certificates                 # real clients in proxy tests
   python3-pip                                      # pip as a proxy client in tests
   procps iproute2                                  # ps/pgrep in tests
+  util-linux                                       # setpriv and unshare: the namespace layer
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }

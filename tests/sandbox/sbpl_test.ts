@@ -68,7 +68,10 @@ Deno.test("buildSeatbeltProfile() denies metadata writes before the write grants
   );
   const grant = lines.indexOf('(allow file-write* (subpath "/Users/me/proj"))');
   ok(deny >= 0 && grant > deny, "the grant must come after (and override) the denial");
-  ok(!lines.some((l) => l.includes("file-write*") && l.includes("/dev/null")), "devices: data only");
+  ok(
+    !lines.some((l) => l.includes("file-write*") && l.includes("/dev/null")),
+    "devices: data only",
+  );
 });
 
 Deno.test("buildSeatbeltProfile() allows the command's own terminal and no other", () => {
