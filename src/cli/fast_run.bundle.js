@@ -2751,13 +2751,6 @@ var LIBC_SPAWN_SYMBOLS = {
     ],
     result: "i32"
   },
-  /** `int posix_spawnattr_destroy(posix_spawnattr_t *attr)` */
-  posix_spawnattr_destroy: {
-    parameters: [
-      "buffer"
-    ],
-    result: "i32"
-  },
   /** `int posix_spawnattr_setflags(posix_spawnattr_t *attr, short flags)` */
   posix_spawnattr_setflags: {
     parameters: [
@@ -2774,31 +2767,8 @@ var LIBC_SPAWN_SYMBOLS = {
     ],
     result: "i32"
   },
-  /** `int posix_spawnattr_setsigmask(posix_spawnattr_t *attr, const sigset_t *sigmask)` */
-  posix_spawnattr_setsigmask: {
-    parameters: [
-      "buffer",
-      "buffer"
-    ],
-    result: "i32"
-  },
-  /** `int posix_spawnattr_setsigdefault(posix_spawnattr_t *attr, const sigset_t *sigdefault)` */
-  posix_spawnattr_setsigdefault: {
-    parameters: [
-      "buffer",
-      "buffer"
-    ],
-    result: "i32"
-  },
   /** `int posix_spawn_file_actions_init(posix_spawn_file_actions_t *fa)` */
   posix_spawn_file_actions_init: {
-    parameters: [
-      "buffer"
-    ],
-    result: "i32"
-  },
-  /** `int posix_spawn_file_actions_destroy(posix_spawn_file_actions_t *fa)` */
-  posix_spawn_file_actions_destroy: {
     parameters: [
       "buffer"
     ],
@@ -2836,11 +2806,8 @@ var LIBC_WAIT_SYMBOLS = {
   }
 };
 var POSIX_SPAWN_OBJECT_SIZE = 1024;
-var LIBC_SIGSET_SIZE = 128;
 var POSIX_SPAWN = {
-  SETPGROUP: 2,
-  SETSIGDEF: 4,
-  SETSIGMASK: 8
+  SETPGROUP: 2
 };
 var WUNTRACED = 2;
 var LIBC_CORE_SYMBOLS = {
@@ -2945,7 +2912,6 @@ var O_PATH = 2097152;
 var CLOSE_RANGE_CLOEXEC = 1 << 2;
 var KERNEL_SIGSET_SIZE = 8;
 var KERNEL_SIGACTION_SIZE = 32;
-var SIGRTMAX = 64;
 var SIGNALS = {
   SIGHUP: 1,
   SIGINT: 2,
@@ -3745,13 +3711,6 @@ function spawnProcess(options) {
   const attr = new Uint8Array(POSIX_SPAWN_OBJECT_SIZE);
   const actions = new Uint8Array(POSIX_SPAWN_OBJECT_SIZE);
   const ignore = new Set(options.ignore ?? []);
-  const sigdefault = new Uint8Array(LIBC_SIGSET_SIZE);
-  for (let sig = 1; sig <= SIGRTMAX; sig++) {
-    if (!ignore.has(sig) && sig !== SIGNALS.SIGKILL && sig !== SIGNALS.SIGSTOP) {
-      sigdefault[sig - 1 >> 3] |= 1 << (sig - 1 & 7);
-    }
-  }
-  const emptyMask = new Uint8Array(LIBC_SIGSET_SIZE);
   const copies = Object.entries(options.fds ?? {}).map(([target, source]) => ({
     target: Number(target),
     copy: nsCall("fcntl", `fd ${source}`, source, F_DUPFD_CLOEXEC, HIGH_FD)
@@ -3771,11 +3730,8 @@ function spawnProcess(options) {
   try {
     check("posix_spawnattr_init", s.posix_spawnattr_init(attr));
     check("posix_spawn_file_actions_init", s.posix_spawn_file_actions_init(actions));
-    const flags = POSIX_SPAWN.SETPGROUP | POSIX_SPAWN.SETSIGMASK | POSIX_SPAWN.SETSIGDEF;
-    check("posix_spawnattr_setflags", s.posix_spawnattr_setflags(attr, flags));
+    check("posix_spawnattr_setflags", s.posix_spawnattr_setflags(attr, POSIX_SPAWN.SETPGROUP));
     check("posix_spawnattr_setpgroup", s.posix_spawnattr_setpgroup(attr, 0));
-    check("posix_spawnattr_setsigmask", s.posix_spawnattr_setsigmask(attr, emptyMask));
-    check("posix_spawnattr_setsigdefault", s.posix_spawnattr_setsigdefault(attr, sigdefault));
     for (const { target, copy } of copies) {
       check("posix_spawn_file_actions_adddup2", s.posix_spawn_file_actions_adddup2(actions, copy, target));
     }
@@ -3787,8 +3743,6 @@ function spawnProcess(options) {
   } finally {
     for (const { sig, action } of saved) restoreSignal(sig, action);
     for (const { copy } of copies) sys("close", copy);
-    s.posix_spawn_file_actions_destroy(actions);
-    s.posix_spawnattr_destroy(attr);
   }
   void [
     argv.strings,
@@ -4072,15 +4026,6 @@ var LinuxLaunch = class _LinuxLaunch {
    * @throws {SandboxSetupError} When the session directory or the chain cannot be created.
    */
   static prepare(shape) {
-    let session;
-    try {
-      session = createSessionDir();
-    } catch (err) {
-      throw new SandboxSetupError(`Cannot create the session directory: ${messageOf(err)}`, {
-        cause: err,
-        hint: "check that $XDG_STATE_HOME (or ~/.local/state) is writable"
-      });
-    }
     const plan = createPipe();
     const status = createPipe();
     const helper = [
@@ -4103,18 +4048,26 @@ var LinuxLaunch = class _LinuxLaunch {
       });
     } catch (err) {
       for (const fd of [
-        plan.read,
         plan.write,
-        status.read,
-        status.write
+        status.read
       ]) closeFd(fd);
-      removeSessionDir(session);
       throw new SandboxSetupError(`Cannot start the sandbox: ${messageOf(err)}`, {
         cause: err
       });
     } finally {
       closeFd(plan.read);
       closeFd(status.write);
+    }
+    let session;
+    try {
+      session = createSessionDir();
+    } catch (err) {
+      closeFd(plan.write);
+      closeFd(status.read);
+      throw new SandboxSetupError(`Cannot create the session directory: ${messageOf(err)}`, {
+        cause: err,
+        hint: "check that $XDG_STATE_HOME (or ~/.local/state) is writable"
+      });
     }
     return new _LinuxLaunch(shape, session, pid, plan, status.read);
   }

@@ -101,15 +101,8 @@ export class LinuxLaunch {
    * @throws {SandboxSetupError} When the session directory or the chain cannot be created.
    */
   static prepare(shape: LaunchShape): LinuxLaunch {
-    let session: SessionDir;
-    try {
-      session = createSessionDir();
-    } catch (err) {
-      throw new SandboxSetupError(`Cannot create the session directory: ${messageOf(err)}`, {
-        cause: err,
-        hint: "check that $XDG_STATE_HOME (or ~/.local/state) is writable",
-      });
-    }
+    // The helper starts first: its start-up is the launch's critical path. The session
+    // directory is made meanwhile (the helper learns its paths from the plan).
     const plan = createPipe();
     const status = createPipe();
     const helper = [...thisHelperCommand(), `--require=${shape.require.join(",")}`];
@@ -125,12 +118,22 @@ export class LinuxLaunch {
         ignore: shape.programs === null ? [] : MONITOR_IGNORES,
       });
     } catch (err) {
-      for (const fd of [plan.read, plan.write, status.read, status.write]) closeFd(fd);
-      removeSessionDir(session);
+      for (const fd of [plan.write, status.read]) closeFd(fd);
       throw new SandboxSetupError(`Cannot start the sandbox: ${messageOf(err)}`, { cause: err });
     } finally {
       closeFd(plan.read);
       closeFd(status.write);
+    }
+    let session: SessionDir;
+    try {
+      session = createSessionDir();
+    } catch (err) {
+      closeFd(plan.write); // the helper exits quietly at end of input
+      closeFd(status.read);
+      throw new SandboxSetupError(`Cannot create the session directory: ${messageOf(err)}`, {
+        cause: err,
+        hint: "check that $XDG_STATE_HOME (or ~/.local/state) is writable",
+      });
     }
     return new LinuxLaunch(shape, session, pid, plan, status.read);
   }
