@@ -121,6 +121,15 @@ export const POLICY_FLAGS: readonly FlagSpec[] = [
 export const RUN_FLAGS: readonly FlagSpec[] = [
   { long: "dry-run", description: "print the effective policy and exit" },
   { long: "json", description: "with --dry-run: print JSON" },
+  {
+    long: "rollback",
+    description: "snapshot the workdir first; summary and guard after (default: the profile's)",
+  },
+  { long: "no-rollback", description: "take no snapshot, even when the profile turns rollback on" },
+  {
+    long: "accept-guarded",
+    description: "with rollback: keep the command's changes to guarded paths (git hooks, …)",
+  },
 ];
 
 /**

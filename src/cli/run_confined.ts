@@ -21,6 +21,10 @@ export interface RunFlagValues extends PolicyFlagValues {
   dryRun?: boolean;
   /** `--json`: with `--dry-run`, print JSON. */
   json?: boolean;
+  /** `--rollback` (true) or `--no-rollback` (false); undefined: the profile decides. */
+  rollback?: boolean;
+  /** `--accept-guarded`: keep the command's changes to guarded paths. */
+  acceptGuarded?: boolean;
 }
 
 /**
@@ -56,8 +60,18 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
     );
     await recordBestEffort(policy, report, argv);
   }
-  // Nothing has to run beside the command: it takes this process's place.
-  if (!needsProxy(policy)) return await sandbox.run(policy, { argv, replace: true });
+  // Rollback snapshots the workdir now and needs this process back after the command.
+  const rollback = (values.rollback ?? policy.rollback?.enabled)
+    ? await (await lazyImport<typeof import("../rollback/run.ts")>(
+      "../rollback/run.ts",
+      import.meta.url,
+    )).prepareRollback(policy, values)
+    : null;
+  if (!needsProxy(policy)) {
+    // Nothing has to run beside the command: it takes this process's place.
+    if (rollback === null) return await sandbox.run(policy, { argv, replace: true });
+    return await rollback.afterExit(await sandbox.run(policy, { argv }));
+  }
 
   // The proxy runs in this (unconfined) process for exactly as long as the command; the
   // exec helper starts now, so its start-up overlaps the proxy's.
@@ -70,13 +84,17 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
       "../proxy/session.ts",
       import.meta.url,
     );
-    const proxy = await startSessionProxy(policy);
+    const proxy = await startSessionProxy(
+      policy,
+      rollback ? { sessionId: rollback.sessionId } : {},
+    );
     try {
       const confined = {
         ...policy,
         env: { ...policy.env, vars: { ...policy.env.vars, ...proxy.env } },
       };
-      return await sandbox.run(confined, { argv, proxyPort: proxy.port });
+      const status = await sandbox.run(confined, { argv, proxyPort: proxy.port });
+      return rollback ? await rollback.afterExit(status) : status;
     } finally {
       await proxy.close();
     }

@@ -1,0 +1,151 @@
+/**
+ * What a snapshot leaves out: a built-in set of dependency and cache directories, the
+ * profile's `rollback.exclude` patterns and whatever `.gitignore` files ignore, all in
+ * gitignore syntax. Guarded paths (see `guard.ts`) are recorded even when excluded.
+ *
+ * A snapshot reads `.gitignore` files as it walks; the patterns it read are stored with
+ * it, and the scan after the run, `diff` and `restore` reuse exactly those — so an agent
+ * cannot hide a change by editing a `.gitignore`. Nothing beneath `.git/` is excluded.
+ *
+ * @module
+ */
+
+import ignore, { type Ignore } from "ignore";
+import type { ExclusionRules } from "./types.ts";
+
+/**
+ * Directories and files every snapshot leaves out: reproducible dependencies, build
+ * output and caches, which are large and which an agent's damage to costs a rebuild, not
+ * work. A profile can bring one back with a negated pattern (`!target/`).
+ */
+export const DEFAULT_EXCLUDES: readonly string[] = [
+  "node_modules/",
+  "bower_components/",
+  ".venv/",
+  "venv/",
+  "__pycache__/",
+  "*.pyc",
+  ".tox/",
+  ".nox/",
+  ".mypy_cache/",
+  ".pytest_cache/",
+  ".ruff_cache/",
+  "target/",
+  ".gradle/",
+  ".next/",
+  ".nuxt/",
+  ".turbo/",
+  ".parcel-cache/",
+  ".terraform/",
+  ".direnv/",
+  ".zig-cache/",
+  ".DS_Store",
+];
+
+/** Why a path is excluded: `default`, `profile` or `.gitignore` (with its directory). */
+export type ExclusionSource = "default" | "profile" | `gitignore:${string}`;
+
+/** Decides, path by path, what a snapshot records. */
+export class Exclusions {
+  /** The rules in force (gitignore files are added as they are read). */
+  readonly rules: ExclusionRules;
+  #defaults: Ignore;
+  #profile: Ignore;
+  #gitignores = new Map<string, Ignore>();
+  #live: boolean;
+
+  /**
+   * Creates the exclusions.
+   *
+   * @param rules Default, profile, guard and (when replaying a snapshot) gitignore patterns.
+   * @param live Whether `.gitignore` files found while scanning are read and added (a new
+   *   snapshot) or the recorded ones are used as they are (replaying a snapshot).
+   */
+  constructor(rules: ExclusionRules, live: boolean) {
+    this.rules = { ...rules, gitignore: [...rules.gitignore] };
+    this.#live = live;
+    this.#defaults = ignore().add([...rules.defaults]);
+    this.#profile = ignore().add([...rules.profile]);
+    for (const g of rules.gitignore) this.#gitignores.set(g.dir, ignore().add(g.patterns));
+  }
+
+  /** Whether `.gitignore` files found while scanning should be read. */
+  get live(): boolean {
+    return this.#live;
+  }
+
+  /**
+   * Adds the patterns of the `.gitignore` in `dir` (live mode only).
+   *
+   * @param dir The directory, relative to the workdir (`""` for the workdir).
+   * @param text The file's contents.
+   */
+  addGitignore(dir: string, text: string): void {
+    if (!this.#live) return;
+    const patterns = text.split(/\r?\n/).filter((l) => l.trim() !== "" && !l.startsWith("#"));
+    if (patterns.length === 0) return;
+    this.rules.gitignore.push({ dir, patterns });
+    this.#gitignores.set(dir, ignore().add(patterns));
+  }
+
+  /**
+   * Why `path` is excluded, or null when it is recorded. Its parents are assumed not
+   * excluded (the walk does not descend into excluded directories).
+   *
+   * @param path The path relative to the workdir (non-empty).
+   * @param isDir Whether it is a directory (patterns ending in `/` match only those).
+   * @returns The source of the exclusion, or null.
+   * @example
+   * ```ts
+   * import { DEFAULT_EXCLUDES, Exclusions } from "./exclusions.ts";
+   * const ex = new Exclusions({ defaults: [...DEFAULT_EXCLUDES], profile: ["*.tmp"], gitignore: [], guard: [] }, true);
+   * ex.addGitignore("", "dist/\n");
+   * console.assert(ex.excluded("web/node_modules", true) === "default");
+   * console.assert(ex.excluded("a.tmp", false) === "profile");
+   * console.assert(ex.excluded("dist", true) === "gitignore:");
+   * console.assert(ex.excluded("src/main.ts", false) === null);
+   * ```
+   */
+  excluded(path: string, isDir: boolean): ExclusionSource | null {
+    if (path === ".git" || path.startsWith(".git/") || path.includes("/.git/")) return null;
+    const key = isDir ? `${path}/` : path;
+    const own = this.#profile.test(key);
+    if (own.unignored) return null;
+    if (own.ignored) return "profile";
+    if (this.#defaults.ignores(key)) return "default";
+    // The deepest .gitignore with a verdict wins, as in git.
+    let dir = parentOf(path);
+    for (;;) {
+      const ig = this.#gitignores.get(dir);
+      if (ig !== undefined) {
+        const verdict = ig.test(dir === "" ? key : key.slice(dir.length + 1));
+        if (verdict.ignored) return `gitignore:${dir}`;
+        if (verdict.unignored) return null;
+      }
+      if (dir === "") return null;
+      dir = parentOf(dir);
+    }
+  }
+}
+
+/**
+ * The parent of a relative path (`"a/b"` → `"a"`, `"a"` → `""`).
+ *
+ * @param path A relative path.
+ * @returns Its parent, `""` for a top-level name.
+ */
+export function parentOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash < 0 ? "" : path.slice(0, slash);
+}
+
+/**
+ * The default rules of a snapshot: built-in excludes, the profile's excludes and guards.
+ *
+ * @param profileExcludes The profile's `rollback.exclude`.
+ * @param guard The guard patterns in force.
+ * @returns Rules without gitignore patterns (the scan adds them).
+ */
+export function baseRules(profileExcludes: string[], guard: string[]): ExclusionRules {
+  return { defaults: [...DEFAULT_EXCLUDES], profile: [...profileExcludes], gitignore: [], guard };
+}

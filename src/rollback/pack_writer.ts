@@ -1,0 +1,187 @@
+/**
+ * Writing one snapshot's new objects into one pack: file contents are read straight into
+ * a large write buffer, hashed there, and kept only when the store lacks them, so each
+ * changed file costs one read, one hash and a share of a few large writes. The pack is
+ * written under an exclusive temporary name and becomes visible only in
+ * {@linkcode PackWriter.commit}, after one fsync.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { randomId, type Store, syncDir, writeAll, writeFileAtomic } from "./store.ts";
+
+/** Size of the write buffer; files larger than a quarter of it are streamed. */
+const BUFFER_BYTES = 8 * 1024 * 1024;
+
+/** Counts of what a writer read and stored. */
+export interface PackCounts {
+  /** Files read. */
+  read: number;
+  /** Bytes read. */
+  readBytes: number;
+  /** Objects stored. */
+  stored: number;
+  /** Bytes stored. */
+  storedBytes: number;
+}
+
+/** Writes new objects into one pack of a store. */
+export class PackWriter {
+  /** The pack id. */
+  readonly id: string;
+  /** What was read and stored so far. */
+  readonly counts: PackCounts = { read: 0, readBytes: 0, stored: 0, storedBytes: 0 };
+  #store: Store;
+  #tmp: string;
+  #file: Deno.FsFile | null = null;
+  #buf = new Uint8Array(BUFFER_BYTES);
+  #used = 0;
+  #offset = 0;
+  #objects: [string, number, number][] = [];
+  #seen = new Set<string>();
+
+  /**
+   * Prepares a pack (nothing is created until the first new object).
+   *
+   * @param store The store.
+   */
+  constructor(store: Store) {
+    this.#store = store;
+    this.id = `${Date.now().toString(36)}-${randomId()}`;
+    this.#tmp = `${store.dir}/packs/${this.id}.pack.tmp`;
+  }
+
+  /**
+   * Reads one regular file, stores its content when new and returns its hash.
+   *
+   * @param abs The file's absolute path.
+   * @param expect The `lstat` identity the walk saw; a different file at the path fails.
+   * @returns The content's SHA-256 (hex) and the bytes read.
+   * @throws {Error} When the path no longer names the same regular file.
+   */
+  addFile(abs: string, expect: { ino: number; dev: number }): { hash: string; size: number } {
+    const file = Deno.openSync(abs, { read: true });
+    try {
+      const info = file.statSync();
+      if (!info.isFile || (info.ino ?? 0) !== expect.ino || (info.dev ?? 0) !== expect.dev) {
+        throw new Error(`${abs} changed while the snapshot was read`);
+      }
+      this.counts.read++;
+      if (info.size <= BUFFER_BYTES / 4) return this.#addSmall(file, info.size);
+      return this.#addLarge(file);
+    } finally {
+      file.close();
+    }
+  }
+
+  /** Reads a small file into the buffer; keeps it there when it is new. */
+  #addSmall(file: Deno.FsFile, size: number): { hash: string; size: number } {
+    if (this.#used + size + 1 > this.#buf.length) this.#flush();
+    const end = this.#used + size + 1; // one byte more than expected, to notice growth
+    let n = 0;
+    for (;;) {
+      const got = file.readSync(this.#buf.subarray(this.#used + n, end));
+      if (got === null || got === 0) break;
+      n += got;
+      if (n > size) {
+        // The file grew since its lstat: stream it from the start instead.
+        file.seekSync(0, Deno.SeekMode.Start);
+        return this.#addLarge(file);
+      }
+    }
+    const data = this.#buf.subarray(this.#used, this.#used + n);
+    const hash = createHash("sha256").update(data).digest("hex");
+    this.counts.readBytes += n;
+    if (!this.#known(hash)) {
+      this.#record(hash, n);
+      this.#used += n;
+    }
+    return { hash, size: n };
+  }
+
+  /** Streams a large file into the pack while hashing; drops it again when known. */
+  #addLarge(file: Deno.FsFile): { hash: string; size: number } {
+    this.#flush();
+    const out = this.#open();
+    const start = this.#offset;
+    const h = createHash("sha256");
+    let n = 0;
+    for (;;) {
+      const got = file.readSync(this.#buf);
+      if (got === null || got === 0) break;
+      const chunk = this.#buf.subarray(0, got);
+      h.update(chunk);
+      writeAll(out, chunk);
+      n += got;
+    }
+    const hash = h.digest("hex");
+    this.counts.readBytes += n;
+    if (this.#known(hash)) {
+      out.truncateSync(start);
+      out.seekSync(start, Deno.SeekMode.Start);
+    } else {
+      this.#record(hash, n);
+      this.#offset = start + n;
+    }
+    return { hash, size: n };
+  }
+
+  #known(hash: string): boolean {
+    return this.#seen.has(hash) || this.#store.index().has(hash);
+  }
+
+  #record(hash: string, size: number): void {
+    this.#objects.push([hash, this.#offset + this.#used, size]);
+    this.#seen.add(hash);
+    this.counts.stored++;
+    this.counts.storedBytes += size;
+  }
+
+  #open(): Deno.FsFile {
+    if (this.#file === null) {
+      this.#file = Deno.openSync(this.#tmp, { write: true, createNew: true, mode: 0o600 });
+    }
+    return this.#file;
+  }
+
+  #flush(): void {
+    if (this.#used === 0) return;
+    writeAll(this.#open(), this.#buf.subarray(0, this.#used));
+    this.#offset += this.#used;
+    this.#used = 0;
+  }
+
+  /**
+   * Makes the pack durable and visible: fsync, rename, then its index.
+   *
+   * @returns The number of objects committed.
+   */
+  commit(): number {
+    this.#flush();
+    if (this.#file === null) return 0;
+    this.#file.syncDataSync();
+    this.#file.close();
+    this.#file = null;
+    const dir = `${this.#store.dir}/packs`;
+    Deno.renameSync(this.#tmp, `${dir}/${this.id}.pack`);
+    writeFileAtomic(
+      `${dir}/${this.id}.idx`,
+      new TextEncoder().encode(JSON.stringify(this.#objects)),
+    );
+    syncDir(dir);
+    this.#store.addToIndex(this.id, this.#objects);
+    return this.#objects.length;
+  }
+
+  /** Drops an uncommitted pack. */
+  abort(): void {
+    this.#file?.close();
+    this.#file = null;
+    try {
+      Deno.removeSync(this.#tmp);
+    } catch {
+      // never created
+    }
+  }
+}
