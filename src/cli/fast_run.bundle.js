@@ -369,6 +369,18 @@ var RUN_FLAGS = [
   {
     long: "json",
     description: "with --dry-run: print JSON"
+  },
+  {
+    long: "rollback",
+    description: "snapshot the workdir first; summary and guard after (default: the profile's)"
+  },
+  {
+    long: "no-rollback",
+    description: "take no snapshot, even when the profile turns rollback on"
+  },
+  {
+    long: "accept-guarded",
+    description: "with rollback: keep the command's changes to guarded paths (git hooks, \u2026)"
   }
 ];
 function flagKey(long) {
@@ -1037,6 +1049,10 @@ function credentialRefProblem(ref) {
   return CREDENTIAL_SCHEMES.includes(scheme) ? null : `must use one of the schemes ${CREDENTIAL_SCHEMES.join(", ")}`;
 }
 
+// src/rollback/types.ts
+var DEFAULT_MAX_FILES = 2e5;
+var DEFAULT_MAX_BYTES = 4 * 1024 ** 3;
+
 // src/policy/build.ts
 async function resolveWorkdir(req, cwd) {
   const wanted = resolve(cwd, req.workdir ?? ".");
@@ -1179,7 +1195,14 @@ async function buildPolicy(profile, req) {
     bestEffort: req.bestEffort,
     bypassProtection: [
       ...new Set(bypass)
-    ]
+    ],
+    rollback: {
+      enabled: profile.rollback?.enabled ?? false,
+      exclude: profile.rollback?.exclude ?? [],
+      guard: profile.guard ?? [],
+      maxFiles: profile.rollback?.maxFiles ?? DEFAULT_MAX_FILES,
+      maxBytes: profile.rollback?.maxBytes ?? DEFAULT_MAX_BYTES
+    }
   };
 }
 
@@ -1303,6 +1326,13 @@ function unique(values) {
     ...new Set(values)
   ];
 }
+function definedOnly(r) {
+  const out = {};
+  if (r.enabled !== void 0) out.enabled = r.enabled;
+  if (r.maxFiles !== void 0) out.maxFiles = r.maxFiles;
+  if (r.maxBytes !== void 0) out.maxBytes = r.maxBytes;
+  return out;
+}
 function mergeProfiles(docs) {
   const top = docs[docs.length - 1];
   if (top === void 0) throw new RangeError("Cannot merge profiles: the list is empty");
@@ -1345,7 +1375,14 @@ function mergeProfiles(docs) {
     },
     credentials: Object.assign({}, ...docs.map((d) => d.credentials)),
     routes: Object.assign({}, ...docs.map((d) => d.routes)),
-    bypassProtection: concat(docs.map((d) => d.bypassProtection), id)
+    bypassProtection: concat(docs.map((d) => d.bypassProtection), id),
+    rollback: {
+      ...Object.assign({}, ...docs.map((d) => definedOnly(d.rollback ?? {
+        exclude: []
+      }))),
+      exclude: unique(docs.flatMap((d) => d.rollback?.exclude ?? []))
+    },
+    guard: unique(docs.flatMap((d) => d.guard ?? []))
   };
 }
 
@@ -1534,6 +1571,75 @@ function validateRoute(p, key, value) {
   };
 }
 
+// src/policy/validate_rollback.ts
+var ROLLBACK_KEYS = [
+  "enabled",
+  "exclude",
+  "max_files",
+  "max_bytes"
+];
+var UNITS = {
+  "": 1,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  t: 1024 ** 4
+};
+function parseByteSize(value) {
+  if (typeof value === "number") return Number.isSafeInteger(value) && value > 0 ? value : null;
+  if (typeof value !== "string") return null;
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(value.trim());
+  if (m === null) return null;
+  const n = Math.floor(Number(m[1]) * UNITS[m[2].toLowerCase()]);
+  return n > 0 && Number.isSafeInteger(n) ? n : null;
+}
+function patternProblem(s) {
+  return s.trim() === "" || /[\0\n\r]/.test(s) ? "must be a non-empty gitignore pattern" : null;
+}
+function validateRollback(p, value) {
+  if (value === void 0) return {
+    exclude: []
+  };
+  if (typeof value === "boolean") return {
+    enabled: value,
+    exclude: []
+  };
+  const obj = p.object("rollback", value, ROLLBACK_KEYS);
+  if (obj.enabled !== void 0 && typeof obj.enabled !== "boolean") {
+    throw p.at("rollback.enabled", "must be true or false", obj.enabled);
+  }
+  let maxFiles;
+  if (obj.max_files !== void 0) {
+    if (!Number.isSafeInteger(obj.max_files) || obj.max_files < 1) {
+      throw p.at("rollback.max_files", "must be a positive integer", obj.max_files);
+    }
+    maxFiles = obj.max_files;
+  }
+  let maxBytes;
+  if (obj.max_bytes !== void 0) {
+    const n = parseByteSize(obj.max_bytes);
+    if (n === null) {
+      throw p.at("rollback.max_bytes", "must be a positive byte count", obj.max_bytes, 'write an integer or a size such as "2GiB"');
+    }
+    maxBytes = n;
+  }
+  return {
+    ...obj.enabled === void 0 ? {} : {
+      enabled: obj.enabled
+    },
+    exclude: p.strings("rollback.exclude", obj.exclude, patternProblem).map((s) => s.value),
+    ...maxFiles === void 0 ? {} : {
+      maxFiles
+    },
+    ...maxBytes === void 0 ? {} : {
+      maxBytes
+    }
+  };
+}
+function validateGuard(p, value) {
+  return p.strings("guard", value, patternProblem).map((s) => s.value);
+}
+
 // src/policy/validate.ts
 var PROFILE_KEYS = {
   "": [
@@ -1545,7 +1651,9 @@ var PROFILE_KEYS = {
     "env",
     "credentials",
     "routes",
-    "bypass_protection"
+    "bypass_protection",
+    "rollback",
+    "guard"
   ],
   filesystem: [
     "read",
@@ -1576,7 +1684,8 @@ var PROFILE_KEYS = {
     "inject",
     "env",
     "token_prefix"
-  ]
+  ],
+  rollback: ROLLBACK_KEYS
 };
 function pathEntries(p, key, value) {
   return p.array(key, value).map((item, i) => {
@@ -1711,7 +1820,9 @@ function validateProfile(raw, meta) {
     env: env(p, top.env),
     credentials: credentials(p, top.credentials),
     routes: routes(p, top.routes),
-    bypassProtection: p.strings("bypass_protection", top.bypass_protection, pathSyntaxProblem)
+    bypassProtection: p.strings("bypass_protection", top.bypass_protection, pathSyntaxProblem),
+    rollback: validateRollback(p, top.rollback),
+    guard: validateGuard(p, top.guard)
   };
 }
 
@@ -2129,6 +2240,23 @@ var ERRNO = {
   ENOEXEC: 8,
   ENOSYS: 38,
   EOPNOTSUPP: 95
+};
+var LIBC_SYNC_SYMBOLS = {
+  /** `int open(const char *pathname, int flags, mode_t mode)` */
+  open: LIBC_SYMBOLS.open,
+  /** `int close(int fd)` */
+  close: LIBC_SYMBOLS.close,
+  /** `int syncfs(int fd)` */
+  syncfs: {
+    parameters: [
+      "i32"
+    ],
+    result: "i32"
+  }
+};
+var O_DIRECTORY_FLAGS = {
+  x86_64: 65536 | 524288,
+  aarch64: 16384 | 524288
 };
 
 // src/sandbox/landlock_rules.ts
@@ -3143,15 +3271,23 @@ async function runConfined(argv, values) {
     console.error(`airlock: --best-effort: running without ${report.dropped.join(", ")} (kernel lacks them)`);
     await recordBestEffort(policy, report, argv);
   }
-  if (!needsProxy(policy)) return await sandbox.run(policy, {
-    argv,
-    replace: true
-  });
+  const rollback = values.rollback ?? policy.rollback?.enabled ? await (await lazyImport("../rollback/run.ts", import.meta.url)).prepareRollback(policy, values) : null;
+  if (!needsProxy(policy)) {
+    if (rollback === null) return await sandbox.run(policy, {
+      argv,
+      replace: true
+    });
+    return await rollback.afterExit(await sandbox.run(policy, {
+      argv
+    }));
+  }
   const { discardPrespawned, prespawnHelper } = await lazyImport("../sandbox/prespawn.ts", import.meta.url);
   prespawnHelper();
   try {
     const { startSessionProxy } = await lazyImport("../proxy/session.ts", import.meta.url);
-    const proxy = await startSessionProxy(policy);
+    const proxy = await startSessionProxy(policy, rollback ? {
+      sessionId: rollback.sessionId
+    } : {});
     try {
       const confined = {
         ...policy,
@@ -3163,10 +3299,11 @@ async function runConfined(argv, values) {
           }
         }
       };
-      return await sandbox.run(confined, {
+      const status = await sandbox.run(confined, {
         argv,
         proxyPort: proxy.port
       });
+      return rollback ? await rollback.afterExit(status) : status;
     } finally {
       await proxy.close();
     }
@@ -3238,9 +3375,10 @@ function parseFastRun(args) {
       continue;
     }
     if (spec.choices && !spec.choices.includes(value)) return null;
-    if (spec.long === "no-workdir") {
-      if (parsed["--workdir"] !== void 0) return null;
-      values.workdir = false;
+    if (spec.long.startsWith("no-")) {
+      const positive = spec.long.slice(3);
+      if (parsed[`--${positive}`] !== void 0) return null;
+      values[flagKey(spec.long)] = false;
       continue;
     }
     values[flagKey(spec.long)] = value;

@@ -350,6 +350,23 @@ var ERRNO = {
   ENOSYS: 38,
   EOPNOTSUPP: 95
 };
+var LIBC_SYNC_SYMBOLS = {
+  /** `int open(const char *pathname, int flags, mode_t mode)` */
+  open: LIBC_SYMBOLS.open,
+  /** `int close(int fd)` */
+  close: LIBC_SYMBOLS.close,
+  /** `int syncfs(int fd)` */
+  syncfs: {
+    parameters: [
+      "i32"
+    ],
+    result: "i32"
+  }
+};
+var O_DIRECTORY_FLAGS = {
+  x86_64: 65536 | 524288,
+  aarch64: 16384 | 524288
+};
 
 // src/sandbox/syscalls.ts
 var core;
