@@ -17,10 +17,9 @@ import { scanTree } from "./scan.ts";
 import { type Budget, checkBudget } from "./budget.ts";
 import { Exclusions } from "./exclusions.ts";
 import type { GuardMatcher } from "./guard_patterns.ts";
-import type { Store } from "./store.ts";
+import { newSnapshotId, type Store } from "./store.ts";
 import type { Entry, ExclusionRules, GuardAction, Manifest } from "./types.ts";
 import { STORE_VERSION } from "./types.ts";
-import { newSessionId } from "../audit/session_log.ts";
 
 /** How close to the recording scan a ctime makes an entry untrustworthy (ctime is whole seconds). */
 export const RACY_MS = 2000;
@@ -177,7 +176,7 @@ export function takeSnapshot(options: SnapshotOptions): Manifest {
   };
   const manifest: Manifest = {
     version: STORE_VERSION,
-    id: options.kind === "after" && options.of ? options.of : newSessionId(),
+    id: options.kind === "after" && options.of ? options.of : newSnapshotId(scanStart),
     kind: options.kind,
     ...(options.of ? { of: options.of } : {}),
     workdir,

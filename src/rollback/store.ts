@@ -73,6 +73,25 @@ export function storeDirFor(
   return `${rollbackRoot(env)}/${base.slice(0, 40)}-${hash}`;
 }
 
+/**
+ * A new snapshot id, `20260101T120000Z-` plus the milliseconds (3 hex digits) and 3
+ * random hex digits, so ids sort by time even within one second.
+ *
+ * @param now The time (ms since the epoch).
+ * @returns The id.
+ * @example
+ * ```ts
+ * import { newSnapshotId } from "./store.ts";
+ * const a = newSnapshotId(Date.UTC(2026, 0, 1, 12, 0, 0, 5));
+ * const b = newSnapshotId(Date.UTC(2026, 0, 1, 12, 0, 0, 900));
+ * console.assert(a.startsWith("20260101T120000Z-005") && a < b);
+ * ```
+ */
+export function newSnapshotId(now = Date.now()): string {
+  const t = new Date(now).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return `${t}-${(now % 1000).toString(16).padStart(3, "0")}${randomId(2).slice(0, 3)}`;
+}
+
 /** A random id for packs and temporary names. */
 export function randomId(bytes = 6): string {
   return [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) =>

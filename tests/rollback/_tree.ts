@@ -124,10 +124,11 @@ export function hashListing(dir: string, skip: RegExp = /^$/): string[] {
  *
  * @param d The directories.
  * @param args The CLI arguments.
+ * @param cwd The working directory (default: the workdir).
  * @returns The result.
  */
-export function cli(d: RollbackDirs, args: string[]): Promise<CliResult> {
-  return runCli(args, { cwd: d.work, env: d.env });
+export function cli(d: RollbackDirs, args: string[], cwd = d.work): Promise<CliResult> {
+  return runCli(args, { cwd, env: d.env });
 }
 
 /**
