@@ -14,3 +14,7 @@ if [ -f bench/proxy_bench.ts ]; then
   echo "== proxy"
   deno run -A bench/proxy_bench.ts
 fi
+if [ -f bench/rollback_bench.ts ]; then
+  echo "== rollback"
+  deno run -A bench/rollback_bench.ts
+fi

@@ -3256,7 +3256,14 @@ async function runConfined(argv, values) {
     ...policyRequestFromFlags(values),
     createDirs: !values.dryRun
   };
-  const policy = await resolvePolicy(request);
+  const resolved = await resolvePolicy(request);
+  const policy = values.rollback === void 0 || !resolved.rollback ? resolved : {
+    ...resolved,
+    rollback: {
+      ...resolved.rollback,
+      enabled: values.rollback
+    }
+  };
   const sandbox = getSandbox();
   const report = sandbox.check(policy, {
     argv
@@ -3271,7 +3278,7 @@ async function runConfined(argv, values) {
     console.error(`airlock: --best-effort: running without ${report.dropped.join(", ")} (kernel lacks them)`);
     await recordBestEffort(policy, report, argv);
   }
-  const rollback = values.rollback ?? policy.rollback?.enabled ? await (await lazyImport("../rollback/run.ts", import.meta.url)).prepareRollback(policy, values) : null;
+  const rollback = policy.rollback?.enabled ? await (await lazyImport("../rollback/run.ts", import.meta.url)).prepareRollback(policy, values) : null;
   if (!needsProxy(policy)) {
     if (rollback === null) return await sandbox.run(policy, {
       argv,

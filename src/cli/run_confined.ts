@@ -39,7 +39,10 @@ export interface RunFlagValues extends PolicyFlagValues {
 export async function runConfined(argv: string[], values: RunFlagValues): Promise<number> {
   // A dry run changes nothing on disk: profile "create" entries are not made.
   const request = { ...policyRequestFromFlags(values), createDirs: !values.dryRun };
-  const policy = await resolvePolicy(request);
+  const resolved = await resolvePolicy(request);
+  const policy = values.rollback === undefined || !resolved.rollback
+    ? resolved
+    : { ...resolved, rollback: { ...resolved.rollback, enabled: values.rollback } };
   const sandbox = getSandbox();
   const report = sandbox.check(policy, { argv });
   if (values.dryRun) {
@@ -61,7 +64,7 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
     await recordBestEffort(policy, report, argv);
   }
   // Rollback snapshots the workdir now and needs this process back after the command.
-  const rollback = (values.rollback ?? policy.rollback?.enabled)
+  const rollback = policy.rollback?.enabled
     ? await (await lazyImport<typeof import("../rollback/run.ts")>(
       "../rollback/run.ts",
       import.meta.url,

@@ -12,35 +12,9 @@
 
 import ignore, { type Ignore } from "ignore";
 import type { ExclusionRules } from "./types.ts";
+import { DEFAULT_EXCLUDES } from "./defaults.ts";
 
-/**
- * Directories and files every snapshot leaves out: reproducible dependencies, build
- * output and caches, which are large and which an agent's damage to costs a rebuild, not
- * work. A profile can bring one back with a negated pattern (`!target/`).
- */
-export const DEFAULT_EXCLUDES: readonly string[] = [
-  "node_modules/",
-  "bower_components/",
-  ".venv/",
-  "venv/",
-  "__pycache__/",
-  "*.pyc",
-  ".tox/",
-  ".nox/",
-  ".mypy_cache/",
-  ".pytest_cache/",
-  ".ruff_cache/",
-  "target/",
-  ".gradle/",
-  ".next/",
-  ".nuxt/",
-  ".turbo/",
-  ".parcel-cache/",
-  ".terraform/",
-  ".direnv/",
-  ".zig-cache/",
-  ".DS_Store",
-];
+export { DEFAULT_EXCLUDES } from "./defaults.ts";
 
 /** Why a path is excluded: `default`, `profile` or `.gitignore` (with its directory). */
 export type ExclusionSource = "default" | "profile" | `gitignore:${string}`;

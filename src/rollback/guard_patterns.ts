@@ -9,19 +9,7 @@
 
 import ignore, { type Ignore } from "ignore";
 
-/** The built-in guarded paths (gitignore syntax, relative to the workdir). */
-export const DEFAULT_GUARD: readonly string[] = [
-  ".git/hooks/",
-  ".git/config",
-  ".gitmodules",
-  ".envrc",
-  ".vscode/settings.json",
-  ".vscode/tasks.json",
-  ".vscode/launch.json",
-  ".idea/",
-  ".devcontainer/",
-  ".devcontainer.json",
-];
+export { DEFAULT_GUARD } from "./defaults.ts";
 
 /** Matches guarded paths. */
 export class GuardMatcher {
