@@ -136,7 +136,7 @@ try {
     `cat $(find ${tree} -type f) > /dev/null 2>&1 || find ${tree} -type f -exec cat {} + > /dev/null`,
   );
   await sh(
-    `cd ${tree} && git init -q && git add -A && git -c user.name=b -c user.email=b@b commit -qm base`,
+    `${git} init -q && ${git} add -A && ${git} commit -qm base`,
   );
   await sh(`rsync -a ${tree}/ ${root}/rsync-mirror/`);
   for (let round = 0; round < ROUNDS; round++) {
@@ -163,7 +163,7 @@ try {
     add(
       "git add -A && git commit",
       await sh(
-        `cd ${tree} && git add -A && git -c user.name=b -c user.email=b@b commit -qm r${round}`,
+        `${git} add -A && ${git} commit -qm r${round}`,
       ),
     );
     const inc = snapshot(store, full.manifest);

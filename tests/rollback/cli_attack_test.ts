@@ -70,7 +70,7 @@ Deno.test(
     const dry = await cli(d, ["rollback", "restore", id, "--dry-run"]);
     equal(dry.code, 0, dry.stderr);
     match(dry.stdout, /remove added\.txt/);
-    match(dry.stdout, /write  README\.md/);
+    match(dry.stdout, /write {2}README\.md/);
     equal(
       await Deno.readTextFile(`${d.work}/README.md`),
       "overwritten\n",
