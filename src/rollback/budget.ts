@@ -55,7 +55,9 @@ export function exclusionsThatFit(
     (overFiles > 0 ? t.files / Math.max(1, scan.files) : 0) +
     (overBytes > 0 ? t.bytes / Math.max(1, scan.bytes) : 0);
   const candidates = [...scan.dirTotals.entries()].filter(([dir]) => dir !== "")
-    .map(([dir, t]) => ({ dir, ...t })).sort((a, b) => weight(b) - weight(a));
+    .map(([dir, t]) => ({ dir, ...t }))
+    // Heaviest first; of equal weight, the directory nearest the top.
+    .sort((a, b) => weight(b) - weight(a) || a.dir.length - b.dir.length);
   const picked: { dir: string; files: number; bytes: number }[] = [];
   let files = scan.files;
   let bytes = scan.bytes;
