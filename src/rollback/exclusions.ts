@@ -10,7 +10,7 @@
  * @module
  */
 
-import ignore, { type Ignore } from "ignore";
+import { PatternList } from "./gitignore.ts";
 import type { ExclusionRules } from "./types.ts";
 import { DEFAULT_EXCLUDES } from "./defaults.ts";
 
@@ -23,9 +23,9 @@ export type ExclusionSource = "default" | "profile" | `gitignore:${string}`;
 export class Exclusions {
   /** The rules in force (gitignore files are added as they are read). */
   readonly rules: ExclusionRules;
-  #defaults: Ignore;
-  #profile: Ignore;
-  #gitignores = new Map<string, Ignore>();
+  #defaults: PatternList;
+  #profile: PatternList;
+  #gitignores = new Map<string, PatternList>();
   #live: boolean;
 
   /**
@@ -38,9 +38,9 @@ export class Exclusions {
   constructor(rules: ExclusionRules, live: boolean) {
     this.rules = { ...rules, gitignore: [...rules.gitignore] };
     this.#live = live;
-    this.#defaults = ignore().add([...rules.defaults]);
-    this.#profile = ignore().add([...rules.profile]);
-    for (const g of rules.gitignore) this.#gitignores.set(g.dir, ignore().add(g.patterns));
+    this.#defaults = new PatternList(rules.defaults);
+    this.#profile = new PatternList(rules.profile);
+    for (const g of rules.gitignore) this.#gitignores.set(g.dir, new PatternList(g.patterns));
   }
 
   /** Whether `.gitignore` files found while scanning should be read. */
@@ -59,7 +59,7 @@ export class Exclusions {
     const patterns = text.split(/\r?\n/).filter((l) => l.trim() !== "" && !l.startsWith("#"));
     if (patterns.length === 0) return;
     this.rules.gitignore.push({ dir, patterns });
-    this.#gitignores.set(dir, ignore().add(patterns));
+    this.#gitignores.set(dir, new PatternList(patterns));
   }
 
   /**
@@ -82,19 +82,18 @@ export class Exclusions {
    */
   excluded(path: string, isDir: boolean): ExclusionSource | null {
     if (path === ".git" || path.startsWith(".git/") || path.includes("/.git/")) return null;
-    const key = isDir ? `${path}/` : path;
-    const own = this.#profile.test(key);
-    if (own.unignored) return null;
-    if (own.ignored) return "profile";
-    if (this.#defaults.ignores(key)) return "default";
+    const own = this.#profile.test(path, isDir);
+    if (own === "unignored") return null;
+    if (own === "ignored") return "profile";
+    if (this.#defaults.test(path, isDir) === "ignored") return "default";
     // The deepest .gitignore with a verdict wins, as in git.
     let dir = parentOf(path);
     for (;;) {
-      const ig = this.#gitignores.get(dir);
-      if (ig !== undefined) {
-        const verdict = ig.test(dir === "" ? key : key.slice(dir.length + 1));
-        if (verdict.ignored) return `gitignore:${dir}`;
-        if (verdict.unignored) return null;
+      const list = this.#gitignores.get(dir);
+      if (list !== undefined) {
+        const verdict = list.test(dir === "" ? path : path.slice(dir.length + 1), isDir);
+        if (verdict === "ignored") return `gitignore:${dir}`;
+        if (verdict === "unignored") return null;
       }
       if (dir === "") return null;
       dir = parentOf(dir);

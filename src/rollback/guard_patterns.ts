@@ -7,7 +7,7 @@
  * @module
  */
 
-import ignore, { type Ignore } from "ignore";
+import { PatternList } from "./gitignore.ts";
 
 export { DEFAULT_GUARD } from "./defaults.ts";
 
@@ -15,7 +15,7 @@ export { DEFAULT_GUARD } from "./defaults.ts";
 export class GuardMatcher {
   /** The patterns in force. */
   readonly patterns: readonly string[];
-  #ig: Ignore;
+  #list: PatternList;
   #prefixes: string[];
 
   /**
@@ -25,7 +25,7 @@ export class GuardMatcher {
    */
   constructor(patterns: readonly string[]) {
     this.patterns = patterns;
-    this.#ig = ignore().add([...patterns]);
+    this.#list = new PatternList(patterns);
     // Literal leading directories of anchored patterns: `.git/hooks/` → `.git`, `.git/hooks`.
     this.#prefixes = patterns.filter((p) => p.replace(/^\//, "").includes("/")).map((p) =>
       p.replace(/^\//, "").replace(/\/$/, "")
@@ -48,7 +48,7 @@ export class GuardMatcher {
    * ```
    */
   matches(path: string, isDir: boolean): boolean {
-    return path !== "" && this.#ig.ignores(isDir ? `${path}/` : path);
+    return path !== "" && this.#list.ignoresWithParents(path, isDir);
   }
 
   /**

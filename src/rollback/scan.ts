@@ -152,23 +152,25 @@ export function scanTree(workdir: string, options: ScanOptions): ScanResult {
         throw err;
       }
       const isDir = info.isDirectory;
-      const guarded = guard.matches(path, isDir);
-      if (guardedOnly && !guarded && !(isDir && guard.mayContain(path))) continue;
-      if (!guardedOnly && !guarded) {
+      let guarded = false;
+      if (guardedOnly) {
+        guarded = guard.matches(path, isDir);
+        if (!guarded && !(isDir && guard.mayContain(path))) continue;
+      } else {
         const source = exclusions.excluded(path, isDir);
-        if (source !== null) {
+        if (source !== null && !guard.matches(path, isDir)) {
+          result.excluded.push({ path, dir: isDir, source });
           if (isDir && guard.mayContain(path)) {
-            result.excluded.push({ path, dir: isDir, source });
+            // Excluded, but a guarded path may lie beneath: walk it for those only.
             const entry = entryFromStat(path, abs, info);
             if (entry !== null) result.entries.push(entry);
             const below = walk(path, true);
             totals.files += below.files;
             totals.bytes += below.bytes;
-            continue;
           }
-          result.excluded.push({ path, dir: isDir, source });
           continue;
         }
+        guarded = source !== null;
       }
       const entry = entryFromStat(path, abs, info);
       if (entry === null) {
