@@ -9,6 +9,7 @@
  */
 
 import { UsageError } from "../errors.ts";
+import { encodePackIndex } from "./pack_index.ts";
 import {
   type ObjectLocation,
   randomId,
@@ -125,15 +126,9 @@ function removeTemporaries(store: Store, result: CleanupResult): void {
 function collect(store: Store, live: Set<string>, result: CleanupResult): void {
   const dir = `${store.dir}/packs`;
   const packs = new Map<string, [string, ObjectLocation][]>();
-  for (const item of Deno.readDirSync(dir)) {
-    if (!item.name.endsWith(".idx")) continue;
-    const pack = item.name.slice(0, -4);
-    const rows = JSON.parse(Deno.readTextFileSync(`${dir}/${item.name}`)) as [
-      string,
-      number,
-      number,
-    ][];
-    packs.set(pack, rows.map(([hash, offset, size]) => [hash, { pack, offset, size }]));
+  for (const idx of store.index().packs()) {
+    const pack = idx.pack;
+    packs.set(pack, idx.rows().map(([hash, offset, size]) => [hash, { pack, offset, size }]));
   }
   for (const [pack, objects] of packs) {
     const keep = objects.filter(([hash]) => live.has(hash));
@@ -155,7 +150,7 @@ function collect(store: Store, live: Set<string>, result: CleanupResult): void {
       out.syncDataSync();
       out.close();
       Deno.renameSync(tmp, `${dir}/${id}.pack`);
-      writeFileAtomic(`${dir}/${id}.idx`, new TextEncoder().encode(JSON.stringify(rows)));
+      writeFileAtomic(`${dir}/${id}.idx`, encodePackIndex(rows));
       result.freedBytes -= offset;
     }
     // The index goes first: a pack without one is never read, one without a pack would be.

@@ -10,6 +10,7 @@
 
 import { createHash } from "node:crypto";
 import { randomId, type Store, syncDir, writeAll, writeFileAtomic } from "./store.ts";
+import { encodePackIndex, PackIndex } from "./pack_index.ts";
 
 /** Size of the write buffer; files larger than a quarter of it are streamed. */
 const BUFFER_BYTES = 8 * 1024 * 1024;
@@ -40,14 +41,18 @@ export class PackWriter {
   #offset = 0;
   #objects: [string, number, number][] = [];
   #seen = new Set<string>();
+  #present: ReadonlySet<string>;
 
   /**
    * Prepares a pack (nothing is created until the first new object).
    *
    * @param store The store.
+   * @param present Hashes known to be in the store already (the previous snapshot's), checked
+   *   before the store's index.
    */
-  constructor(store: Store) {
+  constructor(store: Store, present: ReadonlySet<string> = new Set()) {
     this.#store = store;
+    this.#present = present;
     this.id = `${Date.now().toString(36)}-${randomId()}`;
     this.#tmp = `${store.dir}/packs/${this.id}.pack.tmp`;
   }
@@ -128,7 +133,7 @@ export class PackWriter {
   }
 
   #known(hash: string): boolean {
-    return this.#seen.has(hash) || this.#store.index().has(hash);
+    return this.#seen.has(hash) || this.#present.has(hash) || this.#store.index().has(hash);
   }
 
   #record(hash: string, size: number): void {
@@ -165,12 +170,10 @@ export class PackWriter {
     this.#file = null;
     const dir = `${this.#store.dir}/packs`;
     Deno.renameSync(this.#tmp, `${dir}/${this.id}.pack`);
-    writeFileAtomic(
-      `${dir}/${this.id}.idx`,
-      new TextEncoder().encode(JSON.stringify(this.#objects)),
-    );
+    const index = encodePackIndex(this.#objects);
+    writeFileAtomic(`${dir}/${this.id}.idx`, index);
     syncDir(dir);
-    this.#store.addToIndex(this.id, this.#objects);
+    this.#store.addToIndex(new PackIndex(this.id, index));
     return this.#objects.length;
   }
 

@@ -122,13 +122,16 @@ export function takeSnapshot(options: SnapshotOptions): Manifest {
   const cache = new Map<string, Entry>();
   const cachedScan = options.base?.scanStart ?? 0;
   for (const e of options.base?.entries ?? []) if (e.type === "f") cache.set(e.path, e);
-  const index = store.index();
+  // The previous snapshot's objects are in the store (cleanup keeps what retained
+  // snapshots use), so unchanged files need no index lookup.
+  const present = new Set<string>();
+  for (const e of cache.values()) present.add(e.hash);
   const toRead: Entry[] = [];
   let readTotal = 0;
   for (const e of scan.entries) {
     if (e.type !== "f") continue;
     const cached = cache.get(e.path);
-    if (cached !== undefined && unchanged(e, cached, cachedScan) && index.has(cached.hash)) {
+    if (cached !== undefined && unchanged(e, cached, cachedScan)) {
       e.hash = cached.hash;
     } else {
       toRead.push(e);
@@ -136,7 +139,7 @@ export function takeSnapshot(options: SnapshotOptions): Manifest {
     }
   }
 
-  const pack = new PackWriter(store);
+  const pack = new PackWriter(store, present);
   try {
     let done = 0;
     let doneBytes = 0;

@@ -21,6 +21,7 @@ import { RollbackError } from "../errors.ts";
 import { stateDir } from "../state_dir.ts";
 import { EXIT_STORE_TOO_NEW } from "./exit_codes.ts";
 import { type Entry, type Manifest, STORE_VERSION } from "./types.ts";
+import { PackIndex } from "./pack_index.ts";
 
 /** Where one object lives. */
 export interface ObjectLocation {
@@ -90,6 +91,62 @@ export function storeDirFor(
 export function newSnapshotId(now = Date.now()): string {
   const t = new Date(now).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
   return `${t}-${(now % 1000).toString(16).padStart(3, "0")}${randomId(2).slice(0, 3)}`;
+}
+
+/** Lookups over the indexes of every pack of a store. */
+export class ObjectIndex {
+  #packs: PackIndex[];
+
+  /**
+   * Wraps pack indexes.
+   *
+   * @param packs The indexes.
+   */
+  constructor(packs: PackIndex[]) {
+    this.#packs = packs;
+  }
+
+  /**
+   * Adds a pack's index.
+   *
+   * @param index The index.
+   */
+  add(index: PackIndex): void {
+    this.#packs.push(index);
+  }
+
+  /**
+   * Finds an object.
+   *
+   * @param hash The SHA-256 (hex).
+   * @returns Its location, or undefined.
+   */
+  get(hash: string): ObjectLocation | undefined {
+    for (const idx of this.#packs) {
+      const found = idx.find(hash);
+      if (found !== undefined) return { pack: idx.pack, ...found };
+    }
+    return undefined;
+  }
+
+  /**
+   * Whether the store has an object.
+   *
+   * @param hash The SHA-256 (hex).
+   * @returns True when some pack holds it.
+   */
+  has(hash: string): boolean {
+    return this.get(hash) !== undefined;
+  }
+
+  /**
+   * The pack indexes.
+   *
+   * @returns The indexes.
+   */
+  packs(): readonly PackIndex[] {
+    return this.#packs;
+  }
 }
 
 /** A random id for packs and temporary names. */
@@ -180,7 +237,7 @@ export class Store {
   readonly dir: string;
   /** The workdir it belongs to. */
   readonly workdir: string;
-  #index: Map<string, ObjectLocation> | null = null;
+  #index: ObjectIndex | null = null;
   #packs = new Map<string, Deno.FsFile>();
   #lock: Deno.FsFile | null = null;
 
@@ -262,40 +319,29 @@ export class Store {
   }
 
   /**
-   * The object index: every object of every pack, loaded once.
+   * The object index: every pack's index, loaded once (one read per pack, no parsing).
    *
-   * @returns SHA-256 (hex) → location.
+   * @returns Lookups by SHA-256 (hex).
    */
-  index(): Map<string, ObjectLocation> {
+  index(): ObjectIndex {
     if (this.#index !== null) return this.#index;
-    const index = new Map<string, ObjectLocation>();
+    const packs: PackIndex[] = [];
     for (const item of Deno.readDirSync(`${this.dir}/packs`)) {
       if (!item.name.endsWith(".idx")) continue;
       const pack = item.name.slice(0, -4);
-      const rows = JSON.parse(Deno.readTextFileSync(`${this.dir}/packs/${item.name}`)) as [
-        string,
-        number,
-        number,
-      ][];
-      for (const [hash, offset, size] of rows) {
-        if (!index.has(hash)) index.set(hash, { pack, offset, size });
-      }
+      packs.push(new PackIndex(pack, Deno.readFileSync(`${this.dir}/packs/${item.name}`)));
     }
-    this.#index = index;
-    return index;
+    this.#index = new ObjectIndex(packs);
+    return this.#index;
   }
 
   /**
-   * Records the objects of a newly committed pack in the loaded index.
+   * Records a newly committed pack in the loaded index.
    *
-   * @param pack The pack id.
-   * @param objects Hash, offset and size of each object.
+   * @param index The pack's index.
    */
-  addToIndex(pack: string, objects: [string, number, number][]): void {
-    const index = this.index();
-    for (const [hash, offset, size] of objects) {
-      if (!index.has(hash)) index.set(hash, { pack, offset, size });
-    }
+  addToIndex(index: PackIndex): void {
+    this.index().add(index);
   }
 
   /**
