@@ -146,6 +146,7 @@ export function restoreSnapshot(
   const dirModes: Entry[] = [];
   const paths = [...new Set([...now.keys(), ...want.keys()])].filter(selected).sort();
   const dry = options.dryRun === true;
+  const umask = Deno.umask();
   try {
     for (const path of paths) {
       if (removedDirs.some((d) => within(path, d) && path !== d) && !want.has(path)) continue;
@@ -197,7 +198,7 @@ export function restoreSnapshot(
         continue;
       }
       steps.push({ op: "write", path });
-      if (!dry) writes.push({ path, tmp: writeTemp(store, target, abs(parentOf(path))) });
+      if (!dry) writes.push({ path, tmp: writeTemp(store, target, abs(parentOf(path)), umask) });
     }
     if (!dry) {
       makeDurable(workdir, writes.filter((w) => !isLink(w.tmp)).map((w) => w.tmp));
@@ -233,7 +234,7 @@ function isLink(path: string): boolean {
  *
  * @returns The temporary path.
  */
-function writeTemp(store: Store, target: Entry, dir: string): string {
+function writeTemp(store: Store, target: Entry, dir: string, umask: number): string {
   const loc = store.index().get(target.hash);
   if (loc === undefined) {
     throw new RollbackError(
@@ -244,7 +245,7 @@ function writeTemp(store: Store, target: Entry, dir: string): string {
   }
   const tmp = `${dir}/.${randomId()}${TMP_SUFFIX}`;
   // createNew is O_CREAT|O_EXCL: it never follows or reuses an existing name.
-  const file = Deno.openSync(tmp, { write: true, createNew: true, mode: 0o600 });
+  const file = Deno.openSync(tmp, { write: true, createNew: true, mode: target.mode & 0o777 });
   try {
     const h = createHash("sha256");
     const chunk = 4 << 20;
@@ -268,7 +269,8 @@ function writeTemp(store: Store, target: Entry, dir: string): string {
     throw err;
   }
   file.close();
-  Deno.chmodSync(tmp, target.mode);
+  // The mode given at creation passes through the umask; fix it only when that changed it.
+  if ((target.mode & 0o777 & ~umask) !== target.mode) Deno.chmodSync(tmp, target.mode);
   return tmp;
 }
 

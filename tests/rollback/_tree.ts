@@ -67,6 +67,8 @@ export async function rollbackDirs(): Promise<RollbackDirs> {
   });
   await Deno.mkdir(`${d.work}/empty-dir`);
   await Deno.chmod(`${d.work}/scripts/run.sh`, 0o755);
+  await Deno.chmod(`${d.work}/README.md`, 0o664); // a mode the umask would change
+  await Deno.chmod(`${d.work}/src/lib/data.bin`, 0o600);
   await Deno.symlink("src/main.ts", `${d.work}/main-link`);
   return d;
 }
