@@ -5,7 +5,7 @@
  * `!` negates, a trailing `/` matches directories only, a pattern with a `/` at its start
  * or in its middle is anchored to its base directory (otherwise it matches a name at any
  * depth), `*` and `?` do not match `/`, `[…]` is a class, `**` spans directories in
- * `**​/x`, `x/**` and `a/**​/b`, a backslash escapes. The last matching pattern wins.
+ * `**` followed by a slash, a trailing slash and `**`, and a slash, `**` and a slash, a backslash escapes. The last matching pattern wins.
  *
  * @module
  */
