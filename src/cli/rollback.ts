@@ -143,7 +143,8 @@ export function register(program: Command): void {
     .argument("<id>", "the snapshot id")
     .argument("[paths...]", "restore only these paths (default: the whole tree)")
     .option("--dry-run", "list what would change, change nothing")
-    .action(async (id: string, paths: string[], values: { dryRun?: boolean }) => {
+    .option("--json", "print the steps as JSON")
+    .action(async (id: string, paths: string[], values: { dryRun?: boolean; json?: boolean }) => {
       const found = await find(id);
       const { restoreSnapshot } = await lazyImport<typeof import("../rollback/restore.ts")>(
         "../rollback/restore.ts",
@@ -162,7 +163,11 @@ export function register(program: Command): void {
           dryRun: values.dryRun === true,
         });
         const verb = values.dryRun ? "would" : "did";
-        for (const step of result.steps) console.log(`${step.op.padEnd(6)} ${step.path || "."}`);
+        if (values.json) {
+          console.log(JSON.stringify({ id, dryRun: values.dryRun === true, steps: result.steps }));
+        } else {
+          for (const step of result.steps) console.log(`${step.op.padEnd(6)} ${step.path || "."}`);
+        }
         console.error(
           `airlock: restore ${id}: ${verb} ${result.steps.length} step${
             result.steps.length === 1 ? "" : "s"
