@@ -15,8 +15,8 @@ import type { Store } from "./store.ts";
 import type { GuardAction, Manifest } from "./types.ts";
 
 /**
- * The guarded changes among a run's changes (removals are not guarded: deleting a hook
- * runs nothing).
+ * The guarded changes among a run's changes: those at guarded paths and at directories
+ * above guarded paths (removals are not guarded: deleting a hook runs nothing).
  *
  * @param changes The run's changes.
  * @param guard The guard.
@@ -35,7 +35,9 @@ export function guardedChanges(changes: readonly Change[], guard: GuardMatcher):
   for (const c of changes) {
     if (c.kind === "removed") continue;
     const entry = c.after!;
-    if (!guard.matches(c.path, entry.type === "d")) continue;
+    // A guarded path, or a directory above one: `.git` swapped for a link to a directory
+    // with hooks (or for a `gitdir:` file) changes `.git` itself, not `.git/hooks/…`.
+    if (!guard.matches(c.path, entry.type === "d") && !guard.mayContain(c.path)) continue;
     if (
       out.some((o) =>
         o.kind === "added" && o.after?.type === "d" && c.path.startsWith(`${o.path}/`)
