@@ -175,7 +175,7 @@ try {
     add("cp -a (restore)", await sh(`cp -a ${root}/cp ${root}/cp2`));
     await sh(`rm -rf ${tree} && mkdir ${tree} && sync`);
     const start = performance.now();
-    restoreSnapshot(store, inc.manifest);
+    await restoreSnapshot(store, inc.manifest);
     add("airlock restore after rm -rf", performance.now() - start);
     store.close();
   }

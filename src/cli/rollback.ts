@@ -158,7 +158,7 @@ export function register(program: Command): void {
         : undefined;
       found.store.lock(false);
       try {
-        const result = restoreSnapshot(found.store, found.manifest, {
+        const result = await restoreSnapshot(found.store, found.manifest, {
           ...(selection ? { paths: selection } : {}),
           dryRun: values.dryRun === true,
         });

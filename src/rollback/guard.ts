@@ -60,14 +60,14 @@ export function guardedChanges(changes: readonly Change[], guard: GuardMatcher):
  * @returns One action per guarded change.
  * @throws {RollbackError} When an object needed for the restore is missing or corrupt.
  */
-export function applyGuard(
+export async function applyGuard(
   store: Store,
   before: Manifest,
   changes: readonly Change[],
   accept: boolean,
-): GuardAction[] {
+): Promise<GuardAction[]> {
   if (changes.length === 0) return [];
-  if (!accept) restoreSnapshot(store, before, { paths: changes.map((c) => c.path) });
+  if (!accept) await restoreSnapshot(store, before, { paths: changes.map((c) => c.path) });
   return changes.map((c) => ({
     path: c.path,
     change: c.kind === "added" ? "added" : "changed",

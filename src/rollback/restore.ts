@@ -25,7 +25,7 @@ import { Exclusions, parentOf } from "./exclusions.ts";
 import { GuardMatcher } from "./guard_patterns.ts";
 import { entryFromStat, scanTree } from "./scan.ts";
 import { unchanged } from "./snapshot.ts";
-import { randomId, type Store, writeAll } from "./store.ts";
+import { type ObjectLocation, randomId, type Store, writeAll } from "./store.ts";
 import { makeDurable } from "./durable.ts";
 import type { Entry, Manifest } from "./types.ts";
 
@@ -111,11 +111,11 @@ function hashFile(abs: string, expectIno: number): string | null {
  *   inside it.
  * @throws {RollbackError} (exit 1) When an object is missing or does not match its hash.
  */
-export function restoreSnapshot(
+export async function restoreSnapshot(
   store: Store,
   manifest: Manifest,
   options: RestoreOptions = {},
-): RestoreResult {
+): Promise<RestoreResult> {
   const workdir = manifest.workdir;
   let rootInfo: Deno.FileInfo | null = null;
   try {
@@ -147,6 +147,7 @@ export function restoreSnapshot(
   const paths = [...new Set([...now.keys(), ...want.keys()])].filter(selected).sort();
   const dry = options.dryRun === true;
   const umask = Deno.umask();
+  const pool = new WritePool();
   try {
     for (const path of paths) {
       if (removedDirs.some((d) => within(path, d) && path !== d) && !want.has(path)) continue;
@@ -198,8 +199,13 @@ export function restoreSnapshot(
         continue;
       }
       steps.push({ op: "write", path });
-      if (!dry) writes.push({ path, tmp: writeTemp(store, target, abs(parentOf(path)), umask) });
+      if (!dry) {
+        const tmp = `${abs(parentOf(path))}/.${randomId()}${TMP_SUFFIX}`;
+        writes.push({ path, tmp });
+        await pool.submit(writeTemp(store, target, tmp, umask));
+      }
     }
+    await pool.drain();
     if (!dry) {
       makeDurable(workdir, writes.filter((w) => !isLink(w.tmp)).map((w) => w.tmp));
       for (const w of writes) Deno.renameSync(w.tmp, abs(w.path));
@@ -208,6 +214,7 @@ export function restoreSnapshot(
       makeDurable(workdir, []);
     }
   } catch (err) {
+    await pool.settle();
     for (const w of writes) {
       try {
         Deno.removeSync(w.tmp);
@@ -228,13 +235,44 @@ function isLink(path: string): boolean {
   }
 }
 
-/**
- * Writes a file's snapshot content to an exclusive temporary name in `dir`, checking
- * the content against its hash on the way.
- *
- * @returns The temporary path.
- */
-function writeTemp(store: Store, target: Entry, dir: string, umask: number): string {
+/** Objects up to this size are read whole and written asynchronously. */
+const ASYNC_MAX = 8 << 20;
+/** Files written at once: creating an inode waits on the journal, so overlapping pays. */
+const PARALLEL = 8;
+
+/** A bounded set of asynchronous writes. */
+class WritePool {
+  #inflight = new Set<Promise<void>>();
+
+  /** Adds a write; waits while the pool is full. The first failure rejects here or in drain. */
+  async submit(job: Promise<void> | null): Promise<void> {
+    if (job === null) return;
+    const p: Promise<void> = job.finally(() => this.#inflight.delete(p));
+    this.#inflight.add(p);
+    if (this.#inflight.size >= PARALLEL) await Promise.race(this.#inflight);
+  }
+
+  /** Waits for every write; rejects with the first failure. */
+  async drain(): Promise<void> {
+    await Promise.all(this.#inflight);
+  }
+
+  /** Waits for every write, ignoring failures (before cleaning up). */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.#inflight);
+  }
+}
+
+/** Reads a whole object and checks it against its hash. */
+function readChecked(store: Store, target: Entry): Uint8Array {
+  const loc = locate(store, target);
+  const data = new Uint8Array(loc.size);
+  store.readAt(loc, data);
+  if (createHash("sha256").update(data).digest("hex") !== target.hash) throw corrupt(target);
+  return data;
+}
+
+function locate(store: Store, target: Entry): ObjectLocation {
   const loc = store.index().get(target.hash);
   if (loc === undefined) {
     throw new RollbackError(
@@ -243,35 +281,58 @@ function writeTemp(store: Store, target: Entry, dir: string, umask: number): str
       { hint: "run airlock rollback verify ID" },
     );
   }
-  const tmp = `${dir}/.${randomId()}${TMP_SUFFIX}`;
-  // createNew is O_CREAT|O_EXCL: it never follows or reuses an existing name.
-  const file = Deno.openSync(tmp, { write: true, createNew: true, mode: target.mode & 0o777 });
+  return loc;
+}
+
+function corrupt(target: Entry): RollbackError {
+  return new RollbackError(
+    `Cannot restore ${target.path}: object ${target.hash} is corrupt`,
+    EXIT_ROLLBACK_CORRUPT,
+    { hint: "run airlock rollback verify ID" },
+  );
+}
+
+/**
+ * Writes a file's snapshot content to the exclusive temporary name `tmp` (`O_CREAT|O_EXCL`:
+ * it never follows or reuses an existing name), checking the content against its hash.
+ * Small objects are read now and written asynchronously (the returned promise); large
+ * ones are streamed now (null).
+ */
+function writeTemp(store: Store, target: Entry, tmp: string, umask: number): Promise<void> | null {
+  const mode = target.mode & 0o777;
+  // The mode given at creation passes through the umask; fix it only when that changed it.
+  const fixMode = (mode & ~umask) !== target.mode;
+  if (target.size <= ASYNC_MAX) {
+    const data = readChecked(store, target);
+    return (async () => {
+      const file = await Deno.open(tmp, { write: true, createNew: true, mode });
+      try {
+        let off = 0;
+        while (off < data.length) off += await file.write(data.subarray(off));
+      } finally {
+        file.close();
+      }
+      if (fixMode) await Deno.chmod(tmp, target.mode);
+    })();
+  }
+  const loc = locate(store, target);
+  const file = Deno.openSync(tmp, { write: true, createNew: true, mode });
   try {
     const h = createHash("sha256");
     const chunk = 4 << 20;
-    const buf = new Uint8Array(Math.min(chunk, loc.size));
+    const buf = new Uint8Array(chunk);
     for (let off = 0; off < loc.size; off += chunk) {
       const part = buf.subarray(0, Math.min(chunk, loc.size - off));
       store.readAt(loc, part, off);
       h.update(part);
       writeAll(file, part);
     }
-    if (h.digest("hex") !== target.hash) {
-      throw new RollbackError(
-        `Cannot restore ${target.path}: object ${target.hash} is corrupt`,
-        EXIT_ROLLBACK_CORRUPT,
-        { hint: "run airlock rollback verify ID" },
-      );
-    }
-  } catch (err) {
+    if (h.digest("hex") !== target.hash) throw corrupt(target);
+  } finally {
     file.close();
-    Deno.removeSync(tmp);
-    throw err;
   }
-  file.close();
-  // The mode given at creation passes through the umask; fix it only when that changed it.
-  if ((target.mode & 0o777 & ~umask) !== target.mode) Deno.chmodSync(tmp, target.mode);
-  return tmp;
+  if (fixMode) Deno.chmodSync(tmp, target.mode);
+  return null;
 }
 
 /**

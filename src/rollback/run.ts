@@ -156,7 +156,7 @@ export function prepareRollback(
   return Promise.resolve({
     sessionId,
     snapshotId: before.id,
-    afterExit(status: number): Promise<number> {
+    async afterExit(status: number): Promise<number> {
       try {
         const after = takeSnapshot({
           store,
@@ -172,7 +172,7 @@ export function prepareRollback(
           commit: false,
         });
         const changes = diffEntries(before.entries, after.entries);
-        const guarded = applyGuard(
+        const guarded = await applyGuard(
           store,
           before,
           guardedChanges(changes, guard),
@@ -195,13 +195,13 @@ export function prepareRollback(
           });
         }
         for (const line of formatSummary(before.id, changes, guarded)) console.error(line);
-        return Promise.resolve(status);
+        return status;
       } catch (err) {
         console.error(formatError(err));
         console.error(
           `airlock: the workdir may hold changes the guard did not undo: airlock rollback restore ${before.id}`,
         );
-        return Promise.resolve(status === 0 ? 125 : status);
+        return status === 0 ? 125 : status;
       } finally {
         store.close();
         log.close();
