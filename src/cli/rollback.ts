@@ -63,6 +63,10 @@ async function find(id: string): Promise<FoundSnapshot> {
  * Registers `airlock rollback`.
  *
  * @param program The root program.
+ * @example Registering
+ * ```ts ignore
+ * register(new Command("airlock"));
+ * ```
  */
 export function register(program: Command): void {
   const rollback = program.command("rollback")

@@ -50,6 +50,12 @@ function patternProblem(s: string): string | null {
  * @param value The raw value (undefined when absent).
  * @returns The section.
  * @throws {ProfileError} On a bad key or value.
+ * @example The short form
+ * ```ts
+ * import { validateRollback } from "./validate_rollback.ts";
+ * import { ProfileProblem } from "./problem.ts";
+ * console.assert(validateRollback(new ProfileProblem("p"), true).enabled === true);
+ * ```
  */
 export function validateRollback(p: ProfileProblem, value: unknown): RollbackSection {
   if (value === undefined) return { exclude: [] };
@@ -93,6 +99,12 @@ export function validateRollback(p: ProfileProblem, value: unknown): RollbackSec
  * @param value The raw value.
  * @returns The patterns.
  * @throws {ProfileError} On a bad pattern.
+ * @example Patterns
+ * ```ts
+ * import { validateGuard } from "./validate_rollback.ts";
+ * import { ProfileProblem } from "./problem.ts";
+ * console.assert(validateGuard(new ProfileProblem("p"), ["Makefile"])[0] === "Makefile");
+ * ```
  */
 export function validateGuard(p: ProfileProblem, value: unknown): string[] {
   return p.strings("guard", value, patternProblem).map((s) => s.value);

@@ -15,6 +15,10 @@ import type { Manifest } from "./types.ts";
  * @param manifest The snapshot.
  * @param env The environment (state directory).
  * @returns The root, or null when the log has no record of it.
+ * @example Comparing with a snapshot's own root
+ * ```ts ignore
+ * const ok = auditedRoot(manifest) === manifest.root;
+ * ```
  */
 export function auditedRoot(
   manifest: Manifest,
@@ -47,6 +51,10 @@ export function auditedRoot(
  * @param record The record (time, kind and workdir are filled in).
  * @param env The environment (state directory).
  * @returns True when written; false when the snapshot has no session log.
+ * @example Recording a restore
+ * ```ts ignore
+ * appendRollbackRecord(manifest, { event: "restore", path: "*", detail: "12 steps" });
+ * ```
  */
 export function appendRollbackRecord(
   manifest: Manifest,

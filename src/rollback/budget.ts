@@ -44,6 +44,11 @@ export function formatBytes(n: number): string {
  * @param scan The scan.
  * @param budget The budget.
  * @returns Up to five directories with their totals (empty when none suffice).
+ * @example Suggesting exclusions
+ * ```ts ignore
+ * const fit = exclusionsThatFit(scan, { maxFiles: 1000, maxBytes: 1 << 30 });
+ * console.log(fit.map((f) => `${f.dir}/`));
+ * ```
  */
 export function exclusionsThatFit(
   scan: ScanResult,
@@ -79,6 +84,10 @@ export function exclusionsThatFit(
  * @param scan The scan.
  * @param budget The budget.
  * @throws {RollbackError} (exit 125) Naming the budget and the exclusions that would fit.
+ * @example Refusing a tree over budget
+ * ```ts ignore
+ * checkBudget("/home/a/proj", scan, { maxFiles: 200_000, maxBytes: 4 * 1024 ** 3 });
+ * ```
  */
 export function checkBudget(workdir: string, scan: ScanResult, budget: Budget): void {
   const files = scan.files > budget.maxFiles || scan.truncated;

@@ -30,6 +30,10 @@ export interface FoundSnapshot {
  * @param env The environment (state directory).
  * @returns The stores (newer-layout stores throw).
  * @throws {RollbackError} (exit 4) When a store was written by a newer airlock.
+ * @example Listing every snapshot
+ * ```ts ignore
+ * for (const store of openStores()) console.log(store.workdir, store.snapshotIds());
+ * ```
  */
 export function openStores(env: Record<string, string | undefined> = Deno.env.toObject()): Store[] {
   const root = rollbackRoot(env);
@@ -58,6 +62,10 @@ export function openStores(env: Record<string, string | undefined> = Deno.env.to
  * @param env The environment (state directory).
  * @returns The store and manifests.
  * @throws {RollbackError} (exit 3) When no store has that snapshot.
+ * @example Opening a snapshot by id
+ * ```ts ignore
+ * const { store, manifest } = findSnapshot("20260101T120000Z-0a1b2c");
+ * ```
  */
 export function findSnapshot(
   id: string,

@@ -74,6 +74,11 @@ function idTime(id: string): number {
  * @param store The store (its exclusive lock is taken).
  * @param options What to keep.
  * @returns What was removed.
+ * @example Keeping the newest ten
+ * ```ts ignore
+ * const result = cleanupStore(store, { keep: 10 });
+ * console.log(result.snapshots.length, result.freedBytes);
+ * ```
  */
 export function cleanupStore(store: Store, options: CleanupOptions): CleanupResult {
   store.lock(true);

@@ -56,6 +56,11 @@ export function diffEntries(before: readonly Entry[], after: readonly Entry[]): 
  *
  * @param changes The changes.
  * @returns Count per kind.
+ * @example Counting
+ * ```ts
+ * import { countChanges } from "./diff.ts";
+ * console.assert(countChanges([{ path: "a", kind: "added" }]).added === 1);
+ * ```
  */
 export function countChanges(changes: readonly Change[]): Record<ChangeKind, number> {
   const counts: Record<ChangeKind, number> = { added: 0, removed: 0, changed: 0, type: 0, mode: 0 };

@@ -57,6 +57,14 @@ export function syncFilesystem(dir: string): boolean {
  *
  * @param dir A directory on the files' filesystem.
  * @param files The files (used only for the per-file fallback).
+ * @example Flushing a batch
+ * ```ts
+ * import { makeDurable } from "./durable.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/a`, "x");
+ * makeDurable(dir, [`${dir}/a`]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export function makeDurable(dir: string, files: readonly string[]): void {
   if (syncFilesystem(dir)) return;

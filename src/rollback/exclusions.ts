@@ -106,6 +106,11 @@ export class Exclusions {
  *
  * @param path A relative path.
  * @returns Its parent, `""` for a top-level name.
+ * @example Parents
+ * ```ts
+ * import { parentOf } from "./exclusions.ts";
+ * console.assert(parentOf("a/b") === "a" && parentOf("a") === "");
+ * ```
  */
 export function parentOf(path: string): string {
   const slash = path.lastIndexOf("/");
@@ -118,6 +123,12 @@ export function parentOf(path: string): string {
  * @param profileExcludes The profile's `rollback.exclude`.
  * @param guard The guard patterns in force.
  * @returns Rules without gitignore patterns (the scan adds them).
+ * @example The rules of a new snapshot
+ * ```ts
+ * import { baseRules } from "./exclusions.ts";
+ * const rules = baseRules(["data/"], [".envrc"]);
+ * console.assert(rules.defaults.includes("node_modules/") && rules.profile[0] === "data/");
+ * ```
  */
 export function baseRules(profileExcludes: string[], guard: string[]): ExclusionRules {
   return { defaults: [...DEFAULT_EXCLUDES], profile: [...profileExcludes], gitignore: [], guard };

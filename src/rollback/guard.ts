@@ -59,6 +59,10 @@ export function guardedChanges(changes: readonly Change[], guard: GuardMatcher):
  * @param accept `--accept-guarded`: keep the agent's versions.
  * @returns One action per guarded change.
  * @throws {RollbackError} When an object needed for the restore is missing or corrupt.
+ * @example After a run
+ * ```ts ignore
+ * const actions = await applyGuard(store, before, guardedChanges(changes, guard), false);
+ * ```
  */
 export async function applyGuard(
   store: Store,

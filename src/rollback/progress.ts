@@ -21,6 +21,12 @@ export interface Progress {
  * Creates a progress line when stderr is a terminal, else a silent one.
  *
  * @returns The progress reporter.
+ * @example Around a snapshot
+ * ```ts ignore
+ * const progress = terminalProgress();
+ * takeSnapshot({ ...options, onProgress: (p) => progress.update(p) });
+ * progress.done();
+ * ```
  */
 export function terminalProgress(): Progress {
   if (!Deno.stderr.isTerminal()) return { update() {}, done() {} };

@@ -110,6 +110,10 @@ function hashFile(abs: string, expectIno: number): string | null {
  * @throws {UsageError} When the workdir is not a directory (exit 2), or a path is not
  *   inside it.
  * @throws {RollbackError} (exit 1) When an object is missing or does not match its hash.
+ * @example Restoring two paths
+ * ```ts ignore
+ * const { steps } = await restoreSnapshot(store, manifest, { paths: ["src", "README.md"] });
+ * ```
  */
 export async function restoreSnapshot(
   store: Store,

@@ -88,6 +88,12 @@ function settings(policy: Policy): RollbackPolicy {
  * @returns The run's rollback, or null when rollback is off.
  * @throws {UsageError} When `--rollback` is combined with `--no-workdir`.
  * @throws {RollbackError} When the store is inside a grant, over budget, or newer.
+ * @example Around a launch
+ * ```ts ignore
+ * const rollback = await prepareRollback(policy, { rollback: true });
+ * const status = await sandbox.run(policy, { argv });
+ * return rollback ? await rollback.afterExit(status) : status;
+ * ```
  */
 export function prepareRollback(
   policy: Policy,

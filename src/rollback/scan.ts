@@ -66,6 +66,12 @@ function typeOf(info: Deno.FileInfo): EntryType | null {
  * @param abs The absolute path.
  * @param info Its lstat.
  * @returns The entry, or null for FIFOs, sockets and devices.
+ * @example A directory
+ * ```ts
+ * import { entryFromStat } from "./scan.ts";
+ * const entry = entryFromStat("", "/", Deno.lstatSync("/"));
+ * console.assert(entry?.type === "d");
+ * ```
  */
 export function entryFromStat(path: string, abs: string, info: Deno.FileInfo): Entry | null {
   const type = typeOf(info);

@@ -62,6 +62,10 @@ function textOf(store: Store, entry: Entry | undefined): string | { note: string
  * @param before The snapshot's version (absent: added).
  * @param after The run's version (absent: removed).
  * @returns The diff text.
+ * @example A changed file
+ * ```ts ignore
+ * console.log(unifiedDiff(store, "src/a.ts", change.before, change.after));
+ * ```
  */
 export function unifiedDiff(store: Store, path: string, before?: Entry, after?: Entry): string {
   const a = textOf(store, before);
@@ -87,6 +91,10 @@ export function unifiedDiff(store: Store, path: string, before?: Entry, after?: 
  * @param found The snapshot.
  * @param options `diff` and `guarded`, and the root the audit log recorded.
  * @returns The JSON form (the text form is {@linkcode formatShow}).
+ * @example JSON for scripts
+ * ```ts ignore
+ * console.log(JSON.stringify(showSnapshot(findSnapshot(id), { diff: true })));
+ * ```
  */
 export function showSnapshot(
   found: FoundSnapshot,
@@ -128,6 +136,11 @@ export function showSnapshot(
  * @param view The JSON form from {@linkcode showSnapshot}.
  * @param audited The root the audit log recorded, or null.
  * @returns The text.
+ * @example Text for people
+ * ```ts ignore
+ * const found = findSnapshot(id);
+ * console.log(formatShow(found, showSnapshot(found, {}), auditedRoot(found.manifest)));
+ * ```
  */
 export function formatShow(found: FoundSnapshot, view: ShowJson, audited: string | null): string {
   const { manifest, after } = found;

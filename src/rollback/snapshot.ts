@@ -103,6 +103,11 @@ export function unchanged(now: Entry, cached: Entry, cachedScan: number): boolea
  * @throws {RollbackError} When the tree is over its budget (nothing is written).
  * @throws {Error} When reading the tree or writing the store fails; the previous snapshot
  *   stays intact.
+ * @example A snapshot before a run
+ * ```ts ignore
+ * const m = takeSnapshot({ store, kind: "before", rules, liveRules: true, guard, base: store.latest() });
+ * console.log(m.id, m.root, m.stats.read);
+ * ```
  */
 export function takeSnapshot(options: SnapshotOptions): Manifest {
   const { store } = options;

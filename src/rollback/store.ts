@@ -149,7 +149,17 @@ export class ObjectIndex {
   }
 }
 
-/** A random id for packs and temporary names. */
+/**
+ * A random id for packs and temporary names.
+ *
+ * @param bytes How many random bytes.
+ * @returns Their hex digits.
+ * @example Twelve hex digits
+ * ```ts
+ * import { randomId } from "./store.ts";
+ * console.assert(/^[0-9a-f]{12}$/.test(randomId()));
+ * ```
+ */
 export function randomId(bytes = 6): string {
   return [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) =>
     b.toString(16).padStart(2, "0")
@@ -162,6 +172,14 @@ export function randomId(bytes = 6): string {
  *
  * @param path The final path.
  * @param data The bytes.
+ * @example Replacing a file
+ * ```ts
+ * import { writeFileAtomic } from "./store.ts";
+ * const dir = await Deno.makeTempDir();
+ * writeFileAtomic(`${dir}/a`, new TextEncoder().encode("x"));
+ * console.assert(Deno.readTextFileSync(`${dir}/a`) === "x");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export function writeFileAtomic(path: string, data: Uint8Array): void {
   const tmp = `${path}.${randomId()}.tmp`;
@@ -181,6 +199,10 @@ export function writeFileAtomic(path: string, data: Uint8Array): void {
  *
  * @param file An open file.
  * @param data The bytes.
+ * @example Short writes
+ * ```ts ignore
+ * writeAll(file, bytes);
+ * ```
  */
 export function writeAll(file: Deno.FsFile, data: Uint8Array): void {
   let off = 0;
@@ -191,6 +213,11 @@ export function writeAll(file: Deno.FsFile, data: Uint8Array): void {
  * Fsyncs a directory so that renames into it survive a crash.
  *
  * @param dir The directory.
+ * @example After a rename
+ * ```ts ignore
+ * Deno.renameSync(tmp, path);
+ * syncDir(dir);
+ * ```
  */
 export function syncDir(dir: string): void {
   try {

@@ -31,6 +31,11 @@ export interface VerifyResult {
  * @param manifests The snapshot, then optionally its `after` manifest.
  * @param env The environment (state directory).
  * @returns What was checked and what is wrong.
+ * @example Checking a snapshot and its run
+ * ```ts ignore
+ * const { problems } = verifySnapshot(store, [manifest, after]);
+ * for (const p of problems) console.error(p);
+ * ```
  */
 export function verifySnapshot(
   store: Store,
