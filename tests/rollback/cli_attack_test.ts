@@ -199,29 +199,33 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-Deno.test("the guard puts .git back when the command swaps it for a link to a directory with hooks", linuxOnly, async () => {
-  await using d = await rollbackDirs();
-  const tmp = `${d.root}/tmp`;
-  await Deno.mkdir(tmp);
-  const run = await cli(d, [
-    "run",
-    "--rollback",
-    "--allow",
-    tmp,
-    "--",
-    "/bin/sh",
-    "-c",
-    [
-      "set -e",
-      `cp -r .git ${tmp}/evil-git`,
-      `printf '#!/bin/sh\\necho pwned\\n' > ${tmp}/evil-git/hooks/pre-commit`,
-      `rm -rf .git && ln -s ${tmp}/evil-git .git`,
-    ].join("\n"),
-  ]);
-  equal(run.code, 0, run.stderr);
-  match(run.stderr, /guard restored \.git \(changed\)/);
-  ok((await Deno.lstat(`${d.work}/.git`)).isDirectory, ".git is a directory again");
-  deepEqual([...Deno.readDirSync(`${d.work}/.git/hooks`)].map((e) => e.name), [
-    "pre-commit.sample",
-  ]);
-});
+Deno.test(
+  "the guard puts .git back when the command swaps it for a link to a directory with hooks",
+  linuxOnly,
+  async () => {
+    await using d = await rollbackDirs();
+    const tmp = `${d.root}/tmp`;
+    await Deno.mkdir(tmp);
+    const run = await cli(d, [
+      "run",
+      "--rollback",
+      "--allow",
+      tmp,
+      "--",
+      "/bin/sh",
+      "-c",
+      [
+        "set -e",
+        `cp -r .git ${tmp}/evil-git`,
+        `printf '#!/bin/sh\\necho pwned\\n' > ${tmp}/evil-git/hooks/pre-commit`,
+        `rm -rf .git && ln -s ${tmp}/evil-git .git`,
+      ].join("\n"),
+    ]);
+    equal(run.code, 0, run.stderr);
+    match(run.stderr, /guard restored \.git \(changed\)/);
+    ok((await Deno.lstat(`${d.work}/.git`)).isDirectory, ".git is a directory again");
+    deepEqual([...Deno.readDirSync(`${d.work}/.git/hooks`)].map((e) => e.name), [
+      "pre-commit.sample",
+    ]);
+  },
+);
