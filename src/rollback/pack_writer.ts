@@ -42,6 +42,7 @@ export class PackWriter {
   #objects: [string, number, number][] = [];
   #seen = new Set<string>();
   #present: ReadonlySet<string>;
+  #maxStore: number;
 
   /**
    * Prepares a pack (nothing is created until the first new object).
@@ -49,10 +50,12 @@ export class PackWriter {
    * @param store The store.
    * @param present Hashes known to be in the store already (the previous snapshot's), checked
    *   before the store's index.
+   * @param maxStore Most bytes of new objects to store; files beyond are hashed, not kept.
    */
-  constructor(store: Store, present: ReadonlySet<string> = new Set()) {
+  constructor(store: Store, present: ReadonlySet<string> = new Set(), maxStore = Infinity) {
     this.#store = store;
     this.#present = present;
+    this.#maxStore = maxStore;
     this.id = `${Date.now().toString(36)}-${randomId()}`;
     this.#tmp = `${store.dir}/packs/${this.id}.pack.tmp`;
   }
@@ -65,7 +68,10 @@ export class PackWriter {
    * @returns The content's SHA-256 (hex) and the bytes read.
    * @throws {Error} When the path no longer names the same regular file.
    */
-  addFile(abs: string, expect: { ino: number; dev: number }): { hash: string; size: number } {
+  addFile(
+    abs: string,
+    expect: { ino: number; dev: number },
+  ): { hash: string; size: number; stored: boolean } {
     const file = Deno.openSync(abs, { read: true });
     try {
       const info = file.statSync();
@@ -74,14 +80,14 @@ export class PackWriter {
       }
       this.counts.read++;
       if (info.size <= BUFFER_BYTES / 4) return this.#addSmall(file, info.size);
-      return this.#addLarge(file);
+      return this.#addLarge(file, this.#fits(info.size));
     } finally {
       file.close();
     }
   }
 
   /** Reads a small file into the buffer; keeps it there when it is new. */
-  #addSmall(file: Deno.FsFile, size: number): { hash: string; size: number } {
+  #addSmall(file: Deno.FsFile, size: number): { hash: string; size: number; stored: boolean } {
     if (this.#used + size + 1 > this.#buf.length) this.#flush();
     const end = this.#used + size + 1; // one byte more than expected, to notice growth
     let n = 0;
@@ -92,23 +98,31 @@ export class PackWriter {
       if (n > size) {
         // The file grew since its lstat: stream it from the start instead.
         file.seekSync(0, Deno.SeekMode.Start);
-        return this.#addLarge(file);
+        return this.#addLarge(file, this.#fits(size + 1));
       }
     }
     const data = this.#buf.subarray(this.#used, this.#used + n);
     const hash = createHash("sha256").update(data).digest("hex");
     this.counts.readBytes += n;
-    if (!this.#known(hash)) {
-      this.#record(hash, n);
-      this.#used += n;
-    }
-    return { hash, size: n };
+    if (this.#known(hash)) return { hash, size: n, stored: true };
+    if (!this.#fits(n)) return { hash, size: n, stored: false };
+    this.#record(hash, n);
+    this.#used += n;
+    return { hash, size: n, stored: true };
   }
 
-  /** Streams a large file into the pack while hashing; drops it again when known. */
-  #addLarge(file: Deno.FsFile): { hash: string; size: number } {
+  /** Whether `n` more bytes stay within the writer's store budget. */
+  #fits(n: number): boolean {
+    return this.counts.storedBytes + n <= this.#maxStore;
+  }
+
+  /**
+   * Streams a large file into the pack while hashing (only hashing when `store` is false);
+   * drops it again when known or over the budget.
+   */
+  #addLarge(file: Deno.FsFile, store: boolean): { hash: string; size: number; stored: boolean } {
     this.#flush();
-    const out = this.#open();
+    const out = store ? this.#open() : null;
     const start = this.#offset;
     const h = createHash("sha256");
     let n = 0;
@@ -117,19 +131,21 @@ export class PackWriter {
       if (got === null || got === 0) break;
       const chunk = this.#buf.subarray(0, got);
       h.update(chunk);
-      writeAll(out, chunk);
+      if (out !== null) writeAll(out, chunk);
       n += got;
     }
     const hash = h.digest("hex");
     this.counts.readBytes += n;
-    if (this.#known(hash)) {
+    const known = this.#known(hash);
+    if (out === null) return { hash, size: n, stored: known };
+    if (known || !this.#fits(n)) {
       out.truncateSync(start);
       out.seekSync(start, Deno.SeekMode.Start);
-    } else {
-      this.#record(hash, n);
-      this.#offset = start + n;
+      return { hash, size: n, stored: known };
     }
-    return { hash, size: n };
+    this.#record(hash, n);
+    this.#offset = start + n;
+    return { hash, size: n, stored: true };
   }
 
   #known(hash: string): boolean {

@@ -176,6 +176,7 @@ export function prepareRollback(
           profile: policy.profile,
           status,
           commit: false,
+          maxStoreBytes: conf.maxBytes,
         });
         const changes = diffEntries(before.entries, after.entries);
         const guarded = await applyGuard(

@@ -45,7 +45,12 @@ function textOf(store: Store, entry: Entry | undefined): string | { note: string
   if (entry.size > MAX_DIFF_BYTES) {
     return { note: `too large to show (${formatBytes(entry.size)})` };
   }
-  const bytes = store.read(entry.hash);
+  let bytes: Uint8Array;
+  try {
+    bytes = store.read(entry.hash);
+  } catch {
+    return { note: "content not stored (over the snapshot budget)" };
+  }
   if (bytes.subarray(0, 8000).includes(0)) return { note: "binary" };
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);

@@ -56,6 +56,12 @@ export interface SnapshotOptions {
   base: Manifest | null;
   /** The budget (checked before any file is read). */
   budget?: Budget;
+  /**
+   * Most bytes of new content to store (the tree after a run, which the command may have
+   * grown without bound): files beyond are hashed but not kept, and listed in
+   * `Manifest.unstored`. Default: no limit.
+   */
+  maxStoreBytes?: number;
   /** The audit session. */
   session?: string;
   /** The profile. */
@@ -126,7 +132,10 @@ export function takeSnapshot(options: SnapshotOptions): Manifest {
 
   const cache = new Map<string, Entry>();
   const cachedScan = options.base?.scanStart ?? 0;
-  for (const e of options.base?.entries ?? []) if (e.type === "f") cache.set(e.path, e);
+  const unstoredBefore = new Set(options.base?.unstored ?? []);
+  for (const e of options.base?.entries ?? []) {
+    if (e.type === "f" && !unstoredBefore.has(e.path)) cache.set(e.path, e);
+  }
   // The previous snapshot's objects are in the store (cleanup keeps what retained
   // snapshots use), so unchanged files need no index lookup.
   const present = new Set<string>();
@@ -144,13 +153,15 @@ export function takeSnapshot(options: SnapshotOptions): Manifest {
     }
   }
 
-  const pack = new PackWriter(store, present);
+  const pack = new PackWriter(store, present, options.maxStoreBytes);
+  const unstored: string[] = [];
   try {
     let done = 0;
     let doneBytes = 0;
     let lastReport = 0;
     for (const e of toRead) {
-      const { hash, size } = pack.addFile(`${workdir}/${e.path}`, e);
+      const { hash, size, stored } = pack.addFile(`${workdir}/${e.path}`, e);
+      if (!stored) unstored.push(e.path);
       e.hash = hash;
       e.size = size;
       done++;
@@ -197,6 +208,7 @@ export function takeSnapshot(options: SnapshotOptions): Manifest {
     stats,
     ...(options.status !== undefined ? { status: options.status } : {}),
     ...(options.guarded ? { guarded: options.guarded } : {}),
+    ...(unstored.length > 0 ? { unstored } : {}),
     entries: scan.entries,
   };
   stats.ms = Math.round(performance.now() - started);

@@ -120,6 +120,8 @@ export interface Manifest {
   status?: number;
   /** For `after`: what the guard did. */
   guarded?: GuardAction[];
+  /** Files whose content was hashed but not stored (over `maxStoreBytes`; `after` only). */
+  unstored?: string[];
   /** The entries, sorted by path. */
   entries: Entry[];
 }

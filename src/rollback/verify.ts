@@ -60,8 +60,11 @@ export function verifySnapshot(
   }
   const hashes = new Map<string, string>();
   for (const m of manifests) {
+    const unstored = new Set(m.unstored ?? []); // over the budget on purpose
     for (const e of m.entries) {
-      if (e.type === "f" && !hashes.has(e.hash)) hashes.set(e.hash, e.path);
+      if (e.type === "f" && !hashes.has(e.hash) && !unstored.has(e.path)) {
+        hashes.set(e.hash, e.path);
+      }
     }
   }
   const index = store.index();
