@@ -7,9 +7,17 @@
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { parseFastRun } from "../../src/cli/fast_run.ts";
-import { cli, hashListing, rollbackDirs, snapshotIdOf } from "./_tree.ts";
+import { cli, hashListing, REPO, rollbackDirs, snapshotIdOf } from "./_tree.ts";
 
 const linuxOnly = { ignore: Deno.build.os !== "linux" };
+
+function hasScript(): boolean {
+  try {
+    return Deno.statSync("/usr/bin/script").isFile;
+  } catch {
+    return false;
+  }
+}
 
 Deno.test("parseFastRun() reads --rollback, --no-rollback and --accept-guarded like commander", () => {
   equal(parseFastRun(["run", "--rollback", "--", "x"])?.values.rollback, true);
@@ -72,3 +80,28 @@ Deno.test(
     match(log, /"event":"after"/);
   },
 );
+
+Deno.test("a long snapshot shows progress on a terminal, and none without one", {
+  ignore: Deno.build.os !== "linux" || !hasScript(),
+}, async () => {
+  await using d = await rollbackDirs();
+  for (let i = 0; i < 2500; i++) {
+    if (i % 100 === 0) await Deno.mkdir(`${d.work}/many/d${i / 100}`, { recursive: true });
+    await Deno.writeTextFile(`${d.work}/many/d${Math.floor(i / 100)}/f${i}`, `${i}\n`);
+  }
+  const inner =
+    `cd ${d.work} && ${Deno.execPath()} run -A --quiet ${REPO}main.ts run --rollback -- /bin/true`;
+  const out = await new Deno.Command("script", {
+    args: ["-qec", inner, "/dev/null"],
+    env: d.env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  equal(out.code, 0, text);
+  match(text, /airlock: snapshot: scanning, \d+ files/);
+  match(text, /rollback snapshot \d{8}T\d{6}Z-[0-9a-f]{6}: 25\d\d files/);
+  const piped = await cli(d, ["run", "--rollback", "--", "/bin/true"]);
+  ok(!piped.stderr.includes("scanning"), piped.stderr);
+});
