@@ -160,7 +160,13 @@ export function register(program: Command): void {
       const selection = paths.length > 0
         ? relativePaths(found.manifest.workdir, paths, Deno.cwd())
         : undefined;
-      found.store.lock(false);
+      if (!values.dryRun && !(await found.store.tryLockExclusive(500))) {
+        throw new RollbackError(
+          `Cannot restore snapshot ${id}: an airlock run in ${found.manifest.workdir} is still going`,
+          undefined,
+          { hint: "restore once that run has ended (its guard and summary come last)" },
+        );
+      }
       try {
         const result = await restoreSnapshot(found.store, found.manifest, {
           ...(selection ? { paths: selection } : {}),

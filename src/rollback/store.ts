@@ -337,6 +337,33 @@ export class Store {
     this.#lock = file;
   }
 
+  /**
+   * Takes the exclusive lock if it is free within `waitMs`: a run in progress holds the
+   * shared lock from its snapshot until its guard is done, so a restore that cannot get
+   * the exclusive lock would race the command it is meant to undo.
+   *
+   * @param waitMs How long to wait.
+   * @returns True when locked; false when another airlock holds the lock (this process
+   *   should then exit: the pending request is granted only when the lock is released).
+   */
+  async tryLockExclusive(waitMs: number): Promise<boolean> {
+    if (this.#lock !== null) return true;
+    const file = Deno.openSync(`${this.dir}/lock`, {
+      read: true,
+      write: true,
+      create: true,
+      mode: 0o600,
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const got = await Promise.race([
+      file.lock(true).then(() => true),
+      new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), waitMs)),
+    ]);
+    clearTimeout(timer);
+    if (got) this.#lock = file;
+    return got;
+  }
+
   /** Closes open packs and releases the lock. */
   close(): void {
     for (const file of this.#packs.values()) file.close();

@@ -6,7 +6,7 @@
  */
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { cli, hashListing, rollbackDirs, snapshotIdOf } from "./_tree.ts";
+import { cli, hashListing, REPO, rollbackDirs, snapshotIdOf } from "./_tree.ts";
 
 const linuxOnly = { ignore: Deno.build.os !== "linux" };
 
@@ -142,3 +142,36 @@ Deno.test(
     match(bad.stderr, /Cannot parse --older-than/);
   },
 );
+
+Deno.test("restore refuses while a run in the workdir is still going", linuxOnly, async () => {
+  await using d = await rollbackDirs();
+  const id = await snap(d);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--quiet",
+      `${REPO}main.ts`,
+      "run",
+      "--rollback",
+      "--",
+      "/bin/sh",
+      "-c",
+      "echo started; sleep 3",
+    ],
+    cwd: d.work,
+    env: d.env,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  await reader.read(); // "started": the snapshot is taken, the command runs
+  const r = await cli(d, ["rollback", "restore", id]);
+  equal(r.code, 125, r.stderr);
+  match(r.stderr, /Cannot restore snapshot .*: an airlock run in .* is still going/);
+  reader.releaseLock();
+  await child.stdout.cancel();
+  await child.stderr.cancel();
+  equal((await child.status).code, 0);
+  equal((await cli(d, ["rollback", "restore", id])).code, 0);
+});
