@@ -4,5 +4,5 @@ const tree = Deno.args[0]!;
 const store = Store.open("/var/tmp/rbprof-store", tree, true);
 const m = store.readManifest(store.snapshotIds()[0]!)!;
 const t = performance.now();
-await restoreSnapshot(store, m);
+restoreSnapshot(store, m);
 console.log("restore", (performance.now() - t).toFixed(0), "open", (globalThis as {OPEN?: number}).OPEN?.toFixed(0));

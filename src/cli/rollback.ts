@@ -168,7 +168,7 @@ export function register(program: Command): void {
         );
       }
       try {
-        const result = await restoreSnapshot(found.store, found.manifest, {
+        const result = restoreSnapshot(found.store, found.manifest, {
           ...(selection ? { paths: selection } : {}),
           dryRun: values.dryRun === true,
         });

@@ -61,17 +61,17 @@ export function guardedChanges(changes: readonly Change[], guard: GuardMatcher):
  * @throws {RollbackError} When an object needed for the restore is missing or corrupt.
  * @example After a run
  * ```ts ignore
- * const actions = await applyGuard(store, before, guardedChanges(changes, guard), false);
+ * const actions = applyGuard(store, before, guardedChanges(changes, guard), false);
  * ```
  */
-export async function applyGuard(
+export function applyGuard(
   store: Store,
   before: Manifest,
   changes: readonly Change[],
   accept: boolean,
-): Promise<GuardAction[]> {
+): GuardAction[] {
   if (changes.length === 0) return [];
-  if (!accept) await restoreSnapshot(store, before, { paths: changes.map((c) => c.path) });
+  if (!accept) restoreSnapshot(store, before, { paths: changes.map((c) => c.path) });
   return changes.map((c) => ({
     path: c.path,
     change: c.kind === "added" ? "added" : "changed",

@@ -112,14 +112,14 @@ function hashFile(abs: string, expectIno: number): string | null {
  * @throws {RollbackError} (exit 1) When an object is missing or does not match its hash.
  * @example Restoring two paths
  * ```ts ignore
- * const { steps } = await restoreSnapshot(store, manifest, { paths: ["src", "README.md"] });
+ * const { steps } = restoreSnapshot(store, manifest, { paths: ["src", "README.md"] });
  * ```
  */
-export async function restoreSnapshot(
+export function restoreSnapshot(
   store: Store,
   manifest: Manifest,
   options: RestoreOptions = {},
-): Promise<RestoreResult> {
+): RestoreResult {
   const workdir = manifest.workdir;
   let rootInfo: Deno.FileInfo | null = null;
   try {
@@ -151,7 +151,6 @@ export async function restoreSnapshot(
   const paths = [...new Set([...now.keys(), ...want.keys()])].filter(selected).sort();
   const dry = options.dryRun === true;
   const umask = Deno.umask();
-  const pool = new WritePool();
   try {
     for (const path of paths) {
       if (removedDirs.some((d) => within(path, d) && path !== d) && !want.has(path)) continue;
@@ -206,10 +205,9 @@ export async function restoreSnapshot(
       if (!dry) {
         const tmp = `${abs(parentOf(path))}/.${randomId()}${TMP_SUFFIX}`;
         writes.push({ path, tmp });
-        await pool.submit(writeTemp(store, target, tmp, umask));
+        writeTemp(store, target, tmp, umask);
       }
     }
-    await pool.drain();
     if (!dry) {
       makeDurable(workdir, writes.filter((w) => !isLink(w.tmp)).map((w) => w.tmp));
       for (const w of writes) Deno.renameSync(w.tmp, abs(w.path));
@@ -218,7 +216,6 @@ export async function restoreSnapshot(
       makeDurable(workdir, []);
     }
   } catch (err) {
-    await pool.settle();
     for (const w of writes) {
       try {
         Deno.removeSync(w.tmp);
@@ -237,43 +234,6 @@ function isLink(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Objects up to this size are read whole and written asynchronously. */
-const ASYNC_MAX = 8 << 20;
-/** Files written at once: creating an inode waits on the journal, so overlapping pays. */
-const PARALLEL = 8;
-
-/** A bounded set of asynchronous writes. */
-class WritePool {
-  #inflight = new Set<Promise<void>>();
-
-  /** Adds a write; waits while the pool is full. The first failure rejects here or in drain. */
-  async submit(job: Promise<void> | null): Promise<void> {
-    if (job === null) return;
-    const p: Promise<void> = job.finally(() => this.#inflight.delete(p));
-    this.#inflight.add(p);
-    if (this.#inflight.size >= PARALLEL) await Promise.race(this.#inflight);
-  }
-
-  /** Waits for every write; rejects with the first failure. */
-  async drain(): Promise<void> {
-    await Promise.all(this.#inflight);
-  }
-
-  /** Waits for every write, ignoring failures (before cleaning up). */
-  async settle(): Promise<void> {
-    await Promise.allSettled(this.#inflight);
-  }
-}
-
-/** Reads a whole object and checks it against its hash. */
-function readChecked(store: Store, target: Entry): Uint8Array {
-  const loc = locate(store, target);
-  const data = new Uint8Array(loc.size);
-  store.readAt(loc, data);
-  if (createHash("sha256").update(data).digest("hex") !== target.hash) throw corrupt(target);
-  return data;
 }
 
 function locate(store: Store, target: Entry): ObjectLocation {
@@ -298,33 +258,18 @@ function corrupt(target: Entry): RollbackError {
 
 /**
  * Writes a file's snapshot content to the exclusive temporary name `tmp` (`O_CREAT|O_EXCL`:
- * it never follows or reuses an existing name), checking the content against its hash.
- * Small objects are read now and written asynchronously (the returned promise); large
- * ones are streamed now (null).
+ * it never follows or reuses an existing name), checking the content against its hash
+ * while it is written. (Writing several files at once was measured: creating inodes
+ * serialises in the kernel here, and it gained nothing.)
  */
-function writeTemp(store: Store, target: Entry, tmp: string, umask: number): Promise<void> | null {
-  const mode = target.mode & 0o777;
-  // The mode given at creation passes through the umask; fix it only when that changed it.
-  const fixMode = (mode & ~umask) !== target.mode;
-  if (target.size <= ASYNC_MAX) {
-    const data = readChecked(store, target);
-    return (async () => {
-      const file = await Deno.open(tmp, { write: true, createNew: true, mode });
-      try {
-        let off = 0;
-        while (off < data.length) off += await file.write(data.subarray(off));
-      } finally {
-        file.close();
-      }
-      if (fixMode) await Deno.chmod(tmp, target.mode);
-    })();
-  }
+function writeTemp(store: Store, target: Entry, tmp: string, umask: number): void {
   const loc = locate(store, target);
+  const mode = target.mode & 0o777;
   const file = Deno.openSync(tmp, { write: true, createNew: true, mode });
   try {
     const h = createHash("sha256");
     const chunk = 4 << 20;
-    const buf = new Uint8Array(chunk);
+    const buf = new Uint8Array(Math.min(chunk, loc.size));
     for (let off = 0; off < loc.size; off += chunk) {
       const part = buf.subarray(0, Math.min(chunk, loc.size - off));
       store.readAt(loc, part, off);
@@ -335,8 +280,8 @@ function writeTemp(store: Store, target: Entry, tmp: string, umask: number): Pro
   } finally {
     file.close();
   }
-  if (fixMode) Deno.chmodSync(tmp, target.mode);
-  return null;
+  // The mode given at creation passes through the umask; fix it only when that changed it.
+  if ((mode & ~umask) !== target.mode) Deno.chmodSync(tmp, target.mode);
 }
 
 /**

@@ -162,7 +162,7 @@ export function prepareRollback(
   return Promise.resolve({
     sessionId,
     snapshotId: before.id,
-    async afterExit(status: number): Promise<number> {
+    afterExit(status: number): Promise<number> {
       try {
         const after = takeSnapshot({
           store,
@@ -179,7 +179,7 @@ export function prepareRollback(
           maxStoreBytes: conf.maxBytes,
         });
         const changes = diffEntries(before.entries, after.entries);
-        const guarded = await applyGuard(
+        const guarded = applyGuard(
           store,
           before,
           guardedChanges(changes, guard),
@@ -202,13 +202,13 @@ export function prepareRollback(
           });
         }
         for (const line of formatSummary(before.id, changes, guarded)) console.error(line);
-        return status;
+        return Promise.resolve(status);
       } catch (err) {
         console.error(formatError(err));
         console.error(
           `airlock: the workdir may hold changes the guard did not undo: airlock rollback restore ${before.id}`,
         );
-        return status === 0 ? 125 : status;
+        return Promise.resolve(status === 0 ? 125 : status);
       } finally {
         store.close();
         log.close();
