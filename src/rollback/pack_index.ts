@@ -16,8 +16,14 @@ const MAGIC = 0x584c5241; // "ARLX" little-endian
 /** One indexed object: hash (hex), offset, size. */
 export type IndexRow = [hash: string, offset: number, size: number];
 
+/** Hex digit value by character code (lower case), -1 elsewhere. */
+const NIBBLE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) NIBBLE["0123456789abcdef".charCodeAt(i)] = i;
+
 function hexToBytes(hex: string, out: Uint8Array, at: number): void {
-  for (let i = 0; i < 32; i++) out[at + i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  for (let i = 0; i < 32; i++) {
+    out[at + i] = (NIBBLE[hex.charCodeAt(i * 2)]! << 4) | NIBBLE[hex.charCodeAt(i * 2 + 1)]!;
+  }
 }
 
 function bytesToHex(bytes: Uint8Array, at: number): string {
