@@ -89,6 +89,7 @@ export function mergeProfiles(docs: ProfileDoc[]): MergedProfile {
     env: {
       allow: unique(docs.flatMap((d) => d.env.allow)),
       deny: unique(docs.flatMap((d) => d.env.deny)),
+      allowSecrets: unique(docs.flatMap((d) => d.env.allowSecrets)),
       set: Object.assign({}, ...docs.map((d) => d.env.set)),
     },
     credentials: Object.assign({}, ...docs.map((d) => d.credentials)),

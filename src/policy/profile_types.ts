@@ -27,6 +27,12 @@ export interface PathEntry {
   optional: boolean;
   /** Create the directory (mode 0700, with parents) when it is missing, before the run. */
   create: boolean;
+  /**
+   * `session`: the command's writes beneath the path land in a layer of its own, discarded
+   * when the session ends (a shared cache, so a session cannot plant what a later,
+   * unconfined `npx` or `pip` runs). Absent (`"shared"` in a profile): writes go through.
+   */
+  writes?: "session";
 }
 
 /** The `filesystem` section. */
@@ -57,10 +63,12 @@ export interface NetworkSection {
 
 /** The `env` section. */
 export interface EnvSection {
-  /** Names or globs kept although they look like credentials. */
+  /** Names or globs passed besides the built-in allowlist (a glob never passes a credential-looking name). */
   allow: string[];
-  /** Names or globs removed in addition to the built-in credential patterns. */
+  /** Names or globs removed although allowed. */
   deny: string[];
+  /** Exact names passed with their value unchecked, even when it looks like a credential. */
+  allowSecrets: string[];
   /** Variables set for the command (values may use path variables). */
   set: Record<string, string>;
 }

@@ -8,8 +8,8 @@
  * @module
  */
 
-import { type RollbackAuditRecord, SessionLog, sessionsDir } from "../audit/session_log.ts";
-import { newSessionId } from "../audit/session_log.ts";
+import { newSessionId, sessionsDir } from "../audit/session_log.ts";
+import { openRollbackLog } from "./audit_records.ts";
 import { formatError, UsageError } from "../errors.ts";
 import type { Policy } from "../policy/types.ts";
 import { diffEntries } from "./diff.ts";
@@ -84,22 +84,24 @@ function settings(policy: Policy): RollbackPolicy {
  *
  * @param policy The resolved policy.
  * @param flags The run flags.
- * @param env The environment (state directory).
+ * @param options The launch's session id (the audit log the launch and the proxy share;
+ *   a new one when absent) and the environment (state directory).
  * @returns The run's rollback, or null when rollback is off.
  * @throws {UsageError} When `--rollback` is combined with `--no-workdir`.
  * @throws {RollbackError} When the store is inside a grant, over budget, or newer.
  * @example Around a launch
  * ```ts ignore
- * const rollback = await prepareRollback(policy, { rollback: true });
- * const status = await sandbox.run(policy, { argv });
+ * const rollback = await prepareRollback(policy, { rollback: true }, { sessionId: launch.sessionId });
+ * const status = await launch.run();
  * return rollback ? await rollback.afterExit(status) : status;
  * ```
  */
 export function prepareRollback(
   policy: Policy,
   flags: RollbackFlags,
-  env: Record<string, string | undefined> = Deno.env.toObject(),
+  options: { sessionId?: string | null; env?: Record<string, string | undefined> } = {},
 ): Promise<RollbackRun | null> {
+  const env = options.env ?? Deno.env.toObject();
   if (!rollbackWanted(policy, flags)) return Promise.resolve(null);
   const workdir = policy.workdir;
   if (workdir === null) {
@@ -115,7 +117,7 @@ export function prepareRollback(
   const store = Store.open(storeDirFor(workdir, env), workdir, true);
   store.lock(false);
   const guard = new GuardMatcher([...DEFAULT_GUARD, ...conf.guard]);
-  const sessionId = newSessionId();
+  const sessionId = options.sessionId ?? newSessionId();
   const progress = terminalProgress();
   let before;
   try {
@@ -137,15 +139,18 @@ export function prepareRollback(
   } finally {
     progress.done();
   }
-  const log = SessionLog.open({
-    id: sessionId,
-    started: new Date().toISOString(),
-    port: 0,
-    routes: [],
-    profile: policy.profile,
-  }, env);
-  const record = (r: Omit<RollbackAuditRecord, "time" | "kind" | "workdir">) =>
-    log.write({ time: new Date().toISOString(), kind: "rollback", workdir, ...r });
+  const log = openRollbackLog(
+    {
+      id: sessionId,
+      started: new Date().toISOString(),
+      port: 0,
+      routes: [],
+      profile: policy.profile,
+    },
+    workdir,
+    env,
+  );
+  const record = (r: Parameters<typeof log.write>[0]) => log.write(r);
   const s = before.stats;
   record({
     event: "snapshot",

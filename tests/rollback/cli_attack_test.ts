@@ -174,16 +174,14 @@ Deno.test(
   linuxOnly,
   async () => {
     await using d = await rollbackDirs();
-    const run = await cli(d, [
-      "run",
-      "--rollback",
-      "--allow",
-      d.state,
-      "--",
-      "/bin/sh",
-      "-c",
-      "touch ran",
-    ]);
+    const args = ["--allow", d.state, "--", "/bin/sh", "-c", "touch ran"];
+    // The state directory is a protected path: granting it is refused outright …
+    const refused = await cli(d, ["run", "--rollback", ...args]);
+    equal(refused.code, 125, refused.stderr);
+    match(refused.stderr, /protected path .*airlock/);
+    // … and with the protection bypassed, rollback still refuses to keep its store there.
+    const bypass = ["--bypass-protection", `${d.state}/airlock`];
+    const run = await cli(d, ["run", "--rollback", ...bypass, ...args]);
     equal(run.code, 125, run.stderr);
     match(run.stderr, /Cannot keep a rollback snapshot: .* lies within the grant/);
     ok(!(await exists(`${d.work}/ran`)));

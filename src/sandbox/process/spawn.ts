@@ -1,0 +1,128 @@
+/**
+ * Starts a child process with `posix_spawn(3)`: Deno's `Deno.Command` can neither give a
+ * child a process group of its own without a new session nor place descriptors at chosen
+ * numbers, and the launch needs both — the sandbox's process group becomes the terminal's
+ * foreground (job control), and the launch channel is a pipe inherited as descriptor 3,
+ * never a path.
+ *
+ * The child gets: exactly the descriptors 0–2 plus the ones asked for (everything else
+ * is closed), an empty signal mask, every signal at its default disposition except the
+ * ones asked to be ignored (the chain's monitor processes must survive the terminal's
+ * Ctrl-C and the signals airlock relays to the group), and its own process group.
+ *
+ * Linux only. Requires `--allow-ffi`.
+ *
+ * @module
+ */
+
+import {
+  LIBC_NAME,
+  LIBC_SIGSET_SIZE,
+  LIBC_SPAWN_SYMBOLS,
+  type LibcSpawn,
+  POSIX_SPAWN,
+  POSIX_SPAWN_OBJECT_SIZE,
+  SIGNALS,
+  SIGRTMAX,
+} from "../../../ffi/libc.ts";
+import { cString, cStringArray, ErrnoError, restoreSignal, setSignal, sys } from "../syscalls.ts";
+import { nsCall } from "../namespaces/mount_calls.ts";
+
+/** `fcntl(F_DUPFD_CLOEXEC)`: a copy at or above a number, close-on-exec. */
+const F_DUPFD_CLOEXEC = 1030;
+/** Copies of the inherited descriptors are made at or above this number first. */
+const HIGH_FD = 100;
+
+let lib: LibcSpawn | undefined;
+
+function spawnLib(): LibcSpawn {
+  lib ??= Deno.dlopen(LIBC_NAME, LIBC_SPAWN_SYMBOLS);
+  return lib;
+}
+
+/** What {@linkcode spawnProcess} starts. */
+export interface SpawnOptions {
+  /** The program (absolute path) and its arguments. */
+  argv: readonly string[];
+  /** The complete environment. */
+  env: Readonly<Record<string, string>>;
+  /** Descriptors for the child: child number (≥ 3) → descriptor of this process. */
+  fds?: Readonly<Record<number, number>>;
+  /** Signals the child starts with ignored (inherited through `exec`). */
+  ignore?: readonly number[];
+}
+
+/**
+ * Starts a process in a new process group (its pid is the group's id).
+ *
+ * @param options The program, environment, descriptors and ignored signals.
+ * @returns The child's pid.
+ * @throws {ErrnoError} When `posix_spawn` fails (the program is missing, say).
+ * @example
+ * ```ts ignore
+ * const pid = spawnProcess({ argv: ["/bin/true"], env: {} });
+ * ```
+ */
+export function spawnProcess(options: SpawnOptions): number {
+  const s = spawnLib().symbols;
+  const attr = new Uint8Array(POSIX_SPAWN_OBJECT_SIZE);
+  const actions = new Uint8Array(POSIX_SPAWN_OBJECT_SIZE);
+  const ignore = new Set(options.ignore ?? []);
+  const sigdefault = new Uint8Array(LIBC_SIGSET_SIZE);
+  for (let sig = 1; sig <= SIGRTMAX; sig++) {
+    if (!ignore.has(sig) && sig !== SIGNALS.SIGKILL && sig !== SIGNALS.SIGSTOP) {
+      sigdefault[(sig - 1) >> 3]! |= 1 << ((sig - 1) & 7);
+    }
+  }
+  const emptyMask = new Uint8Array(LIBC_SIGSET_SIZE);
+  // Descriptors are first copied high, so a source never collides with a target number.
+  const copies = Object.entries(options.fds ?? {}).map(([target, source]) => ({
+    target: Number(target),
+    copy: nsCall("fcntl", `fd ${source}`, source, F_DUPFD_CLOEXEC, HIGH_FD),
+  }));
+  const argv = cStringArray([...options.argv]);
+  const envp = cStringArray(Object.entries(options.env).map(([k, v]) => `${k}=${v}`));
+  const path = cString(options.argv[0]!);
+  const pid = new Int32Array(1);
+  const saved = [...ignore].map((sig) => ({ sig, action: setSignal(sig, 1) }));
+  try {
+    // SAFETY: `attr` and `actions` are zeroed buffers larger than glibc's opaque objects
+    // (336 and 80 bytes); the init calls set them up before any other call reads them.
+    check("posix_spawnattr_init", s.posix_spawnattr_init(attr));
+    check("posix_spawn_file_actions_init", s.posix_spawn_file_actions_init(actions));
+    const flags = POSIX_SPAWN.SETPGROUP | POSIX_SPAWN.SETSIGMASK | POSIX_SPAWN.SETSIGDEF;
+    check("posix_spawnattr_setflags", s.posix_spawnattr_setflags(attr, flags));
+    check("posix_spawnattr_setpgroup", s.posix_spawnattr_setpgroup(attr, 0));
+    // SAFETY: both sigsets are 128 bytes, glibc's sigset_t.
+    check("posix_spawnattr_setsigmask", s.posix_spawnattr_setsigmask(attr, emptyMask));
+    check("posix_spawnattr_setsigdefault", s.posix_spawnattr_setsigdefault(attr, sigdefault));
+    for (const { target, copy } of copies) {
+      check(
+        "posix_spawn_file_actions_adddup2",
+        s.posix_spawn_file_actions_adddup2(actions, copy, target),
+      );
+    }
+    const closeFrom = Math.max(3, ...copies.map((c) => c.target + 1));
+    if (s.posix_spawn_file_actions_addclosefrom_np !== null) {
+      check(
+        "posix_spawn_file_actions_addclosefrom_np",
+        s.posix_spawn_file_actions_addclosefrom_np(actions, closeFrom),
+      );
+    }
+    // SAFETY: every buffer (pid, path, actions, attr, argv, envp and the strings they
+    // point to) is referenced by a local that outlives this synchronous call.
+    check("posix_spawn", s.posix_spawn(pid, path, actions, attr, argv.array, envp.array));
+  } finally {
+    for (const { sig, action } of saved) restoreSignal(sig, action);
+    for (const { copy } of copies) sys("close", copy);
+    s.posix_spawn_file_actions_destroy(actions);
+    s.posix_spawnattr_destroy(attr);
+  }
+  void [argv.strings, envp.strings, path];
+  return pid[0]!;
+}
+
+/** posix_spawn and its helpers return an errno value instead of setting errno. */
+function check(call: string, result: number): void {
+  if (result !== 0) throw new ErrnoError(call, result);
+}
