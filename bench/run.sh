@@ -20,3 +20,7 @@ if [ -f bench/trust_bench.ts ]; then
   echo "== trust"
   deno run -A bench/trust_bench.ts
 fi
+if [ -f bench/rollback_bench.ts ]; then
+  echo "== rollback"
+  deno run -A bench/rollback_bench.ts
+fi

@@ -757,3 +757,27 @@ export const IFF_UP = 0x1;
 export const IFF_RUNNING = 0x40;
 /** `NETLINK_ROUTE`: the only netlink protocol the sandbox may open. */
 export const NETLINK_ROUTE = 0;
+
+/**
+ * The symbols the rollback layer uses to make many written files durable with one call
+ * (`syncfs`) instead of one `fsync` each. Requires `--allow-ffi`.
+ */
+export const LIBC_SYNC_SYMBOLS = {
+  /** `int open(const char *pathname, int flags, mode_t mode)` */
+  open: LIBC_SYMBOLS.open,
+  /** `int close(int fd)` */
+  close: LIBC_SYMBOLS.close,
+  /** `int syncfs(int fd)` */
+  syncfs: {
+    parameters: [
+      "i32", // int fd
+    ],
+    result: "i32",
+  },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** `O_RDONLY | O_DIRECTORY | O_CLOEXEC` on Linux (x86_64 and aarch64 differ in O_DIRECTORY). */
+export const O_DIRECTORY_FLAGS: Record<"x86_64" | "aarch64", number> = {
+  x86_64: 0o200000 | 0o2000000,
+  aarch64: 0o40000 | 0o2000000,
+};

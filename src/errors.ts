@@ -193,6 +193,25 @@ export class TrustError extends AirlockError {
   }
 }
 
+/**
+ * A rollback store, snapshot or restore failed. The exit code depends on the case (see
+ * `src/rollback/exit_codes.ts`): 1 a snapshot does not verify (corrupt object, root
+ * mismatch), 3 unknown snapshot id, 4 store written by a newer airlock, 125 otherwise.
+ */
+export class RollbackError extends AirlockError {
+  /**
+   * Creates a rollback error.
+   *
+   * @param message What failed, naming the snapshot, path or object.
+   * @param exitCode The documented exit code (default 125).
+   * @param options A hint and cause.
+   */
+  constructor(message: string, exitCode = EXIT_AIRLOCK_FAILED, options: AirlockErrorOptions = {}) {
+    super(message, exitCode, options);
+    this.name = "RollbackError";
+  }
+}
+
 /** The command to run was not found (exit 127). */
 export class CommandNotFoundError extends AirlockError {
   /**

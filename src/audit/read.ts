@@ -9,6 +9,7 @@ import { AirlockError, EXIT_AIRLOCK_FAILED } from "../errors.ts";
 import {
   type AuditRecord,
   isValidSessionId,
+  type RollbackAuditRecord,
   type SessionInfo,
   sessionsDir,
 } from "./session_log.ts";
@@ -34,7 +35,7 @@ export interface SessionSummary extends Partial<SessionInfo> {
 export function readSession(
   id: string,
   env: Record<string, string | undefined> = Deno.env.toObject(),
-): AuditRecord[] {
+): (AuditRecord | RollbackAuditRecord)[] {
   if (!isValidSessionId(id)) {
     throw new AirlockError(`Cannot show session "${id}": not a session id`, EXIT_AIRLOCK_FAILED, {
       hint: "run airlock audit list",
@@ -49,7 +50,7 @@ export function readSession(
       cause: err,
     });
   }
-  const out: AuditRecord[] = [];
+  const out: (AuditRecord | RollbackAuditRecord)[] = [];
   for (const line of text.split("\n")) {
     if (!line.trim()) continue;
     try {
@@ -87,7 +88,7 @@ export function listSessions(
     }
     let records: AuditRecord[] = [];
     try {
-      records = readSession(id, env);
+      records = readSession(id, env).filter((r): r is AuditRecord => r.kind !== "rollback");
     } catch {
       // no log yet
     }

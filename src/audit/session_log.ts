@@ -40,13 +40,37 @@ export interface AuditRecord {
   detail?: string;
 }
 
+/**
+ * One rollback record (one line of `audit.jsonl`): a snapshot taken before a run, the
+ * tree the run left, a guarded path put back or accepted, a restore. Holds ids, roots,
+ * counts and paths — never file content.
+ */
+export interface RollbackAuditRecord {
+  /** ISO 8601 time. */
+  time: string;
+  /** Always `rollback`. */
+  kind: "rollback";
+  /** `snapshot`, `after`, `guard-restored`, `guard-accepted` or `restore`. */
+  event: "snapshot" | "after" | "guard-restored" | "guard-accepted" | "restore";
+  /** The snapshot id. */
+  snapshot: string;
+  /** The workdir. */
+  workdir: string;
+  /** The Merkle root of the tree recorded (for `snapshot` and `after`). */
+  root?: string;
+  /** The guarded path (guard events) or the paths restored (`restore`, `*` for all). */
+  path?: string;
+  /** Short detail: counts, the change kind, the command's exit status. */
+  detail?: string;
+}
+
 /** Session metadata (`session.json`). */
 export interface SessionInfo {
   /** The session id. */
   id: string;
   /** ISO 8601 start time. */
   started: string;
-  /** The proxy port. */
+  /** The proxy port (0 for a run without the proxy). */
   port: number;
   /** Route names served. */
   routes: string[];
@@ -147,7 +171,7 @@ export class SessionLog {
    *
    * @param record The record.
    */
-  write(record: AuditRecord): void {
+  write(record: AuditRecord | RollbackAuditRecord): void {
     if (!this.#file) return;
     try {
       const bytes = this.#encoder.encode(JSON.stringify(record) + "\n");

@@ -6,7 +6,7 @@
  */
 
 import type { Command } from "commander";
-import type { AuditRecord } from "../audit/session_log.ts";
+import type { AuditRecord, RollbackAuditRecord } from "../audit/session_log.ts";
 import type { SessionSummary } from "../audit/read.ts";
 import { lazyImport } from "../lazy_import.ts";
 
@@ -45,23 +45,31 @@ export function formatSessions(sessions: SessionSummary[]): string {
  * console.assert(formatRecords([]).startsWith("no requests"));
  * ```
  */
-export function formatRecords(records: AuditRecord[]): string {
+export function formatRecords(records: (AuditRecord | RollbackAuditRecord)[]): string {
   if (records.length === 0) return "no requests recorded\n";
-  const rows = records.map((r) => [
-    r.time,
-    r.route ?? r.kind,
-    r.method,
-    r.kind === "route" ? (r.path ?? "") : `${r.host ?? ""}${r.path ?? ""}`,
-    String(r.status),
-    String(r.bytesUp),
-    String(r.bytesDown),
-    `${r.durationMs}ms`,
-    r.detail ? `${r.decision} (${r.detail})` : r.decision,
-  ]);
+  const rows = records.map((r) =>
+    r.kind === "rollback" ? rollbackRow(r) : [
+      r.time,
+      r.route ?? r.kind,
+      r.method,
+      r.kind === "route" ? (r.path ?? "") : `${r.host ?? ""}${r.path ?? ""}`,
+      String(r.status),
+      String(r.bytesUp),
+      String(r.bytesDown),
+      `${r.durationMs}ms`,
+      r.detail ? `${r.decision} (${r.detail})` : r.decision,
+    ]
+  );
   return table([
     ["TIME", "ROUTE", "METHOD", "TARGET", "STATUS", "UP", "DOWN", "TIME", "DECISION"],
     ...rows,
   ]);
+}
+
+/** A rollback record in the request table's columns. */
+function rollbackRow(r: RollbackAuditRecord): string[] {
+  const what = r.path ?? (r.root ? `root ${r.root.slice(0, 16)}` : "");
+  return [r.time, "rollback", r.event, `${r.snapshot} ${what}`, "", "", "", "", r.detail ?? ""];
 }
 
 function table(rows: string[][]): string {

@@ -599,6 +599,18 @@ var RUN_FLAGS = [
   {
     long: "trust-override",
     description: "skip the verification of instruction files for this run (recorded)"
+  },
+  {
+    long: "rollback",
+    description: "snapshot the workdir first; summary and guard after (default: the profile's)"
+  },
+  {
+    long: "no-rollback",
+    description: "take no snapshot, even when the profile turns rollback on"
+  },
+  {
+    long: "accept-guarded",
+    description: "with rollback: keep the command's changes to guarded paths (git hooks, \u2026)"
   }
 ];
 function flagKey(long) {
@@ -1807,6 +1819,10 @@ async function buildGrants(profile, flags, vars) {
   });
 }
 
+// src/rollback/types.ts
+var DEFAULT_MAX_FILES = 2e5;
+var DEFAULT_MAX_BYTES = 4 * 1024 ** 3;
+
 // src/policy/build.ts
 async function resolveWorkdir(req, cwd) {
   const wanted = resolve(cwd, req.workdir ?? ".");
@@ -1976,7 +1992,14 @@ async function buildPolicy(profile, req) {
     bestEffort: req.bestEffort,
     bypassProtection: [
       ...new Set(bypass)
-    ]
+    ],
+    rollback: {
+      enabled: profile.rollback?.enabled ?? false,
+      exclude: profile.rollback?.exclude ?? [],
+      guard: profile.guard ?? [],
+      maxFiles: profile.rollback?.maxFiles ?? DEFAULT_MAX_FILES,
+      maxBytes: profile.rollback?.maxBytes ?? DEFAULT_MAX_BYTES
+    }
   };
 }
 
@@ -2100,6 +2123,13 @@ function unique(values) {
     ...new Set(values)
   ];
 }
+function definedOnly(r) {
+  const out = {};
+  if (r.enabled !== void 0) out.enabled = r.enabled;
+  if (r.maxFiles !== void 0) out.maxFiles = r.maxFiles;
+  if (r.maxBytes !== void 0) out.maxBytes = r.maxBytes;
+  return out;
+}
 function mergeProfiles(docs) {
   const top = docs[docs.length - 1];
   if (top === void 0) throw new RangeError("Cannot merge profiles: the list is empty");
@@ -2143,7 +2173,14 @@ function mergeProfiles(docs) {
     },
     credentials: Object.assign({}, ...docs.map((d) => d.credentials)),
     routes: Object.assign({}, ...docs.map((d) => d.routes)),
-    bypassProtection: concat(docs.map((d) => d.bypassProtection), id)
+    bypassProtection: concat(docs.map((d) => d.bypassProtection), id),
+    rollback: {
+      ...Object.assign({}, ...docs.map((d) => definedOnly(d.rollback ?? {
+        exclude: []
+      }))),
+      exclude: unique(docs.flatMap((d) => d.rollback?.exclude ?? []))
+    },
+    guard: unique(docs.flatMap((d) => d.guard ?? []))
   };
 }
 
@@ -2332,6 +2369,75 @@ function validateRoute(p, key, value) {
   };
 }
 
+// src/policy/validate_rollback.ts
+var ROLLBACK_KEYS = [
+  "enabled",
+  "exclude",
+  "max_files",
+  "max_bytes"
+];
+var UNITS = {
+  "": 1,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  t: 1024 ** 4
+};
+function parseByteSize(value) {
+  if (typeof value === "number") return Number.isSafeInteger(value) && value > 0 ? value : null;
+  if (typeof value !== "string") return null;
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(value.trim());
+  if (m === null) return null;
+  const n = Math.floor(Number(m[1]) * UNITS[m[2].toLowerCase()]);
+  return n > 0 && Number.isSafeInteger(n) ? n : null;
+}
+function patternProblem(s) {
+  return s.trim() === "" || /[\0\n\r]/.test(s) ? "must be a non-empty gitignore pattern" : null;
+}
+function validateRollback(p, value) {
+  if (value === void 0) return {
+    exclude: []
+  };
+  if (typeof value === "boolean") return {
+    enabled: value,
+    exclude: []
+  };
+  const obj = p.object("rollback", value, ROLLBACK_KEYS);
+  if (obj.enabled !== void 0 && typeof obj.enabled !== "boolean") {
+    throw p.at("rollback.enabled", "must be true or false", obj.enabled);
+  }
+  let maxFiles;
+  if (obj.max_files !== void 0) {
+    if (!Number.isSafeInteger(obj.max_files) || obj.max_files < 1) {
+      throw p.at("rollback.max_files", "must be a positive integer", obj.max_files);
+    }
+    maxFiles = obj.max_files;
+  }
+  let maxBytes;
+  if (obj.max_bytes !== void 0) {
+    const n = parseByteSize(obj.max_bytes);
+    if (n === null) {
+      throw p.at("rollback.max_bytes", "must be a positive byte count", obj.max_bytes, 'write an integer or a size such as "2GiB"');
+    }
+    maxBytes = n;
+  }
+  return {
+    ...obj.enabled === void 0 ? {} : {
+      enabled: obj.enabled
+    },
+    exclude: p.strings("rollback.exclude", obj.exclude, patternProblem).map((s) => s.value),
+    ...maxFiles === void 0 ? {} : {
+      maxFiles
+    },
+    ...maxBytes === void 0 ? {} : {
+      maxBytes
+    }
+  };
+}
+function validateGuard(p, value) {
+  return p.strings("guard", value, patternProblem).map((s) => s.value);
+}
+
 // src/policy/validate.ts
 var PROFILE_KEYS = {
   "": [
@@ -2343,7 +2449,9 @@ var PROFILE_KEYS = {
     "env",
     "credentials",
     "routes",
-    "bypass_protection"
+    "bypass_protection",
+    "rollback",
+    "guard"
   ],
   filesystem: [
     "read",
@@ -2376,7 +2484,8 @@ var PROFILE_KEYS = {
     "inject",
     "env",
     "token_prefix"
-  ]
+  ],
+  rollback: ROLLBACK_KEYS
 };
 function pathEntries(p, key, value) {
   return p.array(key, value).map((item, i) => {
@@ -2517,7 +2626,9 @@ function validateProfile(raw, meta) {
     env: env(p, top.env),
     credentials: credentials(p, top.credentials),
     routes: routes(p, top.routes),
-    bypassProtection: p.strings("bypass_protection", top.bypass_protection, pathSyntaxProblem)
+    bypassProtection: p.strings("bypass_protection", top.bypass_protection, pathSyntaxProblem),
+    rollback: validateRollback(p, top.rollback),
+    guard: validateGuard(p, top.guard)
   };
 }
 
@@ -2978,6 +3089,23 @@ var MS = {
 };
 var O_DIRECTORY = 65536;
 var WNOHANG = 1;
+var LIBC_SYNC_SYMBOLS = {
+  /** `int open(const char *pathname, int flags, mode_t mode)` */
+  open: LIBC_SYMBOLS.open,
+  /** `int close(int fd)` */
+  close: LIBC_SYMBOLS.close,
+  /** `int syncfs(int fd)` */
+  syncfs: {
+    parameters: [
+      "i32"
+    ],
+    result: "i32"
+  }
+};
+var O_DIRECTORY_FLAGS = {
+  x86_64: 65536 | 524288,
+  aarch64: 16384 | 524288
+};
 
 // src/state_dir.ts
 function stateDir(env2 = Deno.env.toObject()) {
@@ -5355,11 +5483,11 @@ function exists(path) {
 async function runConfined(argv, values) {
   const sandbox = getSandbox();
   if (values.dryRun) {
-    const policy = await resolvePolicy({
+    const policy = withRollbackFlag(await resolvePolicy({
       ...policyRequestFromFlags(values),
       createDirs: false,
       explainEnv: true
-    });
+    }), values.rollback);
     const report = sandbox.check(policy, {
       argv
     });
@@ -5374,7 +5502,7 @@ async function runConfined(argv, values) {
   let proxy;
   let trust = null;
   try {
-    const policy = await resolvePolicy(policyRequestFromFlags(values));
+    const policy = withRollbackFlag(await resolvePolicy(policyRequestFromFlags(values)), values.rollback);
     const report = sandbox.check(policy, {
       argv
     });
@@ -5398,6 +5526,9 @@ async function runConfined(argv, values) {
       const { writeEnvRecord } = await lazyImport("../audit/env_record.ts", import.meta.url);
       writeEnvRecord(proxy.auditPath.slice(0, proxy.auditPath.lastIndexOf("/")), policy.env);
     }
+    const rollback = policy.rollback?.enabled ? await (await lazyImport("../rollback/run.ts", import.meta.url)).prepareRollback(policy, values, {
+      sessionId: launch.sessionId
+    }) : null;
     launch.start(policy, {
       argv,
       readOnlyPaths,
@@ -5405,13 +5536,24 @@ async function runConfined(argv, values) {
         proxyPort: proxy.port
       } : {}
     });
-    const status = await launch.run(proxy?.env ?? {});
+    const exited = await launch.run(proxy?.env ?? {});
+    const status = rollback ? await rollback.afterExit(exited) : exited;
     return trust ? await trust.afterExit(status) : status;
   } finally {
     await proxy?.close();
     const kept = await launch.dispose(values.keepTmp ?? false);
     if (kept !== null) console.error(`airlock: kept the sandbox's /tmp in ${kept}`);
   }
+}
+function withRollbackFlag(policy, flag) {
+  if (flag === void 0 || !policy.rollback) return policy;
+  return {
+    ...policy,
+    rollback: {
+      ...policy.rollback,
+      enabled: flag
+    }
+  };
 }
 function needsProxy(policy) {
   return policy.network.mode === "proxy" && (Object.keys(policy.credentials).length > 0 || policy.network.allowDomains.length > 0);
@@ -5477,9 +5619,10 @@ function parseFastRun(args) {
       continue;
     }
     if (spec.choices && !spec.choices.includes(value)) return null;
-    if (spec.long === "no-workdir") {
-      if (parsed["--workdir"] !== void 0) return null;
-      values.workdir = false;
+    if (spec.long.startsWith("no-")) {
+      const positive = spec.long.slice(3);
+      if (parsed[`--${positive}`] !== void 0) return null;
+      values[flagKey(spec.long)] = false;
       continue;
     }
     values[flagKey(spec.long)] = value;

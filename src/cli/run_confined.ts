@@ -25,6 +25,10 @@ export interface RunFlagValues extends PolicyFlagValues {
   keepTmp?: boolean;
   /** `--trust-override`: skip the verification of instruction files (recorded). */
   trustOverride?: boolean;
+  /** `--rollback` (true) or `--no-rollback` (false); undefined: the profile decides. */
+  rollback?: boolean;
+  /** `--accept-guarded`: keep the command's changes to guarded paths. */
+  acceptGuarded?: boolean;
 }
 
 /**
@@ -44,11 +48,14 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
   const sandbox = getSandbox();
   if (values.dryRun) {
     // A dry run changes nothing on disk: profile "create" entries are not made.
-    const policy = await resolvePolicy({
-      ...policyRequestFromFlags(values),
-      createDirs: false,
-      explainEnv: true,
-    });
+    const policy = withRollbackFlag(
+      await resolvePolicy({
+        ...policyRequestFromFlags(values),
+        createDirs: false,
+        explainEnv: true,
+      }),
+      values.rollback,
+    );
     const report = sandbox.check(policy, { argv });
     const { printDryRun } = await lazyImport<typeof import("./dry_run.ts")>(
       "./dry_run.ts",
@@ -66,7 +73,10 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
     | undefined;
   let trust: Awaited<ReturnType<typeof trustGate>> = null;
   try {
-    const policy = await resolvePolicy(policyRequestFromFlags(values));
+    const policy = withRollbackFlag(
+      await resolvePolicy(policyRequestFromFlags(values)),
+      values.rollback,
+    );
     const report = sandbox.check(policy, { argv });
     if (report.dropped.length > 0) {
       const { recordBestEffort } = await lazyImport<typeof import("../audit/best_effort.ts")>(
@@ -100,14 +110,35 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
       );
       writeEnvRecord(proxy.auditPath.slice(0, proxy.auditPath.lastIndexOf("/")), policy.env);
     }
+    // Rollback: a snapshot of the workdir now; the summary and the guard once the command
+    // and everything it started have ended.
+    const rollback = policy.rollback?.enabled
+      ? await (await lazyImport<typeof import("../rollback/run.ts")>(
+        "../rollback/run.ts",
+        import.meta.url,
+      )).prepareRollback(policy, values, { sessionId: launch.sessionId })
+      : null;
     launch.start(policy, { argv, readOnlyPaths, ...(proxy ? { proxyPort: proxy.port } : {}) });
-    const status = await launch.run(proxy?.env ?? {});
+    const exited = await launch.run(proxy?.env ?? {});
+    const status = rollback ? await rollback.afterExit(exited) : exited;
     return trust ? await trust.afterExit(status) : status;
   } finally {
     await proxy?.close();
     const kept = await launch.dispose(values.keepTmp ?? false);
     if (kept !== null) console.error(`airlock: kept the sandbox's /tmp in ${kept}`);
   }
+}
+
+/**
+ * Applies `--rollback`/`--no-rollback` to the policy's rollback setting.
+ *
+ * @param policy The resolved policy.
+ * @param flag The flag, or undefined when neither was given.
+ * @returns The policy (a copy when the flag changed it).
+ */
+function withRollbackFlag(policy: Policy, flag: boolean | undefined): Policy {
+  if (flag === undefined || !policy.rollback) return policy;
+  return { ...policy, rollback: { ...policy.rollback, enabled: flag } };
 }
 
 /**

@@ -72,5 +72,12 @@ export function profileToJson(profile: MergedProfile): Record<string, unknown> {
     credentials: profile.credentials,
     routes: Object.fromEntries(Object.entries(profile.routes).map(([k, r]) => [k, route(r)])),
     bypass_protection: profile.bypassProtection.map((b) => b.value),
+    rollback: {
+      ...(profile.rollback?.enabled === undefined ? {} : { enabled: profile.rollback.enabled }),
+      exclude: profile.rollback?.exclude ?? [],
+      ...(profile.rollback?.maxFiles === undefined ? {} : { max_files: profile.rollback.maxFiles }),
+      ...(profile.rollback?.maxBytes === undefined ? {} : { max_bytes: profile.rollback.maxBytes }),
+    },
+    guard: profile.guard ?? [],
   };
 }

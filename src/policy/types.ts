@@ -8,6 +8,8 @@
  * @module
  */
 
+import type { RollbackPolicy } from "../rollback/types.ts";
+
 /** A filesystem right: `read` = read files, list directories, execute; `write` = the full write set. */
 export type Access = "read" | "write";
 
@@ -118,6 +120,8 @@ export interface Policy {
   bestEffort: boolean;
   /** Protected paths the user explicitly allowed with `--bypass-protection`. */
   bypassProtection: string[];
+  /** Rollback of the workdir (profile `rollback`, `guard`); absent in hand-built policies: off. */
+  rollback?: RollbackPolicy;
 }
 
 /** What the command line (and environment) asks for; `resolvePolicy()` turns it into a {@linkcode Policy}. */

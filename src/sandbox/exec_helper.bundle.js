@@ -421,6 +421,23 @@ var SIOCSIFFLAGS = 35092;
 var IFF_UP = 1;
 var IFF_RUNNING = 64;
 var NETLINK_ROUTE = 0;
+var LIBC_SYNC_SYMBOLS = {
+  /** `int open(const char *pathname, int flags, mode_t mode)` */
+  open: LIBC_SYMBOLS.open,
+  /** `int close(int fd)` */
+  close: LIBC_SYMBOLS.close,
+  /** `int syncfs(int fd)` */
+  syncfs: {
+    parameters: [
+      "i32"
+    ],
+    result: "i32"
+  }
+};
+var O_DIRECTORY_FLAGS = {
+  x86_64: 65536 | 524288,
+  aarch64: 16384 | 524288
+};
 
 // src/sandbox/syscalls.ts
 var core;
