@@ -126,11 +126,13 @@ function countingStream(
         controller.enqueue(value);
       } catch (err) {
         end("error", err);
-        // Break the client connection ourselves (so a truncated body never looks
-        // complete) without handing the error to the server, which would log it (and,
-        // under node:http, write its message to the client).
+        // Break the client connection (so a truncated body never looks complete) without
+        // the upstream's error: under node:http, destroy the response (the server would
+        // write an error's message to the client); under Deno.serve, error the stream with
+        // `Interrupted`, which it ends the connection on without logging (a plain Error
+        // is printed to stderr).
         if (breakClient) breakClient();
-        else controller.error(err);
+        else controller.error(new Deno.errors.Interrupted("upstream body broke"));
       }
     },
     cancel(reason) {
@@ -142,15 +144,13 @@ function countingStream(
 
 /**
  * What the serving layer passes as hono's `env`: `@hono/node-server` gives the node
- * response (`outgoing`); the proxy's `Deno.serve` gives `completed` and `breakClient`.
+ * response (`outgoing`); the proxy's `Deno.serve` gives `completed`.
  */
 export interface ServerEnv {
   /** node:http response (node-server). */
   outgoing?: { destroy(): void };
   /** Settles when the response was delivered; rejects when the client went away. */
   completed?: Promise<void>;
-  /** Drops the client connection (so a truncated body never looks complete). */
-  breakClient?: () => void;
 }
 
 /**
@@ -378,7 +378,7 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       return new Response(whole, { status, statusText: upstream.statusText, headers: outHeaders });
     }
     const outgoing = env?.outgoing;
-    const breakClient = env?.breakClient ?? (outgoing ? () => outgoing.destroy() : undefined);
+    const breakClient = outgoing ? () => outgoing.destroy() : undefined;
     const relayed = countingStream(
       upstream.body,
       (bytesDown, outcome, err) => {

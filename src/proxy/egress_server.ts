@@ -1,6 +1,7 @@
 /**
  * The proxy's internal server for proxy-form traffic (CONNECT tunnels and absolute-form
- * plain HTTP), on a random 127.0.0.1 port that only the front splices connections into.
+ * plain HTTP), on a UNIX socket in the proxy's private directory that only the front
+ * splices connections into.
  * It is a `node:http` server (Deno.serve cannot tunnel CONNECT), so this module and the
  * Node compatibility layer load only when the first such connection arrives. Origin-form
  * requests that arrive on a proxy-form connection go to the same hono app as the
@@ -18,29 +19,31 @@ import { handleForward } from "./forward_http.ts";
 
 /** A running egress server. */
 export interface EgressServer {
-  /** Its port on 127.0.0.1. */
-  port: number;
+  /** Its UNIX socket path. */
+  path: string;
   /** Stops it and ends its connections. */
   close(): Promise<void>;
 }
 
 /**
- * Starts the egress server on a random 127.0.0.1 port.
+ * Starts the egress server on a UNIX socket.
  *
  * @param app The reverse-proxy app, for origin-form requests on proxy-form connections.
  * @param deps The CONNECT and forwarding dependencies.
+ * @param path The socket path (in a private directory).
  * @param maxHeaderBytes Largest request head accepted; larger gets 431.
  * @returns The running server.
  * @throws {Error} When it cannot listen.
  * @example
  * ```ts ignore
- * const egress = await startEgressServer(app, deps, 32 * 1024);
+ * const egress = await startEgressServer(app, deps, `${dir}/egress.sock`, 32 * 1024);
  * await egress.close();
  * ```
  */
 export async function startEgressServer(
   app: Hono,
   deps: ConnectDeps,
+  path: string,
   maxHeaderBytes: number,
 ): Promise<EgressServer> {
   const reverse = getRequestListener(app.fetch, { overrideGlobalObjects: false });
@@ -66,11 +69,10 @@ export async function startEgressServer(
   });
   await new Promise<void>((ok, fail) => {
     server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => ok());
+    server.listen(path, () => ok());
   });
-  const addr = server.address();
   return {
-    port: typeof addr === "object" && addr ? addr.port : 0,
+    path,
     async close() {
       const closed = new Promise<void>((ok) => server.close(() => ok()));
       server.closeAllConnections?.();

@@ -1,8 +1,12 @@
 /**
- * The proxy's one listening port on 127.0.0.1.
+ * The proxy's one way in: a port on 127.0.0.1, or a UNIX socket (the sandbox reaches it
+ * through a bridge on 127.0.0.1:PORT inside its own network namespace).
  *
  * A small front (`Deno.listen`) reads the first request line of each connection and
- * splices the connection to one of two internal loopback servers:
+ * splices the connection to one of two internal servers, each on a UNIX socket in a
+ * private directory of its own (mode 0700, created here, removed by `close()`; never the
+ * directory of a UNIX front, which the sandbox may see: Landlock does not mediate
+ * `connect()` to pathname sockets, so a socket there would bypass the front):
  * - proxy-form (`CONNECT host:port`, absolute-form `GET http://…`): a `node:http` server,
  *   which can tunnel CONNECT (Deno.serve cannot) and answers later requests on the same
  *   keep-alive connection, including the CONNECT retry after a 407;
@@ -27,10 +31,17 @@ import type { ConnectDeps } from "./connect.ts";
 import { copyBothWays } from "./copy.ts";
 import type { EgressServer } from "./egress_server.ts";
 
+/** Where the front listens: a TCP port on 127.0.0.1, or a UNIX socket path. */
+export type ListenAddress = { port: number } | { path: string };
+
 /** A running proxy server. */
 export interface ProxyServer {
-  /** The port it listens on. */
+  /** The TCP port it listens on (0 for a UNIX front). */
   port: number;
+  /** The UNIX socket path it listens on (undefined for a TCP front). */
+  path: string | undefined;
+  /** The private directory (mode 0700) of the internal servers' sockets. */
+  internalDir: string;
   /** Stops listening and ends every open connection and tunnel. */
   close(): Promise<void>;
 }
@@ -67,21 +78,15 @@ export function classifyRequest(head: Uint8Array): Kind | undefined {
     : "egress";
 }
 
-function startReverse(
-  app: Hono,
-  breakClient: (innerPort: number) => void,
-): Deno.HttpServer<Deno.NetAddr> {
-  return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req, info) => {
+function startReverse(app: Hono, path: string): Deno.HttpServer<Deno.UnixAddr> {
+  return Deno.serve({ path, onListen: () => {} }, (req, info) => {
     if (req.method === "CONNECT") {
       return new Response("airlock: open a new connection for CONNECT\n", {
         status: 405,
         headers: { connection: "close" },
       });
     }
-    const env: ServerEnv = {
-      completed: info.completed,
-      breakClient: () => breakClient(info.remoteAddr.port),
-    };
+    const env: ServerEnv = { completed: info.completed };
     return app.fetch(req, env);
   });
 }
@@ -138,61 +143,70 @@ function closeQuietly(c: Deno.Conn | undefined): void {
 }
 
 /**
- * Serves the proxy on 127.0.0.1. Requires `--allow-net=127.0.0.1`.
+ * Serves the proxy on 127.0.0.1:PORT or on a UNIX socket. Requires `--allow-net=127.0.0.1`
+ * and `--allow-read`/`--allow-write` for the socket paths.
  *
  * @param app The reverse-proxy app.
  * @param egress The CONNECT and forwarding dependencies (`track` is supplied here).
- * @param port The port, 0 for a random free one.
+ * @param address `{ port }` (0 for a random free one) or `{ path }` (see {@linkcode listenUnix}).
  * @returns The running server.
- * @throws {Error} When the port cannot be bound.
+ * @throws {Error} When the port or path cannot be bound.
  * @example
  * ```ts ignore
- * const server = await serveProxy(app, egress, 0);
+ * const server = await serveProxy(app, egress, { port: 0 });
  * console.log(server.port);
  * await server.close();
  * ```
  */
-export function serveProxy(
+export async function serveProxy(
   app: Hono,
   egress: Omit<ConnectDeps, "track">,
-  port: number,
+  address: ListenAddress,
 ): Promise<ProxyServer> {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port });
+  const internalDir = await Deno.makeTempDir({ prefix: "airlock-proxy-" });
+  await Deno.chmod(internalDir, 0o700);
+  const removeInternal = () => Deno.remove(internalDir, { recursive: true }).catch(() => {});
+  let listener: Deno.Listener;
+  try {
+    listener = "path" in address
+      ? listenUnix(address.path)
+      : Deno.listen({ hostname: "127.0.0.1", port: address.port });
+  } catch (err) {
+    await removeInternal();
+    throw err;
+  }
   const sockets = new Set<Socket>();
   const conns = new Set<Deno.Conn>();
-  /** Front connection pairs by the local port of the inner (spliced) connection. */
-  const byInnerPort = new Map<number, [Deno.Conn, Deno.Conn]>();
   const track = (s: Socket) => {
     sockets.add(s);
     s.once("close", () => sockets.delete(s));
   };
+  const egressPath = `${internalDir}/egress.sock`;
   let egressServer: Promise<EgressServer> | undefined;
-  const egressPort = async () => {
+  const startEgress = async () => {
     egressServer ??= import("./egress_server.ts").then((m) =>
-      m.startEgressServer(app, { ...egress, track }, MAX_HEADER_BYTES)
+      m.startEgressServer(app, { ...egress, track }, egressPath, MAX_HEADER_BYTES)
     ).catch((err) => {
       egressServer = undefined; // the next proxy-form connection tries again
       throw err;
     });
-    return (await egressServer).port;
+    await egressServer;
   };
-  let reverseServer: Deno.HttpServer<Deno.NetAddr>;
+  const reversePath = `${internalDir}/reverse.sock`;
+  let reverseServer: Deno.HttpServer<Deno.UnixAddr>;
   try {
-    reverseServer = startReverse(app, (innerPort) => {
-      const pair = byInnerPort.get(innerPort);
-      if (pair) { for (const c of pair) closeQuietly(c); }
-    });
+    reverseServer = startReverse(app, reversePath);
   } catch (err) {
     listener.close();
+    await removeInternal();
     throw err;
   }
-  const reversePort = reverseServer.addr.port;
 
-  async function splice(conn: Deno.TcpConn): Promise<void> {
+  async function splice(conn: Deno.Conn): Promise<void> {
     conns.add(conn);
-    let inner: Deno.TcpConn | undefined;
+    let inner: Deno.Conn | undefined;
     try {
-      conn.setNoDelay(true);
+      if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
       const first = await readFirstHead(conn);
       if (!first) return;
       const { kind, bytes } = first;
@@ -200,18 +214,17 @@ export function serveProxy(
         await conn.write(TOO_LARGE).catch(() => {});
         return;
       }
-      const port = kind === "reverse" ? reversePort : await egressPort();
-      inner = await Deno.connect({ hostname: "127.0.0.1", port });
+      if (kind === "egress") await startEgress();
+      inner = await Deno.connect({
+        transport: "unix",
+        path: kind === "reverse" ? reversePath : egressPath,
+      });
       conns.add(inner);
-      const innerPort = (inner.localAddr as Deno.NetAddr).port;
-      byInnerPort.set(innerPort, [conn, inner]);
-      inner.setNoDelay(true);
       await inner.write(bytes);
       await copyBothWays(conn, inner);
     } catch {
       // a broken client connection ends here
     } finally {
-      if (inner) byInnerPort.delete((inner.localAddr as Deno.NetAddr).port);
       for (const c of [conn, inner]) {
         if (!c) continue;
         conns.delete(c);
@@ -224,15 +237,59 @@ export function serveProxy(
     for await (const conn of listener) splice(conn);
   })().catch(() => {});
 
-  return Promise.resolve({
-    port: (listener.addr as Deno.NetAddr).port,
+  const path = "path" in address ? address.path : undefined;
+  let closed = false;
+  return {
+    port: path === undefined ? (listener.addr as Deno.NetAddr).port : 0,
+    path,
+    internalDir,
     async close() {
+      if (closed) return;
+      closed = true;
       listener.close();
       await accepting;
       for (const c of conns) closeQuietly(c);
       for (const s of sockets) s.destroy();
       await (await egressServer?.catch(() => undefined))?.close();
       await reverseServer.shutdown();
+      if (path !== undefined) await Deno.remove(path).catch(() => {});
+      await removeInternal();
     },
-  });
+  };
+}
+
+/**
+ * Listens on a UNIX socket for the front: refuses a path whose directory others can
+ * enter (the caller creates it mode 0700), and makes the socket itself mode 0600.
+ *
+ * @param path The socket path (it must not exist yet).
+ * @returns The listener.
+ * @throws {Deno.errors.PermissionDenied} When the directory is open to group or others.
+ * @throws {Deno.errors.AddrInUse} When the path exists.
+ * @example
+ * ```ts
+ * import { listenUnix } from "./server.ts";
+ * const dir = Deno.makeTempDirSync();
+ * const listener = listenUnix(`${dir}/proxy.sock`);
+ * console.assert((Deno.statSync(`${dir}/proxy.sock`).mode! & 0o777) === 0o600);
+ * listener.close();
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
+export function listenUnix(path: string): Deno.Listener {
+  const dir = path.slice(0, Math.max(1, path.lastIndexOf("/")));
+  const mode = Deno.statSync(dir).mode ?? 0;
+  if ((mode & 0o077) !== 0) {
+    throw new Deno.errors.PermissionDenied(
+      `Cannot listen on ${path}: its directory has mode ${(mode & 0o777).toString(8)}, not 700`,
+    );
+  }
+  const listener = Deno.listen({ transport: "unix", path });
+  try {
+    Deno.chmodSync(path, 0o600);
+  } catch (err) {
+    listener.close();
+    throw err;
+  }
+  return listener;
 }
