@@ -21,7 +21,7 @@ import { parseCidr } from "./address_guard.ts";
 import { type ActiveRoute, buildProxyApp } from "./app.ts";
 import { type CredentialSource, defaultCredentialSource } from "./credential_source.ts";
 import { createDialer, type Lookup } from "./dialer.ts";
-import { parsePins } from "./pins.ts";
+import { normalizeHost, parsePins } from "./pins.ts";
 import { availableRoutes } from "./routes.ts";
 import { type ListenAddress, serveProxy } from "./server.ts";
 import { generateToken } from "./tokens.ts";
@@ -198,7 +198,12 @@ export async function startSessionProxy(
     allowRanges,
     ...(options.lookup ? { lookup: options.lookup } : {}),
   });
-  const client = createUpstreamClient(dialer, caCerts);
+  const targets = new Set(
+    [...active.values()].map((r) =>
+      `${normalizeHost(r.spec.upstream.hostname)}:${Number(r.spec.upstream.port || 443)}`
+    ),
+  );
+  const client = createUpstreamClient(dialer, caCerts, targets);
   let log: SessionLog | undefined;
   const audit = (r: Parameters<SessionLog["write"]>[0]) => log?.write(r);
   const app = buildProxyApp({
