@@ -13,8 +13,11 @@ import { stateDir } from "../state_dir.ts";
 export interface AuditRecord {
   /** ISO 8601 time the request arrived. */
   time: string;
-  /** `route` (reverse proxy), `connect` (tunnel) or `forward` (absolute-form HTTP). */
-  kind: "route" | "connect" | "forward";
+  /**
+   * `route` (reverse proxy), `connect` (tunnel), `forward` (absolute-form HTTP), `limit`
+   * (one burst of refusals under pressure, see `count`).
+   */
+  kind: "route" | "connect" | "forward" | "limit";
   /** The route name, for `kind: "route"`. */
   route?: string;
   /** The target host (and port) for tunnels and forwards; the upstream host for routes. */
@@ -38,6 +41,8 @@ export interface AuditRecord {
   decision: string;
   /** Short detail for refusals and failures (never a secret or header value). */
   detail?: string;
+  /** For `kind: "limit"`: how many refusals the burst held. */
+  count?: number;
 }
 
 /** Session metadata (`session.json`). */

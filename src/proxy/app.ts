@@ -14,6 +14,11 @@ import { errorResponse } from "./error_shapes.ts";
 import { auditPath, connectionNamed, isHopByHop, responseHeaders } from "./headers.ts";
 import type { RouteSpec } from "./routes.ts";
 import { tokensEqual } from "./tokens.ts";
+import { DEFAULT_LIMITS } from "./limits.ts";
+import type { PressureLog } from "./pressure.ts";
+
+/** The error a request body stream fails with past the body limit. */
+class BodyTooLarge extends Error {}
 
 /** A route as one session serves it. */
 export interface ActiveRoute {
@@ -43,6 +48,13 @@ export interface ProxyAppDeps {
    * @default 600000
    */
   headersTimeoutMs?: number;
+  /**
+   * Largest request body in bytes; larger gets 413.
+   * @default DEFAULT_LIMITS.maxBodyBytes
+   */
+  maxBodyBytes?: number;
+  /** Counts refusals under pressure (413 bursts); without it each 413 is one record. */
+  pressure?: PressureLog;
 }
 
 const decoder = new TextDecoder();
@@ -202,6 +214,7 @@ const NOT_FORWARDED = ["host", "accept-encoding", "content-length"];
 export function buildProxyApp(deps: ProxyAppDeps): Hono {
   const app = new Hono();
   const headersTimeoutMs = deps.headersTimeoutMs ?? 600_000;
+  const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes;
   const allRoutes = [...deps.routes.values()];
 
   app.all("/:route/*", async (c) => {
@@ -304,6 +317,18 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       abort.abort();
     }, headersTimeoutMs);
 
+    const tooLarge = () => {
+      const detail = `request body over ${maxBodyBytes} bytes`;
+      if (deps.pressure) deps.pressure.refuse("body-too-large", detail);
+      else record(413, "body-too-large", 0, detail);
+      return errorResponse(spec.errorShape, "payload-too-large");
+    };
+    const declared = reqHeaders.get("content-length");
+    if (declared !== null && Number(declared) > maxBodyBytes) {
+      clearTimeout(timer);
+      return tooLarge();
+    }
+    let overLimit = false;
     let body: BodyInit | null = null;
     if (req.body && method !== "GET" && method !== "HEAD") {
       if (wholeBodyLength(reqHeaders) >= 0) {
@@ -317,7 +342,13 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
           return errorResponse(spec.errorShape, "bad-gateway");
         }
       } else {
-        body = countingStream(req.body, () => {}, (n) => bytesUp = n);
+        body = countingStream(req.body, () => {}, (n) => {
+          bytesUp = n;
+          if (n > maxBodyBytes) {
+            overLimit = true;
+            throw new BodyTooLarge();
+          }
+        });
       }
     }
     let upstream: Response;
@@ -332,6 +363,7 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       } as RequestInit);
     } catch (err) {
       clearTimeout(timer);
+      if (overLimit) return tooLarge();
       if (timedOut) {
         record(504, "upstream-timeout");
         return errorResponse(spec.errorShape, "gateway-timeout");

@@ -11,6 +11,7 @@ import type { AuditRecord } from "../audit/session_log.ts";
 import { type Dialer, DialError } from "./dialer.ts";
 import { domainAllowed, domainRefusal, PROXY_CHALLENGE, proxyAuthorized } from "./egress_policy.ts";
 import { splice } from "./upstream_client.ts";
+import type { PressureLog } from "./pressure.ts";
 
 /** What the tunnel handler needs. */
 export interface ConnectDeps {
@@ -24,6 +25,10 @@ export interface ConnectDeps {
   audit: (record: AuditRecord) => void;
   /** Tracks open sockets so close() can end them. */
   track: (socket: Socket) => void;
+  /** Largest plain-HTTP request body (413 beyond), default `DEFAULT_LIMITS.maxBodyBytes`. */
+  maxBodyBytes?: number;
+  /** Counts refusals under pressure (413 bursts). */
+  pressure?: PressureLog;
 }
 
 /** Largest CONNECT request head read by hand after a 407 (bytes). */

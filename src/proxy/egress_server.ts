@@ -16,6 +16,7 @@ import type { Socket } from "node:net";
 import type { Hono } from "hono";
 import { type ConnectDeps, handleConnect } from "./connect.ts";
 import { handleForward } from "./forward_http.ts";
+import type { ProxyLimits } from "./limits.ts";
 
 /** A running egress server. */
 export interface EgressServer {
@@ -31,12 +32,13 @@ export interface EgressServer {
  * @param app The reverse-proxy app, for origin-form requests on proxy-form connections.
  * @param deps The CONNECT and forwarding dependencies.
  * @param path The socket path (in a private directory).
- * @param maxHeaderBytes Largest request head accepted; larger gets 431.
+ * @param limits The header size limit (431) and the head timeout (408) for later
+ *   requests on a connection.
  * @returns The running server.
  * @throws {Error} When it cannot listen.
  * @example
  * ```ts ignore
- * const egress = await startEgressServer(app, deps, `${dir}/egress.sock`, 32 * 1024);
+ * const egress = await startEgressServer(app, deps, `${dir}/egress.sock`, DEFAULT_LIMITS);
  * await egress.close();
  * ```
  */
@@ -44,11 +46,15 @@ export async function startEgressServer(
   app: Hono,
   deps: ConnectDeps,
   path: string,
-  maxHeaderBytes: number,
+  limits: ProxyLimits,
 ): Promise<EgressServer> {
   const reverse = getRequestListener(app.fetch, { overrideGlobalObjects: false });
   const server = createServer(
-    { maxHeaderSize: maxHeaderBytes },
+    {
+      maxHeaderSize: limits.maxHeaderBytes,
+      headersTimeout: limits.headTimeoutMs,
+      requestTimeout: 0, // bodies may stream for as long as they stream
+    },
     (req: IncomingMessage, res: ServerResponse) => {
       if ((req.url ?? "/").startsWith("/")) return reverse(req, res);
       handleForward(deps, req, res).catch(() => res.destroy());

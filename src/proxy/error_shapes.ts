@@ -17,6 +17,8 @@ export type ProxyErrorKind =
   | "gateway-timeout"
   | "forbidden"
   | "headers-too-large"
+  | "bad-request"
+  | "payload-too-large"
   | "internal";
 
 const STATUS: Record<ProxyErrorKind, number> = {
@@ -26,6 +28,8 @@ const STATUS: Record<ProxyErrorKind, number> = {
   "gateway-timeout": 504,
   "forbidden": 403,
   "headers-too-large": 431,
+  "bad-request": 400,
+  "payload-too-large": 413,
   "internal": 500,
 };
 
@@ -36,6 +40,8 @@ const MESSAGE: Record<ProxyErrorKind, string> = {
   "gateway-timeout": "airlock: the upstream did not answer in time",
   "forbidden": "airlock: request refused by policy",
   "headers-too-large": "airlock: request headers too large",
+  "bad-request": "airlock: malformed request",
+  "payload-too-large": "airlock: request body too large",
   "internal": "airlock: internal proxy error",
 };
 
@@ -46,6 +52,8 @@ const ANTHROPIC_TYPE: Record<ProxyErrorKind, string> = {
   "gateway-timeout": "api_error",
   "forbidden": "permission_error",
   "headers-too-large": "invalid_request_error",
+  "bad-request": "invalid_request_error",
+  "payload-too-large": "invalid_request_error",
   "internal": "api_error",
 };
 
@@ -56,6 +64,8 @@ const GEMINI_STATUS: Record<ProxyErrorKind, string> = {
   "gateway-timeout": "DEADLINE_EXCEEDED",
   "forbidden": "PERMISSION_DENIED",
   "headers-too-large": "INVALID_ARGUMENT",
+  "bad-request": "INVALID_ARGUMENT",
+  "payload-too-large": "INVALID_ARGUMENT",
   "internal": "INTERNAL",
 };
 

@@ -13,6 +13,7 @@ import type { ConnectDeps } from "./connect.ts";
 import { DialError } from "./dialer.ts";
 import { domainAllowed, domainRefusal, PROXY_CHALLENGE, proxyAuthorized } from "./egress_policy.ts";
 import { auditPath, connectionNamed, isHopByHop } from "./headers.ts";
+import { DEFAULT_LIMITS } from "./limits.ts";
 
 function plain(
   res: ServerResponse,
@@ -98,8 +99,21 @@ export async function handleForward(
     plain(res, refused ? 403 : 502, `airlock: cannot forward to ${url.hostname}\n`);
     return;
   }
+  const maxBody = deps.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes;
+  const tooLarge = () => {
+    const detail = `request body over ${maxBody} bytes`;
+    if (deps.pressure) deps.pressure.refuse("body-too-large", detail);
+    else record({ status: 413, decision: "body-too-large", detail });
+    plain(res, 413, "airlock: request body too large\n", { connection: "close" });
+  };
+  if (Number(req.headers["content-length"] ?? 0) > maxBody) {
+    tooLarge();
+    req.resume();
+    return;
+  }
   let up = 0;
   let down = 0;
+  let overLimit = false;
   const outgoing = httpRequest({
     host: address,
     port,
@@ -123,6 +137,7 @@ export async function handleForward(
     upstream.on("error", () => res.destroy());
   });
   outgoing.on("error", (err) => {
+    if (overLimit) return;
     record({ status: 502, decision: "upstream-error", detail: (err as Error).name, bytesUp: up });
     if (!res.headersSent) plain(res, 502, "airlock: upstream failed\n");
     else res.destroy();
@@ -130,6 +145,15 @@ export async function handleForward(
   res.on("close", () => {
     if (!res.writableFinished) outgoing.destroy();
   });
-  req.on("data", (c: Uint8Array) => up += c.length);
+  req.on("data", (c: Uint8Array) => {
+    up += c.length;
+    if (up > maxBody && !overLimit) {
+      overLimit = true;
+      req.unpipe(outgoing);
+      outgoing.destroy();
+      if (!res.headersSent) tooLarge();
+      else res.destroy();
+    }
+  });
   req.pipe(outgoing);
 }

@@ -30,6 +30,9 @@ import type { ServerEnv } from "./app.ts";
 import type { ConnectDeps } from "./connect.ts";
 import { copyBothWays } from "./copy.ts";
 import type { EgressServer } from "./egress_server.ts";
+import { acceptErrorName, acceptLoop } from "./accept_loop.ts";
+import { DEFAULT_LIMITS, type ProxyLimits } from "./limits.ts";
+import { PressureLog } from "./pressure.ts";
 
 /** Where the front listens: a TCP port on 127.0.0.1, or a UNIX socket path. */
 export type ListenAddress = { port: number } | { path: string };
@@ -46,8 +49,13 @@ export interface ProxyServer {
   close(): Promise<void>;
 }
 
-/** Largest request head accepted (bytes); larger gets 431. */
-export const MAX_HEADER_BYTES = 32 * 1024;
+/** Options of {@linkcode serveProxy}. */
+export interface ServeOptions {
+  /** Limits (default {@linkcode DEFAULT_LIMITS}). */
+  limits?: ProxyLimits;
+  /** Where refusals under pressure are counted (default: one on `egress.audit`). */
+  pressure?: PressureLog;
+}
 
 type Kind = "egress" | "reverse";
 
@@ -91,9 +99,15 @@ function startReverse(app: Hono, path: string): Deno.HttpServer<Deno.UnixAddr> {
   });
 }
 
-const TOO_LARGE = new TextEncoder().encode(
-  "HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
-);
+function canned(status: string): Uint8Array {
+  return new TextEncoder().encode(
+    `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+  );
+}
+
+const TOO_LARGE = canned("431 Request Header Fields Too Large");
+const TIMED_OUT = canned("408 Request Timeout");
+const OVER_CAPACITY = canned("503 Service Unavailable");
 
 const HEAD_END = new Uint8Array([13, 10, 13, 10]);
 
@@ -105,19 +119,18 @@ function indexOfSeq(hay: Uint8Array, needle: Uint8Array, from: number): number {
   return -1;
 }
 
+type FirstHead = { kind: Kind | "too-large"; bytes: Uint8Array; headEnd: number };
+
 /**
- * Reads the start of a connection: enough to classify it and, for origin-form, the
- * whole first request head (refused with 431 beyond {@linkcode MAX_HEADER_BYTES}).
+ * Reads the first request head of a connection whole (refused with 431 beyond
+ * `maxBytes`), and classifies it.
  */
-async function readFirstHead(
-  conn: Deno.Conn,
-): Promise<{ kind: Kind | "too-large"; bytes: Uint8Array } | null> {
+async function readFirstHead(conn: Deno.Conn, maxBytes: number): Promise<FirstHead | null> {
   let buf = new Uint8Array(4096);
   let len = 0;
-  let kind: Kind | undefined;
   for (;;) {
     if (len === buf.length) {
-      if (len > MAX_HEADER_BYTES) return { kind: "too-large", bytes: buf };
+      if (len > maxBytes) return { kind: "too-large", bytes: buf, headEnd: -1 };
       const bigger = new Uint8Array(buf.length * 2);
       bigger.set(buf);
       buf = bigger;
@@ -127,18 +140,19 @@ async function readFirstHead(
     const scanFrom = len - 3;
     len += n;
     const view = buf.subarray(0, len);
-    const known = kind !== undefined;
-    kind ??= classifyRequest(view);
-    if (kind === "egress") return { kind, bytes: view };
-    if (kind === "reverse" && indexOfSeq(view, HEAD_END, known ? scanFrom : 0) >= 0) {
-      return { kind, bytes: view };
+    const end = indexOfSeq(view, HEAD_END, scanFrom);
+    if (end >= 0) {
+      if (end + 4 > maxBytes) return { kind: "too-large", bytes: view, headEnd: end };
+      return { kind: classifyRequest(view) ?? "reverse", bytes: view, headEnd: end };
     }
+    if (len > maxBytes) return { kind: "too-large", bytes: view, headEnd: -1 };
   }
 }
 
 function closeQuietly(c: Deno.Conn | undefined): void {
+  if (!c) return;
   try {
-    c?.close();
+    c.close();
   } catch { /* already closed */ }
 }
 
@@ -162,7 +176,10 @@ export async function serveProxy(
   app: Hono,
   egress: Omit<ConnectDeps, "track">,
   address: ListenAddress,
+  options: ServeOptions = {},
 ): Promise<ProxyServer> {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const pressure = options.pressure ?? new PressureLog(egress.audit);
   const internalDir = await Deno.makeTempDir({ prefix: "airlock-proxy-" });
   await Deno.chmod(internalDir, 0o700);
   const removeInternal = () => Deno.remove(internalDir, { recursive: true }).catch(() => {});
@@ -176,7 +193,8 @@ export async function serveProxy(
     throw err;
   }
   const sockets = new Set<Socket>();
-  const conns = new Set<Deno.Conn>();
+  /** Open client connections, with the time of their last byte either way. */
+  const clients = new Map<Deno.Conn, { last: number; inner?: Deno.Conn }>();
   const track = (s: Socket) => {
     sockets.add(s);
     s.once("close", () => sockets.delete(s));
@@ -185,7 +203,7 @@ export async function serveProxy(
   let egressServer: Promise<EgressServer> | undefined;
   const startEgress = async () => {
     egressServer ??= import("./egress_server.ts").then((m) =>
-      m.startEgressServer(app, { ...egress, track }, egressPath, MAX_HEADER_BYTES)
+      m.startEgressServer(app, { ...egress, track }, egressPath, limits)
     ).catch((err) => {
       egressServer = undefined; // the next proxy-form connection tries again
       throw err;
@@ -203,14 +221,23 @@ export async function serveProxy(
   }
 
   async function splice(conn: Deno.Conn): Promise<void> {
-    conns.add(conn);
+    const entry: { last: number; inner?: Deno.Conn } = { last: Date.now() };
+    clients.set(conn, entry);
     let inner: Deno.Conn | undefined;
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      pressure.refuse("head-timeout", `no request head within ${limits.headTimeoutMs} ms`);
+      conn.write(TIMED_OUT).catch(() => {}).finally(() => closeQuietly(conn));
+    }, limits.headTimeoutMs);
     try {
       if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
-      const first = await readFirstHead(conn);
-      if (!first) return;
+      const first = await readFirstHead(conn, limits.maxHeaderBytes);
+      clearTimeout(timer);
+      if (!first || late) return;
       const { kind, bytes } = first;
       if (kind === "too-large") {
+        pressure.refuse("headers-too-large", `request head over ${limits.maxHeaderBytes} bytes`);
         await conn.write(TOO_LARGE).catch(() => {});
         return;
       }
@@ -219,26 +246,44 @@ export async function serveProxy(
         transport: "unix",
         path: kind === "reverse" ? reversePath : egressPath,
       });
-      conns.add(inner);
+      entry.inner = inner;
       await inner.write(bytes);
-      await copyBothWays(conn, inner);
+      await copyBothWays(conn, inner, () => entry.last = Date.now());
     } catch {
       // a broken client connection ends here
     } finally {
-      for (const c of [conn, inner]) {
-        if (!c) continue;
-        conns.delete(c);
-        closeQuietly(c);
-      }
+      clearTimeout(timer);
+      clients.delete(conn);
+      closeQuietly(conn);
+      closeQuietly(inner);
     }
   }
 
-  const accepting = (async () => {
-    for await (const conn of listener) splice(conn);
-  })().catch(() => {});
+  let closed = false;
+  const accepting = acceptLoop(listener, {
+    onConn(conn) {
+      if (clients.size >= limits.maxConnections) {
+        pressure.refuse("over-capacity", `limit ${limits.maxConnections} connections`);
+        conn.write(OVER_CAPACITY).catch(() => {}).finally(() => closeQuietly(conn));
+        return;
+      }
+      splice(conn);
+    },
+    onError: (err) => pressure.refuse("accept-error", acceptErrorName(err)),
+    closed: () => closed,
+  });
+  const sweep = setInterval(() => {
+    const before = Date.now() - limits.idleTimeoutMs;
+    for (const [conn, entry] of clients) {
+      if (entry.last < before) {
+        closeQuietly(conn);
+        closeQuietly(entry.inner);
+      }
+    }
+  }, Math.min(1000, limits.idleTimeoutMs));
+  Deno.unrefTimer(sweep);
 
   const path = "path" in address ? address.path : undefined;
-  let closed = false;
   return {
     port: path === undefined ? (listener.addr as Deno.NetAddr).port : 0,
     path,
@@ -246,14 +291,19 @@ export async function serveProxy(
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(sweep);
       listener.close();
       await accepting;
-      for (const c of conns) closeQuietly(c);
+      for (const [c, entry] of clients) {
+        closeQuietly(c);
+        closeQuietly(entry.inner);
+      }
       for (const s of sockets) s.destroy();
       await (await egressServer?.catch(() => undefined))?.close();
       await reverseServer.shutdown();
       if (path !== undefined) await Deno.remove(path).catch(() => {});
       await removeInternal();
+      pressure.flush();
     },
   };
 }

@@ -24,6 +24,8 @@ import { createDialer, type Lookup } from "./dialer.ts";
 import { normalizeHost, parsePins } from "./pins.ts";
 import { availableRoutes } from "./routes.ts";
 import { type ListenAddress, serveProxy } from "./server.ts";
+import { type ProxyLimits, resolveLimits } from "./limits.ts";
+import { PressureLog } from "./pressure.ts";
 import { generateToken } from "./tokens.ts";
 import { createUpstreamClient, readCaFiles } from "./upstream_client.ts";
 
@@ -76,6 +78,8 @@ export interface SessionProxyOptions {
   stateEnv?: Record<string, string | undefined>;
   /** Upstream response-headers time limit in ms (default 600000). */
   headersTimeoutMs?: number;
+  /** Per-session limits (connections, head time and size, body size, idle time). */
+  limits?: Partial<ProxyLimits>;
   /** DNS look-up override (tests). */
   lookup?: Lookup;
   /** Skip the system CA bundle (tests: trust only `upstreamCaFiles`). */
@@ -164,6 +168,12 @@ export async function startSessionProxy(
   options: SessionProxyOptions = {},
 ): Promise<SessionProxy> {
   const listen = listenAddress(options);
+  let limits: ProxyLimits;
+  try {
+    limits = resolveLimits(options.limits);
+  } catch (err) {
+    throw new ProxyError((err as Error).message, { cause: err });
+  }
   const { routes, wanted } = checkRoutes(policy, options);
   const pins = parsePins(policy.network.resolve ?? []);
   const allowRanges = parseRanges(policy.network.allowRanges ?? []);
@@ -206,6 +216,7 @@ export async function startSessionProxy(
   const client = createUpstreamClient(dialer, caCerts, targets);
   let log: SessionLog | undefined;
   const audit = (r: Parameters<SessionLog["write"]>[0]) => log?.write(r);
+  const pressure = new PressureLog(audit);
   const app = buildProxyApp({
     routes: active,
     upstreamFetch: (url, init) => client.fetch(url, init),
@@ -221,15 +232,24 @@ export async function startSessionProxy(
       return undefined;
     },
     ...(options.headersTimeoutMs ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
+    maxBodyBytes: limits.maxBodyBytes,
+    pressure,
   });
   let server;
   try {
-    server = await serveProxy(app, {
-      proxyToken,
-      allowDomains: policy.network.allowDomains ?? [],
-      dialer,
-      audit,
-    }, listen);
+    server = await serveProxy(
+      app,
+      {
+        proxyToken,
+        allowDomains: policy.network.allowDomains ?? [],
+        dialer,
+        audit,
+        maxBodyBytes: limits.maxBodyBytes,
+        pressure,
+      },
+      listen,
+      { limits, pressure },
+    );
   } catch (err) {
     await client.close();
     wipe();

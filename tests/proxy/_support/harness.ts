@@ -7,6 +7,7 @@
  */
 
 import type { Policy, RouteConfig } from "../../../src/policy/types.ts";
+import type { ProxyLimits } from "../../../src/proxy/limits.ts";
 import { type SessionProxy, startSessionProxy } from "../../../src/proxy/session.ts";
 import { type Bridge, startBridge } from "./bridge.ts";
 import { type FakeUpstream, type FakeUpstreamOptions, startFakeUpstream } from "./fake_upstream.ts";
@@ -56,6 +57,8 @@ export interface HarnessOptions extends FakeUpstreamOptions {
    * 127.0.0.1 (as the sandbox reaches it), instead of on a TCP port.
    */
   unix?: boolean;
+  /** Per-session limits. */
+  limits?: Partial<ProxyLimits>;
 }
 
 /**
@@ -153,6 +156,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     stateEnv: { XDG_STATE_HOME: stateHome },
     noSystemCa: true,
     ...(options.headersTimeoutMs ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
   });
   return {
     ca,
