@@ -9,6 +9,7 @@ import type { Command } from "commander";
 import type { AuditRecord } from "../audit/session_log.ts";
 import type { SessionSummary } from "../audit/read.ts";
 import { lazyImport } from "../lazy_import.ts";
+import { terminalSafe } from "../audit/terminal_safe.ts";
 
 /**
  * Formats sessions as a table.
@@ -52,11 +53,13 @@ export function formatRecords(records: AuditRecord[]): string {
     r.route ?? r.kind,
     r.method,
     r.kind === "route" ? (r.path ?? "") : `${r.host ?? ""}${r.path ?? ""}`,
+    // (kind "limit": the path is empty; the decision, detail and count say what happened)
     String(r.status),
     String(r.bytesUp),
     String(r.bytesDown),
     `${r.durationMs}ms`,
-    r.detail ? `${r.decision} (${r.detail})` : r.decision,
+    (r.detail ? `${r.decision} (${r.detail})` : r.decision) +
+    (r.count === undefined ? "" : ` ×${r.count}`),
   ]);
   return table([
     ["TIME", "ROUTE", "METHOD", "TARGET", "STATUS", "UP", "DOWN", "TIME", "DECISION"],
@@ -65,6 +68,8 @@ export function formatRecords(records: AuditRecord[]): string {
 }
 
 function table(rows: string[][]): string {
+  // Every cell may hold what a client or an upstream sent: escape it for the terminal.
+  rows = rows.map((r) => r.map(terminalSafe));
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
   return rows.map((r) => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i]!)).join("  "))
     .join("\n") + "\n";

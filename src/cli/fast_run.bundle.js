@@ -157,6 +157,29 @@ var require_arg = __commonJS({
 var import_arg = __toESM(require_arg());
 var export_arg = import_arg.default;
 
+// src/audit/terminal_safe.ts
+var UNSAFE = /[\x00-\x1f\x7f-\x9f\\\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]|[\ud800-\udfff]/g;
+function escape(ch) {
+  if (ch === "\\") return "\\\\";
+  const code = ch.charCodeAt(0);
+  return code < 256 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u{${code.toString(16).padStart(4, "0")}}`;
+}
+function terminalSafe(text) {
+  UNSAFE.lastIndex = 0;
+  if (!UNSAFE.test(text)) return text;
+  return text.replace(UNSAFE, (ch, offset) => {
+    const code = ch.charCodeAt(0);
+    if (code >= 55296 && code <= 56319) {
+      const next = text.charCodeAt(offset + 1);
+      if (next >= 56320 && next <= 57343) return ch;
+    } else if (code >= 56320 && code <= 57343) {
+      const prev = text.charCodeAt(offset - 1);
+      if (prev >= 55296 && prev <= 56319) return ch;
+    }
+    return escape(ch);
+  });
+}
+
 // src/errors.ts
 var EXIT_USAGE = 2;
 var EXIT_AIRLOCK_FAILED = 125;
@@ -255,9 +278,9 @@ function exitCodeFor(err) {
 }
 function formatError(err) {
   const message = err instanceof Error ? err.message : String(err);
-  const firstLine = message.split("\n")[0] ?? "";
+  const firstLine = terminalSafe(message.split("\n")[0] ?? "");
   const hint = isAirlockError(err) && err.hint ? `
-  hint: ${err.hint}` : "";
+  hint: ${terminalSafe(err.hint)}` : "";
   return `airlock: ${firstLine}${hint}`;
 }
 

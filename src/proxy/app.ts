@@ -11,7 +11,9 @@
 import { Hono } from "hono";
 import type { AuditRecord } from "../audit/session_log.ts";
 import { errorResponse } from "./error_shapes.ts";
-import { auditPath, connectionNamed, isHopByHop, responseHeaders } from "./headers.ts";
+import { connectionNamed, isHopByHop, responseHeaders } from "./headers.ts";
+import { type RouteTarget, routeTarget } from "./route_target.ts";
+import { TargetError } from "./request_target.ts";
 import type { RouteSpec } from "./routes.ts";
 import { tokensEqual } from "./tokens.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
@@ -159,6 +161,8 @@ function countingStream(
  * response (`outgoing`); the proxy's `Deno.serve` gives `completed`.
  */
 export interface ServerEnv {
+  /** node:http request (node-server): its `url` is the target as sent. */
+  incoming?: { url?: string };
   /** node:http response (node-server). */
   outgoing?: { destroy(): void };
   /** Settles when the response was delivered; rejects when the client went away. */
@@ -217,13 +221,36 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes;
   const allRoutes = [...deps.routes.values()];
 
-  app.all("/:route/*", async (c) => {
+  app.all("*", async (c) => {
     const started = Date.now();
     const req = c.req.raw;
-    const url = new URL(req.url);
-    const name = c.req.param("route");
-    const route = deps.routes.get(name);
     const method = req.method;
+    const env = c.env as ServerEnv | undefined;
+    // The target as the client sent it, validated: the router, the upstream request and
+    // the audit record all use this one path.
+    let target: RouteTarget;
+    try {
+      target = routeTarget(req, env);
+    } catch (err) {
+      const detail = err instanceof TargetError ? err.message : "malformed request";
+      if (deps.pressure) deps.pressure.refuse("malformed", detail);
+      else {
+        deps.audit({
+          time: new Date(started).toISOString(),
+          kind: "route",
+          method,
+          status: 400,
+          bytesUp: 0,
+          bytesDown: 0,
+          durationMs: 0,
+          decision: "bad-request",
+          detail,
+        });
+      }
+      return errorResponse("generic", "bad-request");
+    }
+    const { url, name, rest } = target;
+    const route = name === undefined ? undefined : deps.routes.get(name);
     let host = "";
     let bytesUp = 0;
     const record = (
@@ -235,9 +262,9 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       deps.audit({
         time: new Date(started).toISOString(),
         kind: "route",
-        route: name,
+        ...(name === undefined ? {} : { route: name }),
         method,
-        path: auditPath(url),
+        path: target.auditPath,
         ...(host ? { host } : {}),
         status,
         bytesUp,
@@ -280,18 +307,16 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       return errorResponse(spec.errorShape, "headers-too-large");
     }
 
-    const rest = url.pathname.slice(name.length + 1);
-    const target = new URL(spec.upstream.href);
-    target.pathname = spec.upstream.pathname.replace(/\/$/, "") + rest;
-    target.search = url.search;
-    spec.injector.strip(headers, target);
-    spec.injector.inject(headers, target, decoder.decode(route.secret));
-    host = target.host;
+    const upstreamUrl = new URL(spec.upstream.href);
+    upstreamUrl.pathname = spec.upstream.pathname.replace(/\/$/, "") + rest;
+    upstreamUrl.search = url.search;
+    spec.injector.strip(headers, upstreamUrl);
+    spec.injector.inject(headers, upstreamUrl, decoder.decode(route.secret));
+    host = upstreamUrl.host;
 
     // One abort signal for the upstream exchange: the client went away, or the upstream
     // sent no headers in time. Under Deno.serve `req.signal` also aborts after every
     // successful response (and warns about it), so `completed` tells a departed client.
-    const env = c.env as ServerEnv | undefined;
     const abort = new AbortController();
     let clientGone = false;
     let timedOut = false;
@@ -353,7 +378,7 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
     }
     let upstream: Response;
     try {
-      upstream = await deps.upstreamFetch(target, {
+      upstream = await deps.upstreamFetch(upstreamUrl, {
         method,
         headers,
         body,
@@ -372,7 +397,7 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
         record(0, "client-aborted");
         return errorResponse(spec.errorShape, "bad-gateway");
       }
-      const why = deps.explainFailure?.(target, err) ??
+      const why = deps.explainFailure?.(upstreamUrl, err) ??
         { decision: "upstream-error", detail: errorName(err) };
       record(502, why.decision, 0, why.detail);
       return errorResponse(spec.errorShape, "bad-gateway");
@@ -424,21 +449,6 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
     return new Response(relayed, { status, statusText: upstream.statusText, headers: outHeaders });
   });
 
-  app.all("*", (c) => {
-    const url = new URL(c.req.url);
-    deps.audit({
-      time: new Date().toISOString(),
-      kind: "route",
-      method: c.req.method,
-      path: auditPath(url),
-      status: 404,
-      bytesUp: 0,
-      bytesDown: 0,
-      durationMs: 0,
-      decision: "unknown-route",
-    });
-    return errorResponse("generic", "not-found");
-  });
   app.onError(() => errorResponse("generic", "internal"));
   return app;
 }

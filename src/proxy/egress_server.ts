@@ -44,7 +44,7 @@ export interface EgressServer {
  */
 export async function startEgressServer(
   app: Hono,
-  deps: ConnectDeps,
+  deps: Omit<ConnectDeps, "reinject">,
   path: string,
   limits: ProxyLimits,
 ): Promise<EgressServer> {
@@ -57,13 +57,20 @@ export async function startEgressServer(
     },
     (req: IncomingMessage, res: ServerResponse) => {
       if ((req.url ?? "/").startsWith("/")) return reverse(req, res);
-      handleForward(deps, req, res).catch(() => res.destroy());
+      handleForward(full, req, res).catch(() => res.destroy());
     },
   );
   server.on("connection", deps.track);
+  const full: ConnectDeps = {
+    ...deps,
+    reinject(socket, head) {
+      if (head.length > 0) socket.unshift(head);
+      server.emit("connection", socket);
+    },
+  };
   server.on("connect", (req: IncomingMessage, socket: Socket, head: Uint8Array) => {
     const auth = req.headers["proxy-authorization"];
-    handleConnect(deps, req.url ?? "", typeof auth === "string" ? auth : undefined, socket, head)
+    handleConnect(full, req.url ?? "", typeof auth === "string" ? auth : undefined, socket, head)
       .catch(() => socket.destroy());
   });
   server.on("clientError", (err: Error & { code?: string }, socket: Socket) => {

@@ -17,6 +17,7 @@ export const PRESSURE_STATUS = {
   "head-timeout": 408,
   "headers-too-large": 431,
   "body-too-large": 413,
+  "malformed": 400,
   "accept-error": 0,
 } as const;
 

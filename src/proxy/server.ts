@@ -2,8 +2,9 @@
  * The proxy's one way in: a port on 127.0.0.1, or a UNIX socket (the sandbox reaches it
  * through a bridge on 127.0.0.1:PORT inside its own network namespace).
  *
- * A small front (`Deno.listen`) reads the first request line of each connection and
- * splices the connection to one of two internal servers, each on a UNIX socket in a
+ * A small front (`Deno.listen`) reads the first request head of each connection, parses
+ * and validates it (`request_head.ts`: malformed is 400), and splices the connection to
+ * one of two internal servers, each on a UNIX socket in a
  * private directory of its own (mode 0700, created here, removed by `close()`; never the
  * directory of a UNIX front, which the sandbox may see: Landlock does not mediate
  * `connect()` to pathname sockets, so a socket there would bypass the front):
@@ -33,6 +34,8 @@ import type { EgressServer } from "./egress_server.ts";
 import { acceptErrorName, acceptLoop } from "./accept_loop.ts";
 import { DEFAULT_LIMITS, type ProxyLimits } from "./limits.ts";
 import { PressureLog } from "./pressure.ts";
+import { parseRequestHead } from "./request_head.ts";
+import { TargetError } from "./request_target.ts";
 
 /** Where the front listens: a TCP port on 127.0.0.1, or a UNIX socket path. */
 export type ListenAddress = { port: number } | { path: string };
@@ -59,33 +62,6 @@ export interface ServeOptions {
 
 type Kind = "egress" | "reverse";
 
-/**
- * Classifies a connection by the start of its first request.
- *
- * @param head The first bytes received.
- * @returns `egress` for CONNECT and absolute-form, `reverse` for origin-form, or
- *   undefined when more bytes are needed.
- * @example
- * ```ts
- * import { classifyRequest } from "./server.ts";
- * const enc = new TextEncoder();
- * console.assert(classifyRequest(enc.encode("CONNECT h:443 HTTP/1.1")) === "egress");
- * console.assert(classifyRequest(enc.encode("GET http://h/ HTTP/1.1")) === "egress");
- * console.assert(classifyRequest(enc.encode("POST /openai/v1")) === "reverse");
- * console.assert(classifyRequest(enc.encode("GE")) === undefined);
- * ```
- */
-export function classifyRequest(head: Uint8Array): Kind | undefined {
-  const space = head.indexOf(0x20);
-  if (space < 0) return head.length > 16 ? "reverse" : undefined;
-  if (head.length <= space + 1) return undefined;
-  const method = new TextDecoder().decode(head.subarray(0, space));
-  if (method === "CONNECT") return "egress";
-  return head[space + 1] === 0x2f /* "/" */ || head[space + 1] === 0x2a /* "*" */
-    ? "reverse"
-    : "egress";
-}
-
 function startReverse(app: Hono, path: string): Deno.HttpServer<Deno.UnixAddr> {
   return Deno.serve({ path, onListen: () => {} }, (req, info) => {
     if (req.method === "CONNECT") {
@@ -108,6 +84,7 @@ function canned(status: string): Uint8Array {
 const TOO_LARGE = canned("431 Request Header Fields Too Large");
 const TIMED_OUT = canned("408 Request Timeout");
 const OVER_CAPACITY = canned("503 Service Unavailable");
+const BAD_REQUEST = canned("400 Bad Request");
 
 const HEAD_END = new Uint8Array([13, 10, 13, 10]);
 
@@ -123,7 +100,8 @@ type FirstHead = { kind: Kind | "too-large"; bytes: Uint8Array; headEnd: number 
 
 /**
  * Reads the first request head of a connection whole (refused with 431 beyond
- * `maxBytes`), and classifies it.
+ * `maxBytes`), and parses it ({@linkcode parseRequestHead}, which throws a
+ * `TargetError` for a malformed head: 400).
  */
 async function readFirstHead(conn: Deno.Conn, maxBytes: number): Promise<FirstHead | null> {
   let buf = new Uint8Array(4096);
@@ -143,7 +121,7 @@ async function readFirstHead(conn: Deno.Conn, maxBytes: number): Promise<FirstHe
     const end = indexOfSeq(view, HEAD_END, scanFrom);
     if (end >= 0) {
       if (end + 4 > maxBytes) return { kind: "too-large", bytes: view, headEnd: end };
-      return { kind: classifyRequest(view) ?? "reverse", bytes: view, headEnd: end };
+      return { kind: parseRequestHead(view.subarray(0, end)).kind, bytes: view, headEnd: end };
     }
     if (len > maxBytes) return { kind: "too-large", bytes: view, headEnd: -1 };
   }
@@ -174,7 +152,7 @@ function closeQuietly(c: Deno.Conn | undefined): void {
  */
 export async function serveProxy(
   app: Hono,
-  egress: Omit<ConnectDeps, "track">,
+  egress: Omit<ConnectDeps, "track" | "reinject">,
   address: ListenAddress,
   options: ServeOptions = {},
 ): Promise<ProxyServer> {
@@ -232,7 +210,16 @@ export async function serveProxy(
     }, limits.headTimeoutMs);
     try {
       if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
-      const first = await readFirstHead(conn, limits.maxHeaderBytes);
+      let first: FirstHead | null;
+      try {
+        first = await readFirstHead(conn, limits.maxHeaderBytes);
+      } catch (err) {
+        if (!(err instanceof TargetError) || late) throw err;
+        clearTimeout(timer);
+        pressure.refuse("malformed", err.message);
+        await conn.write(BAD_REQUEST).catch(() => {});
+        return;
+      }
       clearTimeout(timer);
       if (!first || late) return;
       const { kind, bytes } = first;
