@@ -8,6 +8,7 @@
 
 import type { Policy, RouteConfig } from "../../../src/policy/types.ts";
 import type { ProxyLimits } from "../../../src/proxy/limits.ts";
+import type { Lookup } from "../../../src/proxy/dialer.ts";
 import { type SessionProxy, startSessionProxy } from "../../../src/proxy/session.ts";
 import { type Bridge, startBridge } from "./bridge.ts";
 import { type FakeUpstream, type FakeUpstreamOptions, startFakeUpstream } from "./fake_upstream.ts";
@@ -59,6 +60,8 @@ export interface HarnessOptions extends FakeUpstreamOptions {
   unix?: boolean;
   /** Per-session limits. */
   limits?: Partial<ProxyLimits>;
+  /** DNS look-up override. */
+  lookup?: Lookup;
 }
 
 /**
@@ -157,6 +160,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     noSystemCa: true,
     ...(options.headersTimeoutMs ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.lookup ? { lookup: options.lookup } : {}),
   });
   return {
     ca,
