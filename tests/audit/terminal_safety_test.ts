@@ -31,7 +31,13 @@ Deno.test("formatRecords() escapes every cell a client or upstream could have wr
   assert(!text.includes("\u202e"));
   assert(text.includes("\\x1b[1A"));
   assert(text.includes("\\u{202e}evil"));
-  const sessions = formatSessions([{ id: "s", requests: 1, refused: 0, profile: "p\x1b[2J" }]);
+  const sessions = formatSessions([{
+    id: "s",
+    requests: 1,
+    refused: 0,
+    sealed: true,
+    profile: "p\x1b[2J",
+  }]);
   assert(!CONTROL.test(sessions));
 });
 
