@@ -11,8 +11,9 @@
  * into `session.json` (`sealed`). `verify.ts` finds the first record edited, inserted,
  * removed, reordered or cut off, and tells a session that ended without a seal (crashed,
  * or still running) from a log cut after its seal. This detects changes by anyone who
- * does not rewrite the whole chain and `session.json` together; the audit directory
- * stays outside every grant, so the sandboxed command can do neither.
+ * does not rewrite the whole chain and `session.json` together. The sandboxed command
+ * must not be able to write the audit directory at all: no profile grants it, and it is
+ * not yet a protected path (see docs/proxy.md).
  *
  * @module
  */

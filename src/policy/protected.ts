@@ -108,8 +108,6 @@ export const PROTECTED_PATHS: readonly ProtectedGroup[] = [
   },
   // airlock's own profiles: writing one widens the next run's sandbox.
   { name: "airlock profiles", paths: ["$XDG_CONFIG_HOME/airlock"] },
-  // airlock's audit logs: a command that could write them could rewrite its own record.
-  { name: "airlock audit logs", paths: ["$XDG_STATE_HOME/airlock"] },
 ];
 
 /** One protected path, expanded. */

@@ -228,11 +228,3 @@ Deno.test({
     await shared?.h.close();
   },
 });
-
-Deno.test("protectedPaths() keeps the audit directory out of every grant", async () => {
-  const { protectedPaths } = await import("../../src/policy/protected.ts");
-  const { pathVars } = await import("../../src/policy/paths.ts");
-  const list = await protectedPaths(pathVars({ HOME: "/home/ada" }, "/work"));
-  const hit = list.find((p) => p.path === "/home/ada/.local/state/airlock");
-  assertEquals(hit?.group, "airlock audit logs");
-});

@@ -106,7 +106,7 @@ async function scenario(h: Harness): Promise<number[]> {
 /** Audit records without what differs between two sessions (times, ports). */
 function normalised(h: Harness): Record<string, unknown>[] {
   return auditRecords(h).map((r) => {
-    const { time: _t, durationMs: _d, ...rest } = r;
+    const { time: _t, durationMs: _d, prev: _p, ...rest } = r;
     return JSON.parse(JSON.stringify(rest).replaceAll(String(h.up.port), "PORT"));
   });
 }
