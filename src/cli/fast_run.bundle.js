@@ -1517,13 +1517,33 @@ function placement(p, key, value) {
     format: obj.format
   };
 }
+var TIMEOUT_KEYS = {
+  connect_ms: "connectMs",
+  headers_ms: "headersMs",
+  idle_ms: "idleMs",
+  total_ms: "totalMs"
+};
+function timeouts(p, key, value) {
+  const obj = p.object(key, value, Object.keys(TIMEOUT_KEYS));
+  const out = {};
+  for (const [k, field] of Object.entries(TIMEOUT_KEYS)) {
+    const v = obj[k];
+    if (v === void 0) continue;
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v <= 0) {
+      throw p.at(`${key}.${k}`, "must be a positive whole number of milliseconds", v);
+    }
+    out[field] = v;
+  }
+  return out;
+}
 function validateRoute(p, key, value) {
   const obj = p.object(key, value, [
     "upstream",
     "token",
     "inject",
     "env",
-    "token_prefix"
+    "token_prefix",
+    "timeouts"
   ]);
   let url = null;
   try {
@@ -1553,6 +1573,9 @@ function validateRoute(p, key, value) {
     env: env2,
     ...obj.token_prefix === void 0 ? {} : {
       tokenPrefix: obj.token_prefix
+    },
+    ...obj.timeouts === void 0 ? {} : {
+      timeouts: timeouts(p, `${key}.timeouts`, obj.timeouts)
     }
   };
 }

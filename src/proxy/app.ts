@@ -14,6 +14,7 @@ import { errorResponse } from "./error_shapes.ts";
 import { connectionNamed, isHopByHop, responseHeaders } from "./headers.ts";
 import { type RouteTarget, routeTarget } from "./route_target.ts";
 import { TargetError } from "./request_target.ts";
+import { classifyUpstreamError } from "./upstream_errors.ts";
 import type { RouteSpec } from "./routes.ts";
 import { tokensEqual } from "./tokens.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
@@ -46,10 +47,21 @@ export interface ProxyAppDeps {
   /** Explains a failed upstream fetch for the audit log (e.g. the dialer's refusal). */
   explainFailure?: (url: URL, err: unknown) => { decision: string; detail: string } | undefined;
   /**
-   * Milliseconds to wait for the upstream's response headers.
+   * Milliseconds to wait for the upstream's response headers (a route's
+   * `timeouts.headersMs` wins).
    * @default 600000
    */
   headersTimeoutMs?: number;
+  /**
+   * Milliseconds between two chunks of an upstream body (a route's `timeouts.idleMs` wins).
+   * @default 300000
+   */
+  bodyIdleTimeoutMs?: number;
+  /**
+   * Milliseconds for a whole exchange, body included (a route's `timeouts.totalMs` wins).
+   * @default 7200000
+   */
+  totalTimeoutMs?: number;
   /**
    * Largest request body in bytes; larger gets 413.
    * @default DEFAULT_LIMITS.maxBodyBytes
@@ -117,6 +129,7 @@ function countingStream(
   onEnd: (bytes: number, outcome: "ok" | "error" | "cancel", err?: unknown) => void,
   onChunk?: (bytes: number) => void,
   breakClient?: () => void,
+  idle?: { ms: number; onIdle: () => void },
 ): ReadableStream<Uint8Array> {
   const reader = chunkReader(body);
   let bytes = 0;
@@ -128,8 +141,10 @@ function countingStream(
   };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
+      const watchdog = idle ? setTimeout(idle.onIdle, idle.ms) : undefined;
       try {
         const value = await reader.read();
+        clearTimeout(watchdog);
         if (value === null) {
           end("ok");
           controller.close();
@@ -139,6 +154,7 @@ function countingStream(
         onChunk?.(bytes);
         controller.enqueue(value);
       } catch (err) {
+        clearTimeout(watchdog);
         end("error", err);
         // Break the client connection (so a truncated body never looks complete) without
         // the upstream's error: under node:http, destroy the response (the server would
@@ -187,10 +203,6 @@ function wholeBodyLength(headers: Headers): number {
   if (value.length > 6 || !/^[0-9]+$/.test(value)) return -1;
   const n = Number(value);
   return n <= MAX_WHOLE_BODY_BYTES ? n : -1;
-}
-
-function errorName(err: unknown): string {
-  return err instanceof Error ? err.name : "Error";
 }
 
 /** Request headers never forwarded (besides the hop-by-hop ones). */
@@ -337,10 +349,30 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       if (signal.aborted) gone();
       else signal.addEventListener("abort", gone, { once: true });
     }
+    const limits = spec.timeouts ?? {};
     const timer = setTimeout(() => {
       timedOut = true;
       abort.abort();
-    }, headersTimeoutMs);
+    }, limits.headersMs ?? headersTimeoutMs);
+    /** Why the proxy cut the upstream body off (idle or total time limit), if it did. */
+    let cut: string | undefined;
+    const totalMs = limits.totalMs ?? deps.totalTimeoutMs ?? 7_200_000;
+    const total = setTimeout(() => {
+      cut = `total time limit ${totalMs} ms`;
+      abort.abort();
+    }, totalMs);
+    const idleMs = limits.idleMs ?? deps.bodyIdleTimeoutMs ?? 300_000;
+    const idle = {
+      ms: idleMs,
+      onIdle() {
+        cut = `no body bytes for ${idleMs} ms`;
+        abort.abort();
+      },
+    };
+    const done = () => {
+      clearTimeout(timer);
+      clearTimeout(total);
+    };
 
     const tooLarge = () => {
       const detail = `request body over ${maxBodyBytes} bytes`;
@@ -350,7 +382,7 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
     };
     const declared = reqHeaders.get("content-length");
     if (declared !== null && Number(declared) > maxBodyBytes) {
-      clearTimeout(timer);
+      done();
       return tooLarge();
     }
     let overLimit = false;
@@ -362,7 +394,7 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
           bytesUp = whole.byteLength;
           body = whole;
         } catch {
-          clearTimeout(timer);
+          done();
           record(0, "client-aborted");
           return errorResponse(spec.errorShape, "bad-gateway");
         }
@@ -387,20 +419,30 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
         ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
       } as RequestInit);
     } catch (err) {
-      clearTimeout(timer);
+      done();
       if (overLimit) return tooLarge();
-      if (timedOut) {
-        record(504, "upstream-timeout");
+      if (timedOut || cut) {
+        record(504, "upstream-timeout", 0, cut ?? "no response headers in time");
         return errorResponse(spec.errorShape, "gateway-timeout");
       }
       if (clientGone) {
         record(0, "client-aborted");
         return errorResponse(spec.errorShape, "bad-gateway");
       }
-      const why = deps.explainFailure?.(upstreamUrl, err) ??
-        { decision: "upstream-error", detail: errorName(err) };
-      record(502, why.decision, 0, why.detail);
-      return errorResponse(spec.errorShape, "bad-gateway");
+      const dial = deps.explainFailure?.(upstreamUrl, err);
+      if (dial) {
+        record(502, dial.decision, 0, dial.detail);
+        return errorResponse(
+          spec.errorShape,
+          "bad-gateway",
+          dial.decision === "denied-address"
+            ? "the upstream's address is refused by policy"
+            : "the upstream could not be reached",
+        );
+      }
+      const why = classifyUpstreamError(err);
+      record(502, "upstream-error", 0, why.detail);
+      return errorResponse(spec.errorShape, "bad-gateway", why.reason);
     }
     clearTimeout(timer);
 
@@ -408,6 +450,7 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
     const upHeaders = upstream.headers;
     const outHeaders = responseHeaders(upHeaders);
     if (!upstream.body) {
+      done();
       record(status, "allowed");
       return new Response(null, { status, statusText: upstream.statusText, headers: outHeaders });
     }
@@ -415,16 +458,24 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       // A small body of declared length: read it whole (a truncated one becomes a 502,
       // never a body that looks complete) and hand it to the server in one piece.
       let whole: Uint8Array<ArrayBuffer>;
+      const watchdog = setTimeout(idle.onIdle, idleMs);
       try {
         whole = await upstream.bytes();
       } catch (err) {
+        done();
+        clearTimeout(watchdog);
         if (clientGone) {
           record(0, "client-aborted");
+        } else if (cut) {
+          record(504, "upstream-timeout", 0, cut);
+          return errorResponse(spec.errorShape, "gateway-timeout");
         } else {
-          record(502, "upstream-error", 0, `body broke: ${errorName(err)}`);
+          record(502, "upstream-error", 0, `body broke: ${classifyUpstreamError(err).detail}`);
         }
         return errorResponse(spec.errorShape, "bad-gateway");
       }
+      done();
+      clearTimeout(watchdog);
       const bytesDown = whole.byteLength;
       if (env?.completed) {
         onDelivered = (delivered) =>
@@ -439,12 +490,22 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
     const relayed = countingStream(
       upstream.body,
       (bytesDown, outcome, err) => {
+        done();
         if (outcome === "ok") record(status, "allowed", bytesDown);
         else if (outcome === "cancel") record(status, "client-aborted", bytesDown);
-        else record(status, "upstream-error", bytesDown, `stream broke: ${errorName(err)}`);
+        else if (cut) record(status, "upstream-timeout", bytesDown, `stream cut: ${cut}`);
+        else {
+          record(
+            status,
+            "upstream-error",
+            bytesDown,
+            `stream broke: ${classifyUpstreamError(err).detail}`,
+          );
+        }
       },
       undefined,
       breakClient,
+      idle,
     );
     return new Response(relayed, { status, statusText: upstream.statusText, headers: outHeaders });
   });

@@ -74,6 +74,7 @@ const GEMINI_STATUS: Record<ProxyErrorKind, string> = {
  *
  * @param shape The provider shape.
  * @param kind The error kind.
+ * @param reason A cause from a fixed vocabulary, replacing the kind's generic message.
  * @returns The body object.
  * @example
  * ```ts
@@ -82,8 +83,8 @@ const GEMINI_STATUS: Record<ProxyErrorKind, string> = {
  * console.assert(body.type === "error");
  * ```
  */
-export function errorBody(shape: ErrorShape, kind: ProxyErrorKind): unknown {
-  const message = MESSAGE[kind];
+export function errorBody(shape: ErrorShape, kind: ProxyErrorKind, reason?: string): unknown {
+  const message = reason === undefined ? MESSAGE[kind] : `airlock: ${reason}`;
   switch (shape) {
     case "openai":
       return {
@@ -108,6 +109,7 @@ export function errorBody(shape: ErrorShape, kind: ProxyErrorKind): unknown {
  *
  * @param shape The provider shape.
  * @param kind The error kind (sets the status).
+ * @param reason A cause from a fixed vocabulary (see {@linkcode errorBody}).
  * @returns A JSON response.
  * @example
  * ```ts
@@ -115,8 +117,12 @@ export function errorBody(shape: ErrorShape, kind: ProxyErrorKind): unknown {
  * console.assert(errorResponse("openai", "unauthorized").status === 401);
  * ```
  */
-export function errorResponse(shape: ErrorShape, kind: ProxyErrorKind): Response {
-  return new Response(JSON.stringify(errorBody(shape, kind)), {
+export function errorResponse(
+  shape: ErrorShape,
+  kind: ProxyErrorKind,
+  reason?: string,
+): Response {
+  return new Response(JSON.stringify(errorBody(shape, kind, reason)), {
     status: STATUS[kind],
     headers: { "content-type": "application/json" },
   });

@@ -208,10 +208,11 @@ export async function startSessionProxy(
     allowRanges,
     ...(options.lookup ? { lookup: options.lookup } : {}),
   });
-  const targets = new Set(
-    [...active.values()].map((r) =>
-      `${normalizeHost(r.spec.upstream.hostname)}:${Number(r.spec.upstream.port || 443)}`
-    ),
+  const targets = new Map(
+    [...active.values()].map((r) => [
+      `${normalizeHost(r.spec.upstream.hostname)}:${Number(r.spec.upstream.port || 443)}`,
+      r.spec.timeouts?.connectMs,
+    ]),
   );
   const client = createUpstreamClient(dialer, caCerts, targets);
   let log: SessionLog | undefined;

@@ -42,8 +42,11 @@ export interface SocksHop {
 export interface SocksHopOptions {
   /** The checked dialer. */
   dialer: Dialer;
-  /** The only `host:port` targets allowed (normalised host, see `normalizeHost`). */
-  targets: ReadonlySet<string>;
+  /**
+   * The only `host:port` targets allowed (normalised host, see `normalizeHost`), each
+   * with its connect time limit in milliseconds (undefined: `connectTimeoutMs`).
+   */
+  targets: ReadonlyMap<string, number | undefined>;
   /**
    * Time limit for a client's SOCKS handshake, in milliseconds.
    * @default 10000
@@ -129,7 +132,7 @@ async function readTarget(r: ExactReader): Promise<[string, number] | number> {
  * @returns The running hop.
  * @example
  * ```ts ignore
- * const hop = startSocksHop({ dialer, targets: new Set(["api.openai.com:443"]) });
+ * const hop = startSocksHop({ dialer, targets: new Map([["api.openai.com:443", undefined]]) });
  * const client = Deno.createHttpClient({ caCerts, proxy: { url: hop.url } });
  * ```
  */
@@ -182,7 +185,7 @@ export function startSocksHop(options: SocksHopOptions): SocksHop {
       const upstream = await Deno.connect({
         hostname: address,
         port,
-        signal: AbortSignal.timeout(connectMs),
+        signal: AbortSignal.timeout(options.targets.get(key) ?? connectMs),
       });
       upstream.setNoDelay(true);
       return upstream;

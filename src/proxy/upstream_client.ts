@@ -139,18 +139,19 @@ export function withoutProxyEnv<T>(fn: () => T): T {
  *
  * @param dialer The checked dialer.
  * @param caCerts PEM certificates to trust (see {@linkcode readCaFiles}).
- * @param targets The `host:port` authorities the client may reach (the route upstreams).
+ * @param targets The `host:port` authorities the client may reach (the route upstreams),
+ *   with their connect time limits.
  * @returns The client.
  * @example
  * ```ts ignore
- * const client = createUpstreamClient(dialer, readCaFiles([]), new Set(["api.openai.com:443"]));
+ * const client = createUpstreamClient(dialer, readCaFiles([]), new Map([["api.openai.com:443", undefined]]));
  * const res = await client.fetch("https://api.openai.com/v1/models");
  * ```
  */
 export function createUpstreamClient(
   dialer: Dialer,
   caCerts: string[],
-  targets: ReadonlySet<string>,
+  targets: ReadonlyMap<string, number | undefined>,
 ): UpstreamClient {
   const hop = startSocksHop({ dialer, targets });
   const client = withoutProxyEnv(() => Deno.createHttpClient({ caCerts, proxy: { url: hop.url } }));

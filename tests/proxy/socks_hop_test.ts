@@ -54,7 +54,7 @@ Deno.test({
       pins: parsePins([`up.test:${tport}:127.0.0.1`, `other.test:${tport}:127.0.0.1`]),
       allowRanges: [],
     });
-    const hop = startSocksHop({ dialer, targets: new Set([`up.test:${tport}`]) });
+    const hop = startSocksHop({ dialer, targets: new Map([[`up.test:${tport}`, undefined]]) });
     try {
       const url = new URL(hop.url);
       const pw = decodeURIComponent(url.password);

@@ -62,6 +62,8 @@ export interface HarnessOptions extends FakeUpstreamOptions {
   limits?: Partial<ProxyLimits>;
   /** DNS look-up override. */
   lookup?: Lookup;
+  /** `network.allowRanges`. */
+  allowRanges?: string[];
 }
 
 /**
@@ -134,6 +136,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ],
       upstreamCaFiles: [ca.caFile],
       allowDomains: options.allowDomains ?? [],
+      allowRanges: options.allowRanges ?? [],
     },
   });
   let bridge: Bridge | undefined;
