@@ -147,7 +147,6 @@ function body(r: Rng): { headers: string[]; bytes: string } {
 }
 
 function head(
-  r: Rng,
   method: string,
   target: string,
   headers: string[],
@@ -169,7 +168,7 @@ function routeRequest(r: Rng, s: Session): string {
     ...(r.chance(0.1) ? [`Proxy-Authorization: ${s.proxyAuth}`] : []),
     ...(r.chance(0.1) ? ["Connection: x-real-key, close"] : []),
   ];
-  return head(r, r.pick(METHODS.filter((m) => m !== "CONNECT")), r.pick(PATHS), headers) + b.bytes;
+  return head(r.pick(METHODS.filter((m) => m !== "CONNECT")), r.pick(PATHS), headers) + b.bytes;
 }
 
 function connectRequest(r: Rng, s: Session): string {
@@ -185,10 +184,10 @@ function connectRequest(r: Rng, s: Session): string {
     mutate(r, `allowed.test:${s.tlsPort}`),
   ]);
   const auth = r.chance(0.7) ? [`Proxy-Authorization: ${s.proxyAuth}`] : [];
-  let text = head(r, "CONNECT", target, [`Host: ${target}`, ...auth]);
+  let text = head("CONNECT", target, [`Host: ${target}`, ...auth]);
   if (auth.length === 0 && r.chance(0.7)) {
     // The retry after the 407, on the same connection, possibly mangled.
-    const retry = head(r, "CONNECT", target, [
+    const retry = head("CONNECT", target, [
       `Host: ${target}`,
       `Proxy-Authorization: ${s.proxyAuth}`,
     ]);
@@ -222,7 +221,7 @@ function forwardRequest(r: Rng, s: Session): string {
     ...(r.chance(0.8) ? [`Proxy-Authorization: ${s.proxyAuth}`] : []),
     ...b.headers,
   ];
-  return head(r, r.pick(["GET", "POST", "PUT"]), url, headers) + b.bytes;
+  return head(r.pick(["GET", "POST", "PUT"]), url, headers) + b.bytes;
 }
 
 function split(r: Rng, bytes: Uint8Array): Uint8Array[] {
@@ -271,7 +270,6 @@ export function generateCase(r: Rng, s: Session): FuzzCase {
   } else if (k < 92) {
     family = "version";
     text = head(
-      r,
       r.pick(METHODS),
       r.pick(PATHS),
       ["Host: x"],
@@ -282,7 +280,7 @@ export function generateCase(r: Rng, s: Session): FuzzCase {
     text = Array.from({ length: 1 + r.int(300) }, () => String.fromCharCode(r.int(256))).join("");
   } else {
     family = "huge-head";
-    text = head(r, "GET", "/echo/x", ["Host: x", `X-Big: ${"a".repeat(40_000)}`]);
+    text = head("GET", "/echo/x", ["Host: x", `X-Big: ${"a".repeat(40_000)}`]);
   }
   return { family, pieces: split(r, latin1(text)), halfClose: r.chance(0.2) };
 }

@@ -62,7 +62,6 @@ export interface FuzzResult {
 }
 
 const dec = new TextDecoder("latin1");
-const enc = new TextEncoder();
 
 function keyForms(key: string): string[] {
   return [key, btoa(key), encodeURIComponent(key), key.slice(8, 40)];
