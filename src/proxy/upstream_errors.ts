@@ -27,6 +27,8 @@ const CERT = /invalid peer certificate: ([A-Za-z]+)/;
  * import { classifyUpstreamError } from "./upstream_errors.ts";
  * const err = new TypeError("x", { cause: new Error("client error (Connect): invalid peer certificate: UnknownIssuer") });
  * console.assert(classifyUpstreamError(err).detail === "tls: certificate UnknownIssuer");
+ * const named = new Error("invalid peer certificate: certificate not valid for name \"x\"");
+ * console.assert(classifyUpstreamError(named).detail === "tls: certificate NotValidForName");
  * ```
  */
 export function classifyUpstreamError(err: unknown): UpstreamFailure {
@@ -37,8 +39,10 @@ export function classifyUpstreamError(err: unknown): UpstreamFailure {
   const text = texts.join(" | ");
   const cert = CERT.exec(text);
   if (cert) {
+    // rustls words some refusals ("certificate not valid for name …") instead of naming them.
+    const name = /not valid for name/.test(text) ? "NotValidForName" : cert[1];
     return {
-      detail: `tls: certificate ${cert[1]}`,
+      detail: `tls: certificate ${name}`,
       reason: "the upstream's TLS certificate was refused",
     };
   }
