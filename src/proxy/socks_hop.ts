@@ -21,6 +21,7 @@
  * @module
  */
 
+import { acceptLoop } from "./accept_loop.ts";
 import { copyBothWays } from "./copy.ts";
 import { type Dialer, DialError } from "./dialer.ts";
 import { normalizeHost } from "./pins.ts";
@@ -232,9 +233,9 @@ export function startSocksHop(options: SocksHopOptions): SocksHop {
     }
   }
 
-  (async () => {
-    for await (const conn of listener) serve(conn);
-  })().catch(() => {});
+  let closed = false;
+  // Accept errors (EMFILE) are retried, never the end of the hop (see accept_loop.ts).
+  acceptLoop(listener, { onConn: serve, onError: () => {}, closed: () => closed });
   const port = (listener.addr as Deno.NetAddr).port;
   return {
     url: `socks5h://${user}:${password}@127.0.0.1:${port}`,
@@ -244,6 +245,7 @@ export function startSocksHop(options: SocksHopOptions): SocksHop {
       return f && Date.now() - f.at < 60_000 ? f.error : undefined;
     },
     close() {
+      closed = true;
       try {
         listener.close();
       } catch { /* closed */ }
