@@ -15,6 +15,7 @@ import { connectionNamed, isHopByHop, responseHeaders } from "./headers.ts";
 import { type RouteTarget, routeTarget } from "./route_target.ts";
 import { TargetError } from "./request_target.ts";
 import { classifyUpstreamError } from "./upstream_errors.ts";
+import { Watchdog } from "./watchdog.ts";
 import type { RouteSpec } from "./routes.ts";
 import { tokensEqual } from "./tokens.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
@@ -129,7 +130,6 @@ function countingStream(
   onEnd: (bytes: number, outcome: "ok" | "error" | "cancel", err?: unknown) => void,
   onChunk?: (bytes: number) => void,
   breakClient?: () => void,
-  idle?: { ms: number; onIdle: () => void },
 ): ReadableStream<Uint8Array> {
   const reader = chunkReader(body);
   let bytes = 0;
@@ -141,10 +141,8 @@ function countingStream(
   };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const watchdog = idle ? setTimeout(idle.onIdle, idle.ms) : undefined;
       try {
         const value = await reader.read();
-        clearTimeout(watchdog);
         if (value === null) {
           end("ok");
           controller.close();
@@ -154,7 +152,6 @@ function countingStream(
         onChunk?.(bytes);
         controller.enqueue(value);
       } catch (err) {
-        clearTimeout(watchdog);
         end("error", err);
         // Break the client connection (so a truncated body never looks complete) without
         // the upstream's error: under node:http, destroy the response (the server would
@@ -231,6 +228,7 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
   const app = new Hono();
   const headersTimeoutMs = deps.headersTimeoutMs ?? 600_000;
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes;
+  const watchdog = new Watchdog();
   const allRoutes = [...deps.routes.values()];
 
   app.all("*", async (c) => {
@@ -350,29 +348,32 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       else signal.addEventListener("abort", gone, { once: true });
     }
     const limits = spec.timeouts ?? {};
-    const timer = setTimeout(() => {
-      timedOut = true;
-      abort.abort();
-    }, limits.headersMs ?? headersTimeoutMs);
     /** Why the proxy cut the upstream body off (idle or total time limit), if it did. */
     let cut: string | undefined;
     const totalMs = limits.totalMs ?? deps.totalTimeoutMs ?? 7_200_000;
-    const total = setTimeout(() => {
-      cut = `total time limit ${totalMs} ms`;
-      abort.abort();
-    }, totalMs);
     const idleMs = limits.idleMs ?? deps.bodyIdleTimeoutMs ?? 300_000;
-    const idle = {
-      ms: idleMs,
-      onIdle() {
-        cut = `no body bytes for ${idleMs} ms`;
+    const now = Date.now();
+    const totalDeadline = now + totalMs;
+    let inBody = false;
+    const watch = watchdog.watch({
+      deadline: Math.min(totalDeadline, now + (limits.headersMs ?? headersTimeoutMs)),
+      idleMs: 0,
+      last: now,
+      onExpire(which) {
+        if (!inBody) timedOut = true;
+        if (which === "idle") cut = `no body bytes for ${idleMs} ms`;
+        else if (Date.now() >= totalDeadline) cut = `total time limit ${totalMs} ms`;
         abort.abort();
       },
+    });
+    /** The upstream's headers are in: from now on the idle and total limits apply. */
+    const bodyPhase = () => {
+      inBody = true;
+      watch.deadline = totalDeadline;
+      watch.idleMs = idleMs;
+      watch.last = Date.now();
     };
-    const done = () => {
-      clearTimeout(timer);
-      clearTimeout(total);
-    };
+    const done = () => watchdog.release(watch);
 
     const tooLarge = () => {
       const detail = `request body over ${maxBodyBytes} bytes`;
@@ -444,7 +445,7 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       record(502, "upstream-error", 0, why.detail);
       return errorResponse(spec.errorShape, "bad-gateway", why.reason);
     }
-    clearTimeout(timer);
+    bodyPhase();
 
     const status = upstream.status;
     const upHeaders = upstream.headers;
@@ -458,12 +459,10 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       // A small body of declared length: read it whole (a truncated one becomes a 502,
       // never a body that looks complete) and hand it to the server in one piece.
       let whole: Uint8Array<ArrayBuffer>;
-      const watchdog = setTimeout(idle.onIdle, idleMs);
       try {
         whole = await upstream.bytes();
       } catch (err) {
         done();
-        clearTimeout(watchdog);
         if (clientGone) {
           record(0, "client-aborted");
         } else if (cut) {
@@ -475,7 +474,6 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
         return errorResponse(spec.errorShape, "bad-gateway");
       }
       done();
-      clearTimeout(watchdog);
       const bytesDown = whole.byteLength;
       if (env?.completed) {
         onDelivered = (delivered) =>
@@ -503,9 +501,8 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
           );
         }
       },
-      undefined,
+      () => watch.last = Date.now(),
       breakClient,
-      idle,
     );
     return new Response(relayed, { status, statusText: upstream.statusText, headers: outHeaders });
   });
