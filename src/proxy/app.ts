@@ -68,13 +68,18 @@ export interface ProxyAppDeps {
    * @default DEFAULT_LIMITS.maxBodyBytes
    */
   maxBodyBytes?: number;
-  /** Counts refusals under pressure (413 bursts); without it each 413 is one record. */
+  /**
+   * Largest request head in bytes on later requests of a connection; larger gets 431.
+   * @default MAX_REQUEST_HEADER_BYTES
+   */
+  maxHeaderBytes?: number;
+  /** Counts refusals under pressure (431 and 413 bursts); without it each is one record. */
   pressure?: PressureLog;
 }
 
 const decoder = new TextDecoder();
 
-/** Largest total request header size (bytes) the app forwards; larger gets 431. */
+/** Largest total request header size (bytes) the app forwards by default; larger gets 431. */
 export const MAX_REQUEST_HEADER_BYTES = 32 * 1024;
 
 /** Bytes read per chunk from a body at first (one reused buffer per stream). */
@@ -228,6 +233,7 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
   const app = new Hono();
   const headersTimeoutMs = deps.headersTimeoutMs ?? 600_000;
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes;
+  const maxHeaderBytes = deps.maxHeaderBytes ?? MAX_REQUEST_HEADER_BYTES;
   const watchdog = new Watchdog();
   const allRoutes = [...deps.routes.values()];
 
@@ -312,8 +318,10 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
         headers.append(k, v);
       }
     }
-    if (headerBytes > MAX_REQUEST_HEADER_BYTES) {
-      record(431, "bad-request", 0, "headers too large");
+    if (headerBytes > maxHeaderBytes) {
+      const detail = `request head over ${maxHeaderBytes} bytes`;
+      if (deps.pressure) deps.pressure.refuse("headers-too-large", detail);
+      else record(431, "headers-too-large", 0, detail);
       return errorResponse(spec.errorShape, "headers-too-large");
     }
 

@@ -234,6 +234,7 @@ export async function startSessionProxy(
     },
     ...(options.headersTimeoutMs ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
     maxBodyBytes: limits.maxBodyBytes,
+    maxHeaderBytes: limits.maxHeaderBytes,
     pressure,
   });
   let server;
