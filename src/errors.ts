@@ -17,6 +17,8 @@
  * @module
  */
 
+import { terminalSafe } from "./audit/terminal_safe.ts";
+
 /** Exit code: the command line was malformed. */
 export const EXIT_USAGE = 2;
 /** Exit code: airlock failed before the command started. */
@@ -271,7 +273,8 @@ export function exitCodeFor(err: unknown): number {
  */
 export function formatError(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  const firstLine = message.split("\n")[0] ?? "";
-  const hint = isAirlockError(err) && err.hint ? `\n  hint: ${err.hint}` : "";
+  // A message may carry what a client, an upstream or a file name held: terminal-safe.
+  const firstLine = terminalSafe(message.split("\n")[0] ?? "");
+  const hint = isAirlockError(err) && err.hint ? `\n  hint: ${terminalSafe(err.hint)}` : "";
   return `airlock: ${firstLine}${hint}`;
 }

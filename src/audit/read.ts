@@ -15,13 +15,15 @@ import {
 } from "./session_log.ts";
 
 /** A session summary for `airlock audit list`. */
-export interface SessionSummary extends Partial<SessionInfo> {
+export interface SessionSummary extends Omit<Partial<SessionInfo>, "nonce" | "sealed"> {
   /** The session id. */
   id: string;
   /** Number of records. */
   requests: number;
   /** Number of records whose decision is not `allowed`. */
   refused: number;
+  /** Whether the session ended with a seal (see `airlock audit verify`). */
+  sealed: boolean;
 }
 
 /**
@@ -92,11 +94,14 @@ export function listSessions(
     } catch {
       // no log yet
     }
+    const requests = records.filter((r) => r.kind !== "seal");
+    const { nonce: _nonce, sealed, ...shown } = info;
     return {
-      ...info,
+      ...shown,
       id,
-      requests: records.length,
-      refused: records.filter((r) => r.decision !== "allowed").length,
+      requests: requests.length,
+      refused: requests.filter((r) => r.decision !== "allowed").length,
+      sealed: sealed !== undefined,
     };
   });
 }

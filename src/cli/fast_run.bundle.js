@@ -355,6 +355,29 @@ var require_arg = __commonJS({
 var import_arg = __toESM(require_arg());
 var export_arg = import_arg.default;
 
+// src/audit/terminal_safe.ts
+var UNSAFE = /[\x00-\x1f\x7f-\x9f\\\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]|[\ud800-\udfff]/g;
+function escape(ch) {
+  if (ch === "\\") return "\\\\";
+  const code = ch.charCodeAt(0);
+  return code < 256 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u{${code.toString(16).padStart(4, "0")}}`;
+}
+function terminalSafe(text) {
+  UNSAFE.lastIndex = 0;
+  if (!UNSAFE.test(text)) return text;
+  return text.replace(UNSAFE, (ch, offset) => {
+    const code = ch.charCodeAt(0);
+    if (code >= 55296 && code <= 56319) {
+      const next = text.charCodeAt(offset + 1);
+      if (next >= 56320 && next <= 57343) return ch;
+    } else if (code >= 56320 && code <= 57343) {
+      const prev = text.charCodeAt(offset - 1);
+      if (prev >= 55296 && prev <= 56319) return ch;
+    }
+    return escape(ch);
+  });
+}
+
 // src/errors.ts
 var EXIT_USAGE = 2;
 var EXIT_AIRLOCK_FAILED = 125;
@@ -465,9 +488,9 @@ function exitCodeFor(err) {
 }
 function formatError(err) {
   const message = err instanceof Error ? err.message : String(err);
-  const firstLine = message.split("\n")[0] ?? "";
+  const firstLine = terminalSafe(message.split("\n")[0] ?? "");
   const hint = isAirlockError(err) && err.hint ? `
-  hint: ${err.hint}` : "";
+  hint: ${terminalSafe(err.hint)}` : "";
   return `airlock: ${firstLine}${hint}`;
 }
 
@@ -1570,14 +1593,6 @@ var PROTECTED_PATHS = [
     paths: [
       "$XDG_CONFIG_HOME/airlock"
     ]
-  },
-  // airlock's state: audit logs, sessions' runtime directories (bridge sockets, private
-  // /tmp), rollback snapshots — no sandbox may reach another session's or forge a record.
-  {
-    name: "airlock state",
-    paths: [
-      "$XDG_STATE_HOME/airlock"
-    ]
   }
 ];
 async function protectedPaths(vars) {
@@ -2329,13 +2344,33 @@ function placement(p, key, value) {
     format: obj.format
   };
 }
+var TIMEOUT_KEYS = {
+  connect_ms: "connectMs",
+  headers_ms: "headersMs",
+  idle_ms: "idleMs",
+  total_ms: "totalMs"
+};
+function timeouts(p, key, value) {
+  const obj = p.object(key, value, Object.keys(TIMEOUT_KEYS));
+  const out = {};
+  for (const [k, field] of Object.entries(TIMEOUT_KEYS)) {
+    const v = obj[k];
+    if (v === void 0) continue;
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v <= 0) {
+      throw p.at(`${key}.${k}`, "must be a positive whole number of milliseconds", v);
+    }
+    out[field] = v;
+  }
+  return out;
+}
 function validateRoute(p, key, value) {
   const obj = p.object(key, value, [
     "upstream",
     "token",
     "inject",
     "env",
-    "token_prefix"
+    "token_prefix",
+    "timeouts"
   ]);
   let url = null;
   try {
@@ -2365,6 +2400,9 @@ function validateRoute(p, key, value) {
     env: env2,
     ...obj.token_prefix === void 0 ? {} : {
       tokenPrefix: obj.token_prefix
+    },
+    ...obj.timeouts === void 0 ? {} : {
+      timeouts: timeouts(p, `${key}.timeouts`, obj.timeouts)
     }
   };
 }
@@ -3594,13 +3632,14 @@ function closeQuietly(c) {
   } catch {
   }
 }
-async function copyOneWay(from, to) {
+async function copyOneWay(from, to, onData) {
   let buf = new Uint8Array(SMALL_BUFFER_BYTES);
   let total = 0;
   try {
     for (; ; ) {
       const n = await from.read(buf);
       if (n === null) break;
+      onData?.();
       let off = 0;
       while (off < n) off += await to.write(buf.subarray(off, n));
       total += n;
@@ -3613,12 +3652,139 @@ async function copyOneWay(from, to) {
   }
   return total;
 }
-async function copyBothWays(a, b) {
+async function copyBothWays(a, b, onData) {
   return await Promise.all([
-    copyOneWay(a, b),
-    copyOneWay(b, a)
+    copyOneWay(a, b, onData),
+    copyOneWay(b, a, onData)
   ]);
 }
+
+// src/bridge/outside.ts
+function startOutsideBridge(dir, routes2) {
+  const listeners = [];
+  const conns = /* @__PURE__ */ new Set();
+  const track = (conn) => {
+    conns.add(conn);
+    return conn;
+  };
+  try {
+    for (const route of routes2) {
+      const path = `${dir}/${route.socket}`;
+      const listener = route.direction === "connect" ? Deno.listen({
+        transport: "unix",
+        path
+      }) : Deno.listen({
+        hostname: "127.0.0.1",
+        port: route.port
+      });
+      listeners.push(listener);
+      const dial = route.direction === "connect" ? () => Deno.connect({
+        hostname: "127.0.0.1",
+        port: route.port
+      }) : () => Deno.connect({
+        transport: "unix",
+        path
+      });
+      (async () => {
+        for await (const conn of listener) {
+          track(conn);
+          dial().then((peer) => copyBothWays(conn, track(peer)).finally(() => conns.delete(peer)), () => conn.close()).catch(() => {
+          }).finally(() => conns.delete(conn));
+        }
+      })().catch(() => {
+      });
+    }
+  } catch (err) {
+    for (const l of listeners) l.close();
+    const what = err instanceof Error ? err.message : String(err);
+    throw new SandboxSetupError(`Cannot start the network bridge: ${what}`, {
+      cause: err,
+      hint: "a --listen-port must be free on the host's 127.0.0.1"
+    });
+  }
+  return {
+    close() {
+      for (const l of listeners) {
+        try {
+          l.close();
+        } catch {
+        }
+      }
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch {
+        }
+      }
+    }
+  };
+}
+
+// src/sandbox/launch_linux.ts
+init_chain();
+
+// src/sandbox/helper_command.ts
+var HELPER_ENV_KEEP = [
+  "HOME",
+  "DENO_DIR",
+  "XDG_CACHE_HOME",
+  "LD_LIBRARY_PATH",
+  "TZ"
+];
+var HELPER_BUNDLE = new URL("../sandbox/exec_helper.bundle.js", import.meta.url);
+var MAIN = new URL("../../main.ts", import.meta.url);
+function helperCommand(execPath, mainUrl, bundleUrl) {
+  const base = execPath.slice(execPath.lastIndexOf("/") + 1);
+  if (base !== "deno") return [
+    execPath,
+    "__sandbox-exec"
+  ];
+  const run2 = [
+    execPath,
+    "run",
+    "-A",
+    "--no-config"
+  ];
+  if (bundleUrl !== void 0) return [
+    ...run2,
+    decodeURIComponent(bundleUrl.pathname)
+  ];
+  return [
+    ...run2,
+    decodeURIComponent(mainUrl.pathname),
+    "__sandbox-exec"
+  ];
+}
+function thisHelperCommand() {
+  const [program, ...args] = helperCommand(Deno.execPath(), MAIN, helperBundle());
+  return [
+    program,
+    ...args
+  ];
+}
+function helperEnv(extra) {
+  const env2 = {
+    ...extra
+  };
+  for (const name of HELPER_ENV_KEEP) {
+    const value = Deno.env.get(name);
+    if (value !== void 0) env2[name] = value;
+  }
+  env2.DENO_NO_UPDATE_CHECK = "1";
+  return env2;
+}
+function helperBundle() {
+  if (HELPER_BUNDLE.protocol !== "file:") return void 0;
+  try {
+    return Deno.statSync(HELPER_BUNDLE).isFile ? HELPER_BUNDLE : void 0;
+  } catch {
+    return void 0;
+  }
+}
+
+// src/sandbox/plan.ts
+var PLAN_FD = 3;
+var STATUS_FD = 4;
 
 // src/sandbox/namespaces/mount_calls.ts
 function nsCall(name, what, ...args) {
@@ -3688,143 +3854,6 @@ async function readLines(fd, onLine) {
     }
   }
 }
-
-// src/bridge/outside.ts
-function startOutsideBridge(dir, routes2) {
-  const listeners = [];
-  const dirFd = dir.length > SHORT_PATH_LIMIT ? openDirectory(dir) : -1;
-  const short = dirFd < 0 ? dir : `/proc/self/fd/${dirFd}`;
-  const conns = /* @__PURE__ */ new Set();
-  const track = (conn) => {
-    conns.add(conn);
-    return conn;
-  };
-  try {
-    for (const route of routes2) {
-      const path = `${short}/${route.socket}`;
-      const listener = route.direction === "connect" ? Deno.listen({
-        transport: "unix",
-        path
-      }) : Deno.listen({
-        hostname: "127.0.0.1",
-        port: route.port
-      });
-      listeners.push(listener);
-      const dial = route.direction === "connect" ? () => Deno.connect({
-        hostname: "127.0.0.1",
-        port: route.port
-      }) : () => Deno.connect({
-        transport: "unix",
-        path
-      });
-      (async () => {
-        for await (const conn of listener) {
-          track(conn);
-          dial().then((peer) => copyBothWays(conn, track(peer)).finally(() => conns.delete(peer)), () => conn.close()).catch(() => {
-          }).finally(() => conns.delete(conn));
-        }
-      })().catch(() => {
-      });
-    }
-  } catch (err) {
-    for (const l of listeners) l.close();
-    if (dirFd >= 0) closeFd(dirFd);
-    const what = err instanceof Error ? err.message : String(err);
-    throw new SandboxSetupError(`Cannot start the network bridge: ${what}`, {
-      cause: err,
-      hint: "a --listen-port must be free on the host's 127.0.0.1"
-    });
-  }
-  return {
-    close() {
-      for (const l of listeners) {
-        try {
-          l.close();
-        } catch {
-        }
-      }
-      for (const c of conns) {
-        try {
-          c.close();
-        } catch {
-        }
-      }
-      if (dirFd >= 0) closeFd(dirFd);
-    }
-  };
-}
-var SHORT_PATH_LIMIT = 80;
-function openDirectory(dir) {
-  const fd = openAt(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw new SandboxSetupError(`Cannot open the bridge directory: errno ${-fd}`);
-  return fd;
-}
-
-// src/sandbox/launch_linux.ts
-init_chain();
-
-// src/sandbox/helper_command.ts
-var HELPER_ENV_KEEP = [
-  "HOME",
-  "DENO_DIR",
-  "XDG_CACHE_HOME",
-  "LD_LIBRARY_PATH",
-  "TZ"
-];
-var HELPER_BUNDLE = new URL("../sandbox/exec_helper.bundle.js", import.meta.url);
-var MAIN = new URL("../../main.ts", import.meta.url);
-function helperCommand(execPath, mainUrl, bundleUrl) {
-  const base = execPath.slice(execPath.lastIndexOf("/") + 1);
-  if (base !== "deno") return [
-    execPath,
-    "__sandbox-exec"
-  ];
-  const run2 = [
-    execPath,
-    "run",
-    "-A",
-    "--no-config"
-  ];
-  if (bundleUrl !== void 0) return [
-    ...run2,
-    decodeURIComponent(bundleUrl.pathname)
-  ];
-  return [
-    ...run2,
-    decodeURIComponent(mainUrl.pathname),
-    "__sandbox-exec"
-  ];
-}
-function thisHelperCommand() {
-  const [program, ...args] = helperCommand(Deno.execPath(), MAIN, helperBundle());
-  return [
-    program,
-    ...args
-  ];
-}
-function helperEnv(extra) {
-  const env2 = {
-    ...extra
-  };
-  for (const name of HELPER_ENV_KEEP) {
-    const value = Deno.env.get(name);
-    if (value !== void 0) env2[name] = value;
-  }
-  env2.DENO_NO_UPDATE_CHECK = "1";
-  return env2;
-}
-function helperBundle() {
-  if (HELPER_BUNDLE.protocol !== "file:") return void 0;
-  try {
-    return Deno.statSync(HELPER_BUNDLE).isFile ? HELPER_BUNDLE : void 0;
-  } catch {
-    return void 0;
-  }
-}
-
-// src/sandbox/plan.ts
-var PLAN_FD = 3;
-var STATUS_FD = 4;
 
 // src/sandbox/process/spawn.ts
 var F_DUPFD_CLOEXEC = 1030;
@@ -3998,6 +4027,7 @@ function isStopped(pid) {
 }
 
 // src/audit/session_log.ts
+import { createHash } from "node:crypto";
 function newSessionId() {
   const t = (/* @__PURE__ */ new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
   const r = crypto.getRandomValues(new Uint8Array(3));
@@ -4127,6 +4157,7 @@ var LinuxLaunch = class _LinuxLaunch {
   #report;
   #commandPid;
   #outside = null;
+  #bridgeFd = -1;
   #started = false;
   #ended = false;
   constructor(shape, session, pid, plan, status) {
@@ -4200,12 +4231,28 @@ var LinuxLaunch = class _LinuxLaunch {
     return new _LinuxLaunch(shape, session, pid, plan, status.read);
   }
   /**
-   * The socket the session proxy is reached through from inside (bridge directory).
+   * The bridge directory as a path short enough for a socket address (a state directory
+   * can be longer than the 108 bytes one holds): `/proc/self/fd/N`, the directory open as
+   * N for the session.
    *
-   * @returns Its path.
+   * @returns The path.
+   * @throws {SandboxSetupError} When the directory cannot be opened.
+   */
+  bridgeDir() {
+    if (this.#bridgeFd < 0) {
+      const fd = openAt(this.session.bridge, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0) throw new SandboxSetupError(`Cannot open the bridge directory: errno ${-fd}`);
+      this.#bridgeFd = fd;
+    }
+    return `/proc/self/fd/${this.#bridgeFd}`;
+  }
+  /**
+   * The socket the session proxy listens on, reached from inside through the bridge.
+   *
+   * @returns Its (short) path.
    */
   get proxySocket() {
-    return `${this.session.bridge}/${PROXY_SOCKET}`;
+    return `${this.bridgeDir()}/${PROXY_SOCKET}`;
   }
   /**
    * Sends the plan; the helper builds the namespaces while airlock starts the proxy.
@@ -4249,7 +4296,7 @@ var LinuxLaunch = class _LinuxLaunch {
           direction: "connect"
         });
       }
-      this.#outside = startOutsideBridge(this.session.bridge, routes2);
+      this.#outside = startOutsideBridge(this.bridgeDir(), routes2);
     }
     this.#send(JSON.stringify(plan));
     this.#started = true;
@@ -4303,6 +4350,7 @@ var LinuxLaunch = class _LinuxLaunch {
     }
     await this.#report;
     this.#outside?.close();
+    if (this.#bridgeFd >= 0) closeFd(this.#bridgeFd);
     return removeSessionDir(this.session, keepTmp);
   }
   #send(message) {
@@ -4325,6 +4373,16 @@ function messageOf(err) {
   return err instanceof Error ? err.message : String(err);
 }
 
+// src/sandbox/state_reach.ts
+function assertStateOutsideGrants(policy, state = stateDir()) {
+  for (const rule of policy.paths) {
+    if (!isWithin(state, rule.path) && !isWithin(rule.path, state)) continue;
+    throw new SandboxSetupError(`Cannot grant "${rule.path}" (${rule.origin}) without the mount namespace: it reaches airlock's state directory "${state}"`, {
+      hint: "grant a narrower path, or set XDG_STATE_HOME to a directory outside every grant"
+    });
+  }
+}
+
 // src/sandbox/linux.ts
 var LOST = {
   "fs": "no filesystem confinement by Landlock",
@@ -4335,6 +4393,7 @@ var LOST = {
   "seccomp": "UDP, raw and other sockets, io_uring, the keyring, TIOCSTI and new user namespaces are not refused",
   "namespaces": "no mount namespace: chmod, chown, utime, xattrs and setuid bits work outside the write grants; no private /tmp, /dev/shm or /dev (other terminals are reachable); no PID namespace: processes can outlive the session; no network namespace: every address on a granted port is reachable; new user namespaces are limited by seccomp alone"
 };
+var INSIDE_PROXY_PORT = 3128;
 var SECCOMP_FEATURE = "seccomp";
 var NAMESPACES_FEATURE = "namespaces";
 function seccompAvailable() {
@@ -4574,6 +4633,7 @@ var LinuxSandbox = class {
       ...policy.env.vars
     };
     const ns = session?.namespaced ? namespacePlan(policy, options, session) : null;
+    if (ns === null) assertStateOutsideGrants(policy);
     if (ns !== null && vars.TMPDIR !== void 0) vars.TMPDIR = "/tmp";
     return {
       file,
@@ -4663,7 +4723,37 @@ var PreparedLinuxLaunch = class {
   get sessionId() {
     return this.#launch?.session.id ?? null;
   }
+  get hidesState() {
+    return this.#launch?.shape.programs != null;
+  }
+  proxyEndpoint(policy) {
+    const launch = this.#ensure(policy, {
+      argv: []
+    });
+    if (!launch.shape.network) return null;
+    const taken = /* @__PURE__ */ new Set([
+      ...policy.network.connectPorts,
+      ...policy.network.bindPorts
+    ]);
+    let port = INSIDE_PROXY_PORT;
+    while (taken.has(port)) port++;
+    return {
+      socket: launch.proxySocket,
+      port
+    };
+  }
   start(policy, options) {
+    const launch = this.#ensure(policy, options);
+    const plan = this.#sandbox.plan(policy, options, {
+      dir: launch.session.path,
+      bridge: launch.session.bridge,
+      namespaced: launch.shape.programs !== null,
+      network: launch.shape.network
+    });
+    launch.start(plan, policy, launch.shape.network ? void 0 : options.proxyPort);
+  }
+  /** Checks the policy and makes sure the launch has the shape it needs (else starts again). */
+  #ensure(policy, options) {
     const hints = {
       network: policy.network.mode !== "open",
       bestEffort: policy.bestEffort
@@ -4675,14 +4765,7 @@ var PreparedLinuxLaunch = class {
       void current?.dispose();
       this.#launch = LinuxLaunch.prepare(wanted);
     }
-    const launch = this.#launch;
-    const plan = this.#sandbox.plan(policy, options, {
-      dir: launch.session.path,
-      bridge: launch.session.bridge,
-      namespaced: launch.shape.programs !== null,
-      network: launch.shape.network
-    });
-    launch.start(plan, policy, options.proxyPort);
+    return this.#launch;
   }
   async run(env2 = {}) {
     if (this.#launch === null) throw new Error("Cannot run a launch that was not started");
@@ -4806,6 +4889,8 @@ function networkRules(policy, options) {
 var DeferredLaunch = class {
   /** No session directory is made. */
   sessionId = null;
+  /** Without a mount namespace, grants reaching airlock's state are refused instead. */
+  hidesState = false;
   #sandbox;
   #started = null;
   /**
@@ -4815,6 +4900,14 @@ var DeferredLaunch = class {
    */
   constructor(sandbox) {
     this.#sandbox = sandbox;
+  }
+  /**
+   * No network namespace here: the proxy listens on a loopback TCP port.
+   *
+   * @returns Null.
+   */
+  proxyEndpoint() {
+    return null;
   }
   /**
    * Checks the policy and keeps it for `run()`.
@@ -4911,6 +5004,7 @@ var MacosSandbox = class {
    * @throws {SandboxUnavailableError} When `sandbox_init` cannot be loaded (not best effort).
    */
   check(policy, _options) {
+    assertStateOutsideGrants(policy);
     if (seatbeltAvailable()) return {
       enforced: [
         ...SEATBELT_FEATURES
@@ -5520,22 +5614,46 @@ async function runConfined(argv, values) {
     const readOnlyPaths = trust?.readOnlyPaths ?? [];
     if (needsProxy(policy)) {
       const { startSessionProxy } = await lazyImport("../proxy/session.ts", import.meta.url);
-      proxy = await startSessionProxy(policy, launch.sessionId ? {
+      const session = launch.sessionId ? {
         sessionId: launch.sessionId
-      } : {});
+      } : {};
+      const endpoint = launch.proxyEndpoint(policy);
+      if (endpoint !== null) {
+        launch.start(policy, {
+          argv,
+          readOnlyPaths,
+          proxyPort: endpoint.port
+        });
+        proxy = await startSessionProxy(policy, {
+          ...session,
+          listenPath: endpoint.socket,
+          advertisedPort: endpoint.port
+        });
+      } else {
+        proxy = await startSessionProxy(policy, session);
+        launch.start(policy, {
+          argv,
+          readOnlyPaths,
+          proxyPort: proxy.port
+        });
+      }
       const { writeEnvRecord } = await lazyImport("../audit/env_record.ts", import.meta.url);
       writeEnvRecord(proxy.auditPath.slice(0, proxy.auditPath.lastIndexOf("/")), policy.env);
+    } else {
+      launch.start(policy, {
+        argv,
+        readOnlyPaths
+      });
     }
     const rollback = policy.rollback?.enabled ? await (await lazyImport("../rollback/run.ts", import.meta.url)).prepareRollback(policy, values, {
-      sessionId: launch.sessionId
-    }) : null;
-    launch.start(policy, {
-      argv,
-      readOnlyPaths,
+      sessionId: launch.sessionId,
+      stateHidden: launch.hidesState,
       ...proxy ? {
-        proxyPort: proxy.port
+        log: {
+          write: (r) => proxy.record(r)
+        }
       } : {}
-    });
+    }) : null;
     const exited = await launch.run(proxy?.env ?? {});
     const status = rollback ? await rollback.afterExit(exited) : exited;
     return trust ? await trust.afterExit(status) : status;

@@ -68,9 +68,7 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
     network: values.net !== "open",
     bestEffort: values.bestEffort ?? false,
   });
-  let proxy:
-    | { port: number; env: Record<string, string>; auditPath: string; close(): Promise<void> }
-    | undefined;
+  let proxy: import("../proxy/session.ts").SessionProxy | undefined;
   let trust: Awaited<ReturnType<typeof trustGate>> = null;
   try {
     const policy = withRollbackFlag(
@@ -99,26 +97,43 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
         "../proxy/session.ts",
         import.meta.url,
       );
-      proxy = await startSessionProxy(
-        policy,
-        launch.sessionId ? { sessionId: launch.sessionId } : {},
-      );
+      const session = launch.sessionId ? { sessionId: launch.sessionId } : {};
+      const endpoint = launch.proxyEndpoint(policy);
+      if (endpoint !== null) {
+        // The bridge's port is known before the proxy runs: the sandbox builds itself (and
+        // starts the bridge) while the proxy loads.
+        launch.start(policy, { argv, readOnlyPaths, proxyPort: endpoint.port });
+        proxy = await startSessionProxy(policy, {
+          ...session,
+          listenPath: endpoint.socket,
+          advertisedPort: endpoint.port,
+        });
+      } else {
+        proxy = await startSessionProxy(policy, session);
+        launch.start(policy, { argv, readOnlyPaths, proxyPort: proxy.port });
+      }
       // The session's audit keeps which variables were removed and why (names only).
       const { writeEnvRecord } = await lazyImport<typeof import("../audit/env_record.ts")>(
         "../audit/env_record.ts",
         import.meta.url,
       );
       writeEnvRecord(proxy.auditPath.slice(0, proxy.auditPath.lastIndexOf("/")), policy.env);
+    } else {
+      launch.start(policy, { argv, readOnlyPaths });
     }
-    // Rollback: a snapshot of the workdir now; the summary and the guard once the command
-    // and everything it started have ended.
+    // Rollback: a snapshot of the workdir now, before the command runs (it starts only when
+    // `run()` hands over the last message); the summary and the guard once the command and
+    // everything it started have ended.
     const rollback = policy.rollback?.enabled
       ? await (await lazyImport<typeof import("../rollback/run.ts")>(
         "../rollback/run.ts",
         import.meta.url,
-      )).prepareRollback(policy, values, { sessionId: launch.sessionId })
+      )).prepareRollback(policy, values, {
+        sessionId: launch.sessionId,
+        stateHidden: launch.hidesState,
+        ...(proxy ? { log: { write: (r) => proxy!.record(r) } } : {}),
+      })
       : null;
-    launch.start(policy, { argv, readOnlyPaths, ...(proxy ? { proxyPort: proxy.port } : {}) });
     const exited = await launch.run(proxy?.env ?? {});
     const status = rollback ? await rollback.afterExit(exited) : exited;
     return trust ? await trust.afterExit(status) : status;

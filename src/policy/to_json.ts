@@ -29,6 +29,16 @@ function route(r: RouteConfig): Record<string, unknown> {
     inject: r.inject,
     env: r.env,
     ...(r.tokenPrefix === undefined ? {} : { token_prefix: r.tokenPrefix }),
+    ...(r.timeouts === undefined ? {} : {
+      timeouts: Object.fromEntries(
+        Object.entries({
+          connect_ms: r.timeouts.connectMs,
+          headers_ms: r.timeouts.headersMs,
+          idle_ms: r.timeouts.idleMs,
+          total_ms: r.timeouts.totalMs,
+        }).filter(([, v]) => v !== undefined),
+      ),
+    }),
   };
 }
 

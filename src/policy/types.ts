@@ -94,6 +94,20 @@ export interface RouteConfig {
   env: Record<string, string>;
   /** Token prefix, so tools that check a key's shape keep working. */
   tokenPrefix?: string;
+  /** Upstream time limits in milliseconds (profile `timeouts`: `connect_ms`, `headers_ms`, `idle_ms`, `total_ms`). */
+  timeouts?: RouteTimeouts;
+}
+
+/** A route's upstream time limits, in milliseconds. */
+export interface RouteTimeouts {
+  /** Resolving and connecting. */
+  connectMs?: number;
+  /** From the request to the response headers. */
+  headersMs?: number;
+  /** Between two chunks of the response body. */
+  idleMs?: number;
+  /** The whole exchange, body included. */
+  totalMs?: number;
 }
 
 /** Everything a run grants. */

@@ -1,15 +1,18 @@
 /**
- * Rollback records in the session audit logs: reading back the Merkle root recorded when
- * a snapshot was taken (for `verify`), and appending a record for a restore made later
- * with `airlock rollback restore` to the session the snapshot belongs to.
+ * Rollback records in the session audit logs, always through the tamper-evident chain
+ * (`SessionLog`): reading back the Merkle root recorded when a snapshot was taken (for
+ * `verify`), writing a run's records into the run's log, and recording a restore made
+ * later with `airlock rollback restore` in a session of its own.
  *
  * @module
  */
 
 import {
   isValidSessionId,
+  newSessionId,
   type RollbackAuditRecord,
   type SessionInfo,
+  SessionLog,
   sessionsDir,
 } from "../audit/session_log.ts";
 import type { Manifest } from "./types.ts";
@@ -49,58 +52,69 @@ export function auditedRoot(
   return null;
 }
 
+/** Somewhere rollback records go: a session's chained audit log (`SessionLog.write`). */
+export interface AuditSink {
+  /** Appends one record, chained to the ones before. */
+  write(record: RollbackAuditRecord): void;
+}
+
 /**
- * Appends a rollback record to the snapshot's session log (one `O_APPEND` write).
+ * Records a restore made later with `airlock rollback restore`. The snapshot's own
+ * session log is sealed, and appending to it would break its chain: the restore gets a
+ * session log of its own, naming the snapshot's session in its detail.
  *
  * @param manifest The snapshot.
  * @param record The record (time, kind and workdir are filled in).
  * @param env The environment (state directory).
- * @returns True when written; false when the snapshot has no session log.
+ * @returns The new session's id, or null when it could not be written.
  * @example Recording a restore
  * ```ts ignore
- * appendRollbackRecord(manifest, { event: "restore", path: "*", detail: "12 steps" });
+ * recordRestore(manifest, { event: "restore", path: "*", detail: "12 steps" });
  * ```
  */
-export function appendRollbackRecord(
+export function recordRestore(
   manifest: Manifest,
   record: Omit<RollbackAuditRecord, "time" | "kind" | "workdir" | "snapshot">,
   env: Record<string, string | undefined> = Deno.env.toObject(),
-): boolean {
-  if (!manifest.session || !isValidSessionId(manifest.session)) return false;
-  const full: RollbackAuditRecord = {
-    time: new Date().toISOString(),
-    kind: "rollback",
-    workdir: manifest.workdir,
-    snapshot: manifest.id,
-    ...record,
-  };
+): string | null {
+  const id = newSessionId();
   try {
-    Deno.writeTextFileSync(
-      `${sessionsDir(env)}/${manifest.session}/audit.jsonl`,
-      JSON.stringify(full) + "\n",
-      { append: true, create: false },
+    const log = SessionLog.open(
+      { id, started: new Date().toISOString(), port: 0, routes: [], profile: "rollback restore" },
+      env,
     );
-    return true;
+    log.write({
+      time: new Date().toISOString(),
+      kind: "rollback",
+      workdir: manifest.workdir,
+      snapshot: manifest.id,
+      ...record,
+      detail: [record.detail, manifest.session ? `snapshot of session ${manifest.session}` : ""]
+        .filter(Boolean).join("; "),
+    });
+    log.close();
+    return id;
   } catch {
-    return false;
+    return null;
   }
 }
 
-/** A session's audit log opened for rollback records. */
+/** A session's audit log as rollback writes it. */
 export interface RollbackLog {
   /** Appends one record (time, kind and workdir are filled in); never throws. */
   write(record: Omit<RollbackAuditRecord, "time" | "kind" | "workdir">): void;
-  /** Closes the file. */
+  /** Closes the log (seals it) when rollback opened it; nothing for a shared one. */
   close(): void;
 }
 
 /**
- * Opens a session's audit log for appending, creating the session directory (0700) and
- * its `session.json` (0600) only when the session has none yet: the proxy, when it runs,
- * writes its own description first, which is kept.
+ * The audit log of a run's rollback records: the run's shared log when the session proxy
+ * opened one (so every record of the session is one chain, sealed when the proxy closes),
+ * else a session log of rollback's own, sealed when the run's rollback ends.
  *
- * @param info The session's description, used when there is none yet.
+ * @param info The session's description, used when rollback opens the log.
  * @param workdir The workdir the records are about.
+ * @param shared The run's log, when there is one.
  * @param env The environment (state directory).
  * @returns The log.
  * @throws {Deno.errors.PermissionDenied} When the directory cannot be created.
@@ -114,44 +128,21 @@ export interface RollbackLog {
 export function openRollbackLog(
   info: SessionInfo,
   workdir: string,
+  shared?: AuditSink,
   env: Record<string, string | undefined> = Deno.env.toObject(),
 ): RollbackLog {
-  const dir = `${sessionsDir(env)}/${info.id}`;
-  Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  try {
-    Deno.writeTextFileSync(`${dir}/session.json`, JSON.stringify(info, null, 2) + "\n", {
-      createNew: true,
-      mode: 0o600,
-    });
-  } catch (err) {
-    if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
-  }
-  let file: Deno.FsFile | null = Deno.openSync(`${dir}/audit.jsonl`, {
-    append: true,
-    create: true,
-    mode: 0o600,
-  });
-  const encoder = new TextEncoder();
+  const own = shared === undefined ? SessionLog.open(info, env) : null;
+  const sink: AuditSink = shared ?? own!;
   return {
     write(record) {
-      if (file === null) return;
-      const full: RollbackAuditRecord = {
-        time: new Date().toISOString(),
-        kind: "rollback",
-        workdir,
-        ...record,
-      };
       try {
-        const bytes = encoder.encode(JSON.stringify(full) + "\n");
-        let off = 0;
-        while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
+        sink.write({ time: new Date().toISOString(), kind: "rollback", workdir, ...record });
       } catch {
         // Best effort, as for the proxy's records: the run goes on.
       }
     },
     close() {
-      file?.close();
-      file = null;
+      own?.close();
     },
   };
 }

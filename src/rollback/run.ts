@@ -9,7 +9,7 @@
  */
 
 import { newSessionId, sessionsDir } from "../audit/session_log.ts";
-import { openRollbackLog } from "./audit_records.ts";
+import { type AuditSink, openRollbackLog } from "./audit_records.ts";
 import { formatError, UsageError } from "../errors.ts";
 import type { Policy } from "../policy/types.ts";
 import { diffEntries } from "./diff.ts";
@@ -85,7 +85,8 @@ function settings(policy: Policy): RollbackPolicy {
  * @param policy The resolved policy.
  * @param flags The run flags.
  * @param options The launch's session id (the audit log the launch and the proxy share;
- *   a new one when absent) and the environment (state directory).
+ *   a new one when absent), the run's audit log when the proxy opened one, and the
+ *   environment (state directory).
  * @returns The run's rollback, or null when rollback is off.
  * @throws {UsageError} When `--rollback` is combined with `--no-workdir`.
  * @throws {RollbackError} When the store is inside a grant, over budget, or newer.
@@ -99,7 +100,13 @@ function settings(policy: Policy): RollbackPolicy {
 export function prepareRollback(
   policy: Policy,
   flags: RollbackFlags,
-  options: { sessionId?: string | null; env?: Record<string, string | undefined> } = {},
+  options: {
+    sessionId?: string | null;
+    log?: AuditSink;
+    /** The sandbox hides airlock's state directory whatever the grants (mount namespace). */
+    stateHidden?: boolean;
+    env?: Record<string, string | undefined>;
+  } = {},
 ): Promise<RollbackRun | null> {
   const env = options.env ?? Deno.env.toObject();
   if (!rollbackWanted(policy, flags)) return Promise.resolve(null);
@@ -113,7 +120,7 @@ export function prepareRollback(
     return Promise.resolve(null);
   }
   const conf = settings(policy);
-  checkOutsideGrants(policy, [rollbackRoot(env), sessionsDir(env)]);
+  if (!options.stateHidden) checkOutsideGrants(policy, [rollbackRoot(env), sessionsDir(env)]);
   const store = Store.open(storeDirFor(workdir, env), workdir, true);
   store.lock(false);
   const guard = new GuardMatcher([...DEFAULT_GUARD, ...conf.guard]);
@@ -148,6 +155,7 @@ export function prepareRollback(
       profile: policy.profile,
     },
     workdir,
+    options.log,
     env,
   );
   const record = (r: Parameters<typeof log.write>[0]) => log.write(r);

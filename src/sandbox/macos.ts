@@ -25,6 +25,7 @@ import type {
   SandboxCapabilities,
 } from "./types.ts";
 import { DeferredLaunch } from "./deferred_launch.ts";
+import { assertStateOutsideGrants } from "./state_reach.ts";
 
 /** What Seatbelt enforces, as reported features. */
 const SEATBELT_FEATURES = ["fs", "net.tcp", "net.unix", "scope.signal"];
@@ -71,6 +72,7 @@ export class MacosSandbox implements Sandbox {
    * @throws {SandboxUnavailableError} When `sandbox_init` cannot be loaded (not best effort).
    */
   check(policy: Policy, _options: LaunchOptions): EnforcementReport {
+    assertStateOutsideGrants(policy); // no mount namespace hides it here
     if (seatbeltAvailable()) return { enforced: [...SEATBELT_FEATURES], dropped: [] };
     if (policy.bestEffort) return { enforced: [], dropped: [...SEATBELT_FEATURES] };
     throw new SandboxUnavailableError(

@@ -42,7 +42,9 @@ Deno.test("SessionLog writes JSONL under XDG_STATE_HOME with private modes, read
     assertEquals(back.map((r) => r.kind === "rollback" ? r.event : r.decision), [
       "allowed",
       "denied-token",
+      "sealed",
     ]);
+    assertEquals(back.map((r) => r.seq), [1, 2, 3]);
     const list = listSessions(env);
     assertEquals(list.length, 1);
     assertEquals(list[0]!.requests, 2);

@@ -7,6 +7,7 @@
 
 import { deepEqual, equal, match, notEqual, ok } from "node:assert/strict";
 import { cli, hashListing, rollbackDirs, snapshotIdOf } from "./_tree.ts";
+import { runCli } from "../_cli.ts";
 
 const linuxOnly = { ignore: Deno.build.os !== "linux" };
 
@@ -170,20 +171,49 @@ Deno.test(
 );
 
 Deno.test(
-  "airlock run --rollback refuses a state directory inside a grant",
+  "airlock run --rollback: a grant on the state directory cannot reach the store",
   linuxOnly,
   async () => {
     await using d = await rollbackDirs();
-    const args = ["--allow", d.state, "--", "/bin/sh", "-c", "touch ran"];
-    // The state directory is a protected path: granting it is refused outright …
-    const refused = await cli(d, ["run", "--rollback", ...args]);
+    // With the mount namespace the state directory is hidden whatever the grants say: the
+    // command cannot touch the store, and the snapshot it was given stays intact.
+    const attack = `ls ${d.state}/airlock/rollback >/dev/null 2>&1 && echo ESCAPED; ` +
+      `touch ${d.state}/airlock/rollback/planted 2>/dev/null && echo ESCAPED; touch ran`;
+    const run = await cli(d, [
+      "run",
+      "--rollback",
+      "--allow",
+      d.state,
+      "--",
+      "/bin/sh",
+      "-c",
+      attack,
+    ]);
+    equal(run.code, 0, run.stderr);
+    ok(!run.stdout.includes("ESCAPED"), run.stdout);
+    ok(await exists(`${d.work}/ran`));
+    ok(!(await exists(`${d.state}/airlock/rollback/planted`)));
+    // Without it (best effort), the grant is refused before anything runs.
+    await Deno.remove(`${d.work}/ran`);
+    const refused = await runCli(
+      [
+        "run",
+        "--best-effort",
+        "--rollback",
+        "--allow",
+        d.state,
+        "--",
+        "/bin/sh",
+        "-c",
+        "touch ran",
+      ],
+      { cwd: d.work, env: { ...d.env, AIRLOCK_TEST_NO_NAMESPACES: "1" } },
+    );
     equal(refused.code, 125, refused.stderr);
-    match(refused.stderr, /protected path .*airlock/);
-    // … and with the protection bypassed, rollback still refuses to keep its store there.
-    const bypass = ["--bypass-protection", `${d.state}/airlock`];
-    const run = await cli(d, ["run", "--rollback", ...bypass, ...args]);
-    equal(run.code, 125, run.stderr);
-    match(run.stderr, /Cannot keep a rollback snapshot: .* lies within the grant/);
+    match(
+      refused.stderr,
+      /Cannot keep a rollback snapshot: .* lies within the grant|reaches airlock's state directory/,
+    );
     ok(!(await exists(`${d.work}/ran`)));
   },
 );
