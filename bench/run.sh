@@ -10,6 +10,8 @@ if [ -f bench/keystore_bench.ts ]; then
   echo "== keystore"
   bash scripts/keyring_session.sh deno run -A bench/keystore_bench.ts
 fi
+echo "== bridge"
+deno run -A bench/bridge_bench.ts
 echo "== env filter"
 deno run -A bench/env_filter_bench.ts
 if [ -f bench/proxy_bench.ts ]; then
