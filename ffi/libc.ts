@@ -781,3 +781,37 @@ export const O_DIRECTORY_FLAGS: Record<"x86_64" | "aarch64", number> = {
   x86_64: 0o200000 | 0o2000000,
   aarch64: 0o40000 | 0o2000000,
 };
+
+/**
+ * System calls that set a file's mode, by architecture, and the argument holding the mode
+ * (and, for `open`/`openat`, the argument holding the flags): seccomp refuses the
+ * set-user-ID and set-group-ID bits through them. aarch64 has only the `*at` forms.
+ */
+export const MODE_SYSCALLS: Readonly<
+  Record<"x86_64" | "aarch64", readonly { nr: number; mode: number; flags?: number }[]>
+> = {
+  x86_64: [
+    { nr: 90, mode: 1 }, // chmod(path, mode)
+    { nr: 91, mode: 1 }, // fchmod(fd, mode)
+    { nr: 268, mode: 2 }, // fchmodat(dirfd, path, mode)
+    { nr: 452, mode: 2 }, // fchmodat2(dirfd, path, mode, flags)
+    { nr: 133, mode: 1 }, // mknod(path, mode, dev)
+    { nr: 259, mode: 2 }, // mknodat(dirfd, path, mode, dev)
+    { nr: 85, mode: 1 }, // creat(path, mode)
+    { nr: 2, mode: 2, flags: 1 }, // open(path, flags, mode)
+    { nr: 257, mode: 3, flags: 2 }, // openat(dirfd, path, flags, mode)
+  ],
+  aarch64: [
+    { nr: 52, mode: 1 }, // fchmod(fd, mode)
+    { nr: 53, mode: 2 }, // fchmodat(dirfd, path, mode)
+    { nr: 452, mode: 2 }, // fchmodat2(dirfd, path, mode, flags)
+    { nr: 33, mode: 2 }, // mknodat(dirfd, path, mode, dev)
+    { nr: 56, mode: 3, flags: 2 }, // openat(dirfd, path, flags, mode)
+  ],
+};
+/** `openat2`: its mode lives in a struct the filter cannot read, so it answers ENOSYS. */
+export const SYS_OPENAT2 = 437;
+/** The set-user-ID and set-group-ID mode bits. */
+export const S_ISUID_ISGID = 0o6000;
+/** `open` flags that create a file (and so use the mode): `O_CREAT`, `O_TMPFILE`'s own bit. */
+export const O_CREAT_OR_TMPFILE = 0o100 | 0o20000000;

@@ -16,6 +16,9 @@
  */
 
 import { copyBothWays } from "../proxy/copy.ts";
+import { PR_SET_NO_NEW_PRIVS } from "../../ffi/libc.ts";
+import { dropAllCapabilities } from "../sandbox/capabilities.ts";
+import { sys } from "../sandbox/syscalls.ts";
 import { BRIDGE_ENV, type BridgeRoute } from "./spec.ts";
 
 interface Config {
@@ -57,6 +60,9 @@ export async function bridgeMain(config: Config): Promise<void> {
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"] as const) {
     Deno.addSignalListener(signal, () => {}); // only the namespace's end stops the bridge
   }
+  // It needs no privilege: the user namespace's capabilities go, and it can gain none.
+  sys("prctl", PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  dropAllCapabilities();
   const loops: Promise<void>[] = [];
   for (const route of config.forward) {
     const path = socketPath(config.fd, route.socket);

@@ -3144,13 +3144,58 @@ var O_DIRECTORY_FLAGS = {
   x86_64: 65536 | 524288,
   aarch64: 16384 | 524288
 };
+var O_CREAT_OR_TMPFILE = 64 | 4194304;
 
 // src/state_dir.ts
 function stateDir(env2 = Deno.env.toObject()) {
   const xdg = env2.XDG_STATE_HOME;
   if (xdg && xdg.startsWith("/")) return `${xdg.replace(/\/+$/, "")}/airlock`;
-  const home = env2.HOME && env2.HOME.startsWith("/") ? env2.HOME : "/tmp";
+  const home = env2.HOME && env2.HOME.startsWith("/") ? env2.HOME : passwdHome2();
   return `${home.replace(/\/+$/, "")}/.local/state/airlock`;
+}
+function passwdHome2() {
+  try {
+    const uid = String(Deno.uid());
+    for (const line of Deno.readTextFileSync("/etc/passwd").split("\n")) {
+      const fields = line.split(":");
+      if (fields[2] === uid && fields[5]?.startsWith("/")) return fields[5];
+    }
+  } catch {
+  }
+  return "/nonexistent";
+}
+function ensurePrivateDir(path) {
+  const uid = Deno.uid();
+  const parts = path.split("/").filter((p) => p !== "");
+  let dir = "";
+  for (let i = 0; i < parts.length; i++) {
+    dir += `/${parts[i]}`;
+    let info;
+    try {
+      info = Deno.statSync(dir);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+      Deno.mkdirSync(dir, {
+        mode: 448
+      });
+      info = Deno.statSync(dir);
+    }
+    const mode = info.mode ?? 0;
+    const owner = info.uid;
+    const last = i === parts.length - 1;
+    if (!info.isDirectory) throw new Error(`Cannot use "${dir}": it is not a directory`);
+    if (owner !== uid && owner !== 0) {
+      throw new Error(`Cannot use "${dir}": it belongs to another user (uid ${owner})`);
+    }
+    const othersWrite = (mode & 18) !== 0;
+    if (othersWrite && !(owner === 0 && (mode & 512) !== 0)) {
+      throw new Error(`Cannot use "${dir}": others can write to it (mode ${(mode & 4095).toString(8)})`);
+    }
+    if (last && (owner !== uid || (mode & 63) !== 0)) {
+      if (owner !== uid) throw new Error(`Cannot use "${dir}": it is not this user's`);
+      Deno.chmodSync(dir, 448);
+    }
+  }
 }
 
 // src/bridge/spec.ts
@@ -3541,6 +3586,9 @@ function planMounts(rules, options) {
     ].filter(exists2).sort(compare),
     masks: [
       ...new Set(hidden)
+    ].sort(compare),
+    grants: [
+      ...new Set(rules.map((r) => r.path))
     ].sort(compare)
   };
 }
@@ -4042,10 +4090,7 @@ function sessionsRoot(env2) {
 }
 function createSessionDir() {
   const root = sessionsRoot();
-  Deno.mkdirSync(root, {
-    recursive: true,
-    mode: 448
-  });
+  ensurePrivateDir(root);
   removeStale(root);
   const id = newSessionId();
   const path = `${root}/${id}`;
@@ -4225,7 +4270,7 @@ var LinuxLaunch = class _LinuxLaunch {
       closeFd(status.read);
       throw new SandboxSetupError(`Cannot create the session directory: ${messageOf(err)}`, {
         cause: err,
-        hint: "check that $XDG_STATE_HOME (or ~/.local/state) is writable"
+        hint: "airlock's state directory ($XDG_STATE_HOME/airlock, else ~/.local/state/airlock) must be writable by you alone, on a path no other user can change (chmod go-w)"
       });
     }
     return new _LinuxLaunch(shape, session, pid, plan, status.read);

@@ -438,6 +438,74 @@ var O_DIRECTORY_FLAGS = {
   x86_64: 65536 | 524288,
   aarch64: 16384 | 524288
 };
+var MODE_SYSCALLS = {
+  x86_64: [
+    {
+      nr: 90,
+      mode: 1
+    },
+    {
+      nr: 91,
+      mode: 1
+    },
+    {
+      nr: 268,
+      mode: 2
+    },
+    {
+      nr: 452,
+      mode: 2
+    },
+    {
+      nr: 133,
+      mode: 1
+    },
+    {
+      nr: 259,
+      mode: 2
+    },
+    {
+      nr: 85,
+      mode: 1
+    },
+    {
+      nr: 2,
+      mode: 2,
+      flags: 1
+    },
+    {
+      nr: 257,
+      mode: 3,
+      flags: 2
+    }
+  ],
+  aarch64: [
+    {
+      nr: 52,
+      mode: 1
+    },
+    {
+      nr: 53,
+      mode: 2
+    },
+    {
+      nr: 452,
+      mode: 2
+    },
+    {
+      nr: 33,
+      mode: 2
+    },
+    {
+      nr: 56,
+      mode: 3,
+      flags: 2
+    }
+  ]
+};
+var SYS_OPENAT2 = 437;
+var S_ISUID_ISGID = 3072;
+var O_CREAT_OR_TMPFILE = 64 | 4194304;
 
 // src/sandbox/syscalls.ts
 var core;
@@ -758,7 +826,9 @@ function buildSeccompProgram(options) {
     nr.request_key
   ]) a.jeq(denied, "eperm");
   const ns = x86 ? NAMESPACE_SYSCALLS.x86_64 : NAMESPACE_SYSCALLS.aarch64;
-  a.jeq(ns.clone3, "enosys").jeq(ns.setns, "eperm");
+  a.jeq(ns.clone3, "enosys").jeq(ns.setns, "eperm").jeq(SYS_OPENAT2, "enosys");
+  const modes = MODE_SYSCALLS[options.arch];
+  modes.forEach((m, i) => a.jeq(m.nr, `mode${i}`));
   a.jeq(ns.clone, "newuser").jeq(ns.unshare, "newuser");
   a.jeq(nr.ioctl, "ioctl");
   if (options.restrictSockets) {
@@ -770,6 +840,13 @@ function buildSeccompProgram(options) {
   a.ret(SECCOMP_RET.ALLOW);
   a.label("ioctl").load(argLow(1)).jeq(TIOCSTI, "eperm").jeq(TIOCLINUX, "eperm");
   a.ret(SECCOMP_RET.ALLOW);
+  modes.forEach((m, i) => {
+    a.label(`mode${i}`);
+    if (m.flags !== void 0) {
+      a.load(argLow(m.flags)).and(O_CREAT_OR_TMPFILE).jeq(0, "allow");
+    }
+    a.load(argLow(m.mode)).and(S_ISUID_ISGID).jeq(0, "allow", "eperm");
+  });
   a.label("newuser").load(argLow(0)).and(CLONE_NEWUSER).jeq(CLONE_NEWUSER, "eperm");
   a.ret(SECCOMP_RET.ALLOW);
   if (options.restrictSockets) {
@@ -1118,6 +1195,13 @@ function execSeatbelt(plan, fail2) {
   return fail2(e === ENOENT ? 127 : 126, `Cannot run "${plan.file}": errno ${e}`);
 }
 
+// src/policy/paths.ts
+function isWithin(path, base) {
+  if (base === "/") return path.startsWith("/");
+  if (path.length === base.length) return path === base;
+  return path.length > base.length && path.charCodeAt(base.length) === 47 && path.startsWith(base);
+}
+
 // src/sandbox/namespaces/mount_plan.ts
 var DEVICE_NODES = [
   "null",
@@ -1210,6 +1294,13 @@ function applyMounts(plan) {
     makeMountPoint(bind.path, isDirectoryFd(bind.fd));
     attach(bind);
   }
+  for (const dir of pinnedAncestors(plan.readOnly, plan.binds)) {
+    attach({
+      path: dir,
+      fd: cloneMount(dir, true),
+      writable: true
+    });
+  }
   for (const path of plan.readOnly) {
     attach({
       path,
@@ -1218,16 +1309,91 @@ function applyMounts(plan) {
     });
   }
   for (const path of plan.masks) mask(path, devNull);
+  for (const path of kernelMountsBeneath(plan.grants)) mask(path, devNull);
   close(devNull);
 }
 function attach(mount) {
   const set = (mount.device ? MOUNT_ATTR.NOSUID : HARDENED) | (mount.writable ? 0 : MOUNT_ATTR.RDONLY);
   setMountAttributes(mount.fd, {
-    set,
-    clear: mount.writable ? MOUNT_ATTR.RDONLY : 0
+    set
   }, true);
+  if (mount.writable) {
+    try {
+      setMountAttributes(mount.fd, {
+        set: 0,
+        clear: MOUNT_ATTR.RDONLY
+      }, false);
+    } catch {
+    }
+  }
   attachMount(mount.fd, mount.path);
   close(mount.fd);
+}
+var KERNEL_FILESYSTEMS = /* @__PURE__ */ new Set([
+  "proc",
+  "sysfs",
+  "cgroup",
+  "cgroup2",
+  "debugfs",
+  "tracefs",
+  "securityfs",
+  "bpf",
+  "configfs",
+  "fusectl",
+  "binfmt_misc",
+  "pstore",
+  "efivarfs",
+  "devtmpfs",
+  "devpts",
+  "mqueue",
+  "hugetlbfs",
+  "rpc_pipefs",
+  "nfsd"
+]);
+function kernelMountsBeneath(grants) {
+  const found = [];
+  for (const line of Deno.readTextFileSync("/proc/self/mountinfo").split("\n")) {
+    const [left, right] = line.split(" - ");
+    if (left === void 0 || right === void 0) continue;
+    const point = unescapeMountinfo(left.split(" ")[4] ?? "");
+    const fstype = right.split(" ")[0] ?? "";
+    if (!KERNEL_FILESYSTEMS.has(fstype)) continue;
+    if (grants.some((g) => point !== g && isWithin(point, g))) found.push(point);
+  }
+  return found.sort((a, b) => a.length - b.length).filter((p, i, all) => !all.slice(0, i).some((outer) => isWithin(p, outer)));
+}
+function unescapeMountinfo(field) {
+  return field.replace(/\\([0-7]{3})/g, (_, oct) => String.fromCharCode(parseInt(oct, 8)));
+}
+function pinnedAncestors(files, binds) {
+  const dirs = /* @__PURE__ */ new Set();
+  for (const file of files) {
+    const grant = binds.filter((b) => b.writable && file !== b.path && isWithin(file, b.path)).map((b) => b.path).sort((a, b) => b.length - a.length)[0];
+    if (grant === void 0) continue;
+    let dir = file.slice(0, file.lastIndexOf("/"));
+    while (dir.length > grant.length) {
+      dirs.add(dir);
+      dir = dir.slice(0, dir.lastIndexOf("/"));
+    }
+  }
+  return [
+    ...dirs
+  ].sort((a, b) => a.split("/").length - b.split("/").length);
+}
+function protectProc() {
+  for (const path of [
+    "/proc/sys",
+    "/proc/sysrq-trigger",
+    "/proc/irq",
+    "/proc/bus"
+  ]) {
+    if (!exists(path)) continue;
+    attach({
+      path,
+      fd: cloneMount(path, true),
+      writable: false
+    });
+  }
 }
 function mask(path, devNull) {
   let info;
@@ -1292,6 +1458,10 @@ function bringLoopbackUp() {
 }
 function forbidUserNamespaces() {
   Deno.writeTextFileSync(MAX_USER_NAMESPACES, "0");
+}
+var UNPRIVILEGED_PORT_START = "/proc/sys/net/ipv4/ip_unprivileged_port_start";
+function allowLowPorts() {
+  Deno.writeTextFileSync(UNPRIVILEGED_PORT_START, "0");
 }
 
 // src/sandbox/plan.ts
@@ -1419,6 +1589,8 @@ async function execHelperMain(args) {
     if (ns.network) step(bringLoopbackUp, "Cannot bring up the sandbox's loopback interface");
     step(() => applyMounts(ns.mounts), "Cannot build the sandbox's mount namespace");
     step(forbidUserNamespaces, "Cannot forbid new user namespaces");
+    if (ns.network) step(allowLowPorts, "Cannot open the low ports of the sandbox's network");
+    step(protectProc, "Cannot protect /proc/sys");
     if (bridge !== null) bridgeReady = startBridge(bridge, dirFd);
   }
   const second = step(() => readMessage(PLAN_FD), "Cannot receive the sandbox plan");

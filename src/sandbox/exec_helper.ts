@@ -26,9 +26,9 @@
 import { F_SETFD, FD_CLOEXEC, O_DIRECTORY, O_PATH, SIGNALS } from "../../ffi/libc.ts";
 import { confineAndExec, EXIT_SETUP, fail, messageOf, step } from "./confine_exec.ts";
 import { execSeatbelt } from "./exec_helper_macos.ts";
-import { applyMounts } from "./namespaces/mount_apply.ts";
+import { applyMounts, protectProc } from "./namespaces/mount_apply.ts";
 import { nsCall } from "./namespaces/mount_calls.ts";
-import { bringLoopbackUp, forbidUserNamespaces } from "./namespaces/kernel_setup.ts";
+import { allowLowPorts, bringLoopbackUp, forbidUserNamespaces } from "./namespaces/kernel_setup.ts";
 import {
   missingRequirement,
   parsePlan,
@@ -96,6 +96,8 @@ export async function execHelperMain(args: string[]): Promise<never> {
     if (ns.network) step(bringLoopbackUp, "Cannot bring up the sandbox's loopback interface");
     step(() => applyMounts(ns.mounts), "Cannot build the sandbox's mount namespace");
     step(forbidUserNamespaces, "Cannot forbid new user namespaces");
+    if (ns.network) step(allowLowPorts, "Cannot open the low ports of the sandbox's network");
+    step(protectProc, "Cannot protect /proc/sys");
     if (bridge !== null) bridgeReady = startBridge(bridge, dirFd);
   }
   const second = step(() => readMessage(PLAN_FD), "Cannot receive the sandbox plan");

@@ -134,7 +134,8 @@ export class LinuxLaunch {
       closeFd(status.read);
       throw new SandboxSetupError(`Cannot create the session directory: ${messageOf(err)}`, {
         cause: err,
-        hint: "check that $XDG_STATE_HOME (or ~/.local/state) is writable",
+        hint:
+          "airlock's state directory ($XDG_STATE_HOME/airlock, else ~/.local/state/airlock) must be writable by you alone, on a path no other user can change (chmod go-w)",
       });
     }
     return new LinuxLaunch(shape, session, pid, plan, status.read);

@@ -3,7 +3,11 @@
  * `prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)`.
  *
  * Always: kill on a foreign architecture (and x32 syscalls on x86_64); `EPERM` for
- * io_uring (its operations bypass seccomp), the kernel keyring syscalls, the
+ * setting the set-user-ID or set-group-ID bit (`chmod` and friends, `mknod`, and `open`
+ * with `O_CREAT`: a command started by root could otherwise leave a set-user-ID root
+ * shell in the workdir for any local user to run once the session ends; `openat2`,
+ * whose mode the filter cannot read, answers ENOSYS), io_uring (its operations bypass
+ * seccomp), the kernel keyring syscalls, the
  * terminal-injection ioctls `TIOCSTI`/`TIOCLINUX`, new user namespaces (`clone` and
  * `unshare` with `CLONE_NEWUSER`: the usual kernel privilege-escalation surface) and
  * `setns`; `ENOSYS` for `clone3`, whose flags live in memory the filter cannot read, so
@@ -30,10 +34,13 @@ import {
   CLONE_NEWUSER,
   ERRNO,
   IPPROTO_TCP,
+  MODE_SYSCALLS,
   MSG_FASTOPEN,
   NAMESPACE_SYSCALLS,
   NETLINK_ROUTE,
+  O_CREAT_OR_TMPFILE,
   PR_SET_SECCOMP,
+  S_ISUID_ISGID,
   SECCOMP_DATA,
   SECCOMP_MODE_FILTER,
   SECCOMP_RET,
@@ -41,6 +48,7 @@ import {
   SYS_IO_URING_ENTER,
   SYS_IO_URING_REGISTER,
   SYS_IO_URING_SETUP,
+  SYS_OPENAT2,
   SYSCALLS_AARCH64,
   SYSCALLS_X86_64,
   TIOCLINUX,
@@ -162,7 +170,9 @@ export function buildSeccompProgram(options: SeccompOptions): BpfInstruction[] {
   }
   for (const denied of [nr.keyctl, nr.add_key, nr.request_key]) a.jeq(denied, "eperm");
   const ns = x86 ? NAMESPACE_SYSCALLS.x86_64 : NAMESPACE_SYSCALLS.aarch64;
-  a.jeq(ns.clone3, "enosys").jeq(ns.setns, "eperm");
+  a.jeq(ns.clone3, "enosys").jeq(ns.setns, "eperm").jeq(SYS_OPENAT2, "enosys");
+  const modes = MODE_SYSCALLS[options.arch];
+  modes.forEach((m, i) => a.jeq(m.nr, `mode${i}`));
   a.jeq(ns.clone, "newuser").jeq(ns.unshare, "newuser");
   a.jeq(nr.ioctl, "ioctl");
   if (options.restrictSockets) {
@@ -175,6 +185,14 @@ export function buildSeccompProgram(options: SeccompOptions): BpfInstruction[] {
 
   a.label("ioctl").load(argLow(1)).jeq(TIOCSTI, "eperm").jeq(TIOCLINUX, "eperm");
   a.ret(SECCOMP_RET.ALLOW);
+  // Mode-setting calls: no set-user-ID or set-group-ID bit (open/openat: only when creating).
+  modes.forEach((m, i) => {
+    a.label(`mode${i}`);
+    if (m.flags !== undefined) {
+      a.load(argLow(m.flags)).and(O_CREAT_OR_TMPFILE).jeq(0, "allow");
+    }
+    a.load(argLow(m.mode)).and(S_ISUID_ISGID).jeq(0, "allow", "eperm");
+  });
   // clone(flags, …) and unshare(flags): flags is args[0] on both architectures.
   a.label("newuser").load(argLow(0)).and(CLONE_NEWUSER).jeq(CLONE_NEWUSER, "eperm");
   a.ret(SECCOMP_RET.ALLOW);

@@ -13,7 +13,7 @@
  */
 
 import { newSessionId } from "../audit/session_log.ts";
-import { stateDir } from "../state_dir.ts";
+import { ensurePrivateDir, stateDir } from "../state_dir.ts";
 
 /** The sub-directories of a session directory. */
 export interface SessionDir {
@@ -52,7 +52,7 @@ export function sessionsRoot(env?: Record<string, string | undefined>): string {
  */
 export function createSessionDir(): SessionDir {
   const root = sessionsRoot();
-  Deno.mkdirSync(root, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(root); // no other user can swap what the sandbox is built from
   removeStale(root);
   const id = newSessionId();
   const path = `${root}/${id}`;

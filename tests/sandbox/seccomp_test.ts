@@ -216,3 +216,29 @@ Deno.test("buildSeccompProgram() denies AF_UNIX datagram and seqpacket pairs unl
   const allowUnix = buildSeccompProgram({ ...restricted, allowUnixSockets: true });
   assertEquals(pair(allowUnix, SOCK.DGRAM), ALLOW);
 });
+
+Deno.test("buildSeccompProgram() refuses the set-user-ID and set-group-ID bits through every mode-setting call", () => {
+  const open = buildSeccompProgram({ ...restricted, restrictSockets: false });
+  for (const prog of [x86, open]) {
+    assertEquals(call(prog, 90, [0, 0o4755]), EPERM); // chmod u+s
+    assertEquals(call(prog, 90, [0, 0o2755]), EPERM); // chmod g+s
+    assertEquals(call(prog, 90, [0, 0o755]), ALLOW);
+    assertEquals(call(prog, 91, [3, 0o4755]), EPERM); // fchmod
+    assertEquals(call(prog, 268, [-100, 0, 0o6755]), EPERM); // fchmodat
+    assertEquals(call(prog, 452, [-100, 0, 0o4700, 0]), EPERM); // fchmodat2
+    assertEquals(call(prog, 268, [-100, 0, 0o644]), ALLOW);
+    assertEquals(call(prog, 133, [0, 0o104755, 0]), EPERM); // mknod
+    assertEquals(call(prog, 85, [0, 0o4755]), EPERM); // creat
+    assertEquals(call(prog, 257, [-100, 0, 0o101, 0o4755]), EPERM); // openat O_CREAT
+    assertEquals(call(prog, 257, [-100, 0, 0o1, 0o4755]), ALLOW); // without O_CREAT the mode is unused
+    assertEquals(call(prog, 257, [-100, 0, 0o101, 0o644]), ALLOW);
+    assertEquals(call(prog, 2, [0, 0o101, 0o6755]), EPERM); // open O_CREAT
+    assertEquals(call(prog, 437, [-100, 0, 0, 24]), ENOSYS); // openat2
+  }
+  const arm = buildSeccompProgram({ ...restricted, arch: "aarch64" });
+  const armCall = (nr: number, args: number[]) =>
+    runBpf(arm, { nr, arch: AUDIT_ARCH_AARCH64, args });
+  assertEquals(armCall(53, [-100, 0, 0o4755]), EPERM); // fchmodat
+  assertEquals(armCall(56, [-100, 0, 0o101, 0o4755]), EPERM); // openat O_CREAT
+  assertEquals(armCall(56, [-100, 0, 0o101, 0o755]), ALLOW);
+});

@@ -50,3 +50,18 @@ export function bringLoopbackUp(): void {
 export function forbidUserNamespaces(): void {
   Deno.writeTextFileSync(MAX_USER_NAMESPACES, "0");
 }
+
+/** The network namespace's lowest port a process without capabilities may bind. */
+export const UNPRIVILEGED_PORT_START = "/proc/sys/net/ipv4/ip_unprivileged_port_start";
+
+/**
+ * Lets processes without capabilities bind every port in the sandbox's own network
+ * namespace (the setting is per namespace), so the bridge, which drops its capabilities,
+ * can serve `--allow-port 80` and the command can listen on a granted `--listen-port 443`
+ * as on the host; Landlock still limits binds to the granted ports.
+ *
+ * @throws {Deno.errors.PermissionDenied} And other write errors.
+ */
+export function allowLowPorts(): void {
+  Deno.writeTextFileSync(UNPRIVILEGED_PORT_START, "0");
+}

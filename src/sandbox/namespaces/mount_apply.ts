@@ -32,6 +32,7 @@ import {
   setMountAttributes,
 } from "./mount_calls.ts";
 import { DEVICE_NODES, type MountPlan } from "./mount_plan.ts";
+import { isWithin } from "../../policy/paths.ts";
 
 /** Where the new root is attached before `pivot_root` (exists on every system). */
 const STAGE = "/tmp";
@@ -138,21 +139,127 @@ export function applyMounts(plan: MountPlan): void {
     attach(bind);
   }
 
-  // 7. Read-only files (verified instruction files), then what must not be seen at all.
+  // 7. Read-only files (verified instruction files) — each directory between the file and
+  //    the write grant it lies in becomes a mount point first, which cannot be renamed or
+  //    removed, so no `mv` of a parent moves the file's bind away — then what must not be
+  //    seen at all: masks, and the host's kernel filesystems beneath any grant.
+  for (const dir of pinnedAncestors(plan.readOnly, plan.binds)) {
+    attach({ path: dir, fd: cloneMount(dir, true), writable: true });
+  }
   for (const path of plan.readOnly) {
     attach({ path, fd: cloneMount(path, false), writable: false });
   }
   for (const path of plan.masks) mask(path, devNull);
+  for (const path of kernelMountsBeneath(plan.grants)) mask(path, devNull);
   close(devNull);
 }
 
-/** Attaches a detached mount with the sandbox's attributes, then closes its descriptor. */
+/**
+ * Attaches a detached mount with the sandbox's attributes, then closes its descriptor.
+ * Hardening and read-only apply to the whole subtree; a writable one is made writable at
+ * its top only — a read-only mount beneath a grant stays read-only, and one the host
+ * locked read-only cannot be changed anyway.
+ */
 function attach(mount: Detached): void {
   const set = (mount.device ? MOUNT_ATTR.NOSUID : HARDENED) |
     (mount.writable ? 0 : MOUNT_ATTR.RDONLY);
-  setMountAttributes(mount.fd, { set, clear: mount.writable ? MOUNT_ATTR.RDONLY : 0 }, true);
+  setMountAttributes(mount.fd, { set }, true);
+  if (mount.writable) {
+    try {
+      setMountAttributes(mount.fd, { set: 0, clear: MOUNT_ATTR.RDONLY }, false);
+    } catch {
+      // read-only on the host (and locked so): it stays read-only in the sandbox too
+    }
+  }
   attachMount(mount.fd, mount.path);
   close(mount.fd);
+}
+
+/** Kernel filesystems that must never be reached through a grant (the host's). */
+const KERNEL_FILESYSTEMS = new Set([
+  "proc",
+  "sysfs",
+  "cgroup",
+  "cgroup2",
+  "debugfs",
+  "tracefs",
+  "securityfs",
+  "bpf",
+  "configfs",
+  "fusectl",
+  "binfmt_misc",
+  "pstore",
+  "efivarfs",
+  "devtmpfs",
+  "devpts",
+  "mqueue",
+  "hugetlbfs",
+  "rpc_pipefs",
+  "nfsd",
+]);
+
+/**
+ * Mount points of kernel filesystems strictly beneath a granted path (a chroot's `proc`
+ * or `sys` inside the workdir), from `/proc/self/mountinfo`, outermost first.
+ *
+ * @param grants The granted paths.
+ * @returns The mount points.
+ */
+export function kernelMountsBeneath(grants: readonly string[]): string[] {
+  const found: string[] = [];
+  for (const line of Deno.readTextFileSync("/proc/self/mountinfo").split("\n")) {
+    const [left, right] = line.split(" - ");
+    if (left === undefined || right === undefined) continue;
+    const point = unescapeMountinfo(left.split(" ")[4] ?? "");
+    const fstype = right.split(" ")[0] ?? "";
+    if (!KERNEL_FILESYSTEMS.has(fstype)) continue;
+    if (grants.some((g) => point !== g && isWithin(point, g))) found.push(point);
+  }
+  return found.sort((a, b) => a.length - b.length).filter((p, i, all) =>
+    !all.slice(0, i).some((outer) => isWithin(p, outer))
+  );
+}
+
+/** mountinfo escapes space, tab, newline and backslash as octal (`\040`). */
+function unescapeMountinfo(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+}
+
+/**
+ * The directories to pin (make mount points) above each read-only file: those between
+ * the file and the write grant it lies in, outermost first.
+ */
+function pinnedAncestors(
+  files: readonly string[],
+  binds: readonly { path: string; writable: boolean }[],
+): string[] {
+  const dirs = new Set<string>();
+  for (const file of files) {
+    const grant = binds
+      .filter((b) => b.writable && file !== b.path && isWithin(file, b.path))
+      .map((b) => b.path).sort((a, b) => b.length - a.length)[0];
+    if (grant === undefined) continue;
+    let dir = file.slice(0, file.lastIndexOf("/"));
+    while (dir.length > grant.length) {
+      dirs.add(dir);
+      dir = dir.slice(0, dir.lastIndexOf("/"));
+    }
+  }
+  return [...dirs].sort((a, b) => a.split("/").length - b.split("/").length);
+}
+
+/**
+ * After the kernel settings are made: the parts of `/proc` through which a process the
+ * kernel takes for root (a command started by root keeps uid 0 in its user namespace)
+ * could still write host-wide settings are bound read-only, as bwrap does.
+ *
+ * @throws {ErrnoError} When a bind fails.
+ */
+export function protectProc(): void {
+  for (const path of ["/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus"]) {
+    if (!exists(path)) continue;
+    attach({ path, fd: cloneMount(path, true), writable: false });
+  }
 }
 
 /**

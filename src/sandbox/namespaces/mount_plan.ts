@@ -57,6 +57,12 @@ export interface MountPlan {
   readOnly: string[];
   /** Existing paths hidden behind an empty read-only mount (directories) or `/dev/null` (files). */
   masks: string[];
+  /**
+   * Every granted path: a kernel filesystem (proc, sysfs, cgroup, …) mounted strictly
+   * beneath one is the host's and is hidden (a chroot's `proc` in the workdir would show
+   * the host's processes and, to root, its sysctls).
+   */
+  grants: string[];
 }
 
 /** What {@linkcode planMounts} needs besides the policy's path rules. */
@@ -141,6 +147,7 @@ export function planMounts(rules: readonly PathRule[], options: MountPlanOptions
     overlays,
     readOnly: [...new Set(options.readOnlyPaths ?? [])].filter(exists).sort(compare),
     masks: [...new Set(hidden)].sort(compare),
+    grants: [...new Set(rules.map((r) => r.path))].sort(compare),
   };
 }
 
