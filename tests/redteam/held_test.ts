@@ -53,7 +53,9 @@ for pid in others:
             check(f"pidfd_getfd {pid} {n}", sc(438, fd, n, 0))
     local, remote = iovec(ctypes.cast(buf, ctypes.c_void_p).value, 8), iovec(0x400000, 8)
     check(f"process_vm_readv {pid}", sc(310, pid, ctypes.addressof(local), 1, ctypes.addressof(remote), 1, 0))
-    check(f"ptrace {pid}", sc(101, 16, pid, 0, 0))
+    if sc(101, 16, pid, 0, 0) >= 0:  # PTRACE_ATTACH stops the target: let it go again
+        sc(101, 17, pid, 0, 0)
+        print("ESCAPED ptrace", pid)
     check(f"kill {pid}", sc(62, pid, 0))
     for f in ("fd/0", "fd/3", "cwd", "root", "exe"):
         try:
