@@ -16,7 +16,14 @@
  * other flags, `--compare-v8-flags=FLAGS` adds a second airlock process started with them,
  * measured in the same invocation and labelled as what users do not get.
  *
+ * The cost of issue 10's hardening (request validation, limits, the audit chain, the SOCKS
+ * hop): the same benchmark runs against the proxy as it was before it (`--baseline-ref`,
+ * default a34c360, checked out into a temporary git worktree) and as it is, alternating
+ * the two for `--rounds` rounds (default 3) in the same invocation, and prints the ratios
+ * of the medians (goal: within 5 % for p50 and req/s). `--no-baseline` skips it.
+ *
  * Usage: deno run -A bench/proxy_bench.ts [--quick] [--compare-v8-flags=FLAGS]
+ *   [--baseline-ref=REF | --no-baseline] [--rounds=N]
  *
  * @module
  */
@@ -26,6 +33,13 @@ import { createTestCa } from "../tests/proxy/_support/test_ca.ts";
 const QUICK = Deno.args.includes("--quick");
 const COMPARE_FLAGS = Deno.args.find((a) => a.startsWith("--compare-v8-flags="))
   ?.slice("--compare-v8-flags=".length);
+const BASELINE_REF = Deno.args.includes("--no-baseline")
+  ? undefined
+  : Deno.args.find((a) => a.startsWith("--baseline-ref="))?.slice("--baseline-ref=".length) ??
+    "a34c360";
+const ROUNDS = Number(
+  Deno.args.find((a) => a.startsWith("--rounds="))?.slice("--rounds=".length) ?? 3,
+);
 const SEQ_REQUESTS = QUICK ? 200 : 1000;
 const PAR_REQUESTS = QUICK ? 1000 : 4000;
 const PAR_CONNECTIONS = 32;
@@ -122,6 +136,7 @@ async function startAirlock(
   dir: string,
   name: string,
   v8Flags: string | undefined,
+  root = ROOT,
 ): Promise<Target> {
   const envFile = `${dir}/${name}.env`;
   const child = new Deno.Command(Deno.execPath(), {
@@ -129,7 +144,7 @@ async function startAirlock(
       "run",
       "-A",
       ...(v8Flags ? [`--v8-flags=${v8Flags}`] : []),
-      `${ROOT}main.ts`,
+      `${root}main.ts`,
       "proxy",
       "--credential",
       "openai=env:BENCH_KEY",
@@ -160,6 +175,45 @@ async function startAirlock(
       await child.status;
     },
   };
+}
+
+/**
+ * Checks out `ref` into a temporary worktree (sharing this checkout's node_modules), or
+ * returns undefined when git or the ref is missing.
+ */
+async function baselineTree(ref: string, dir: string): Promise<string | undefined> {
+  const tree = `${dir}/baseline`;
+  const out = await new Deno.Command("git", {
+    args: ["-C", ROOT, "worktree", "add", "--detach", tree, ref],
+    stdout: "null",
+    stderr: "piped",
+  }).output().catch(() => null);
+  if (!out?.success) {
+    console.error(`proxy_bench: cannot check out ${ref}; measuring without a baseline`);
+    return undefined;
+  }
+  await Deno.symlink(`${ROOT}node_modules`, `${tree}/node_modules`).catch(() => {});
+  return `${tree}/`;
+}
+
+async function removeBaselineTree(tree: string): Promise<void> {
+  await new Deno.Command("git", {
+    args: ["-C", ROOT, "worktree", "remove", "--force", tree],
+    stdout: "null",
+    stderr: "null",
+  }).output().catch(() => {});
+}
+
+/** CPU time (user + system) of a process so far, in milliseconds. */
+function cpuMs(pid: number): number {
+  const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1]!.split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
+  return ticks * 10; // USER_HZ = 100
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
 function freePort(): number {
@@ -352,6 +406,7 @@ async function main(): Promise<void> {
     airlocks.push(await startAirlock(ca.caFile, dir, "airlock*", COMPARE_FLAGS));
   }
   const idleRss = airlocks.map((a) => procStatusMb(a.pid!, "VmRSS"));
+  const tree = BASELINE_REF ? await baselineTree(BASELINE_REF, dir) : undefined;
   targets.push(...airlocks);
   const nginx = await startNginx(ca.caFile, dir);
   if (nginx) targets.push(nginx);
@@ -367,6 +422,33 @@ async function main(): Promise<void> {
     }
     const rss: number[] = [];
     for (const a of airlocks) rss.push(await peakRss(a));
+    // The hardening's cost: the proxy before it and now, two fresh processes started
+    // together and measured alternately (the processes above carry the earlier phases'
+    // heap), medians of rounds.
+    const rounds: Record<string, { p50: number[]; rps: number[]; cpu: number[] }> = {
+      baseline: { p50: [], rps: [], cpu: [] },
+      now: { p50: [], rps: [], cpu: [] },
+    };
+    const pair = tree
+      ? await Promise.all([
+        startAirlock(ca.caFile, dir, "now", binaryFlags),
+        startAirlock(ca.caFile, dir, "baseline", binaryFlags, tree),
+      ])
+      : [];
+    try {
+      for (let i = 0; i < (tree ? ROUNDS : 0); i++) {
+        for (const t of i % 2 === 0 ? pair : [...pair].reverse()) {
+          const lat = await latency(t);
+          rounds[t.name]!.p50.push(lat.p50);
+          const before = cpuMs(t.pid!);
+          rounds[t.name]!.rps.push(await throughput(t));
+          // throughput() sends PAR_REQUESTS twice (warm-up, then measured).
+          rounds[t.name]!.cpu.push((cpuMs(t.pid!) - before) * 1000 / (2 * PAR_REQUESTS));
+        }
+      }
+    } finally {
+      for (const t of pair) await t.close();
+    }
 
     console.log(`proxy benchmark (${QUICK ? "quick" : "full"}; loopback, TLS upstream)`);
     console.log(
@@ -385,6 +467,34 @@ async function main(): Promise<void> {
         `${name.padEnd(8)}  ${fmt(r.p50).padStart(6)}   ${fmt(r.p99).padStart(6)}   ${
           fmt(r.rps, 0).padStart(15)
         }   ${fmt(r.chunk).padStart(16)}`,
+      );
+    }
+    if (tree) {
+      const b = rounds.baseline!;
+      const n = rounds.now!;
+      console.log(
+        `hardening cost (airlock now vs ${BASELINE_REF}, medians of ${ROUNDS} alternating rounds):`,
+      );
+      console.log(
+        `  p50 ${fmt(median(n.p50))} ms vs ${fmt(median(b.p50))} ms: ratio ${
+          fmt(median(n.p50) / median(b.p50), 3)
+        } (goal <= 1.05); rounds now ${n.p50.map((x) => fmt(x)).join(", ")}, before ${
+          b.p50.map((x) => fmt(x)).join(", ")
+        }`,
+      );
+      console.log(
+        `  proxy CPU per request at 32 connections ${fmt(median(n.cpu), 0)} µs vs ${
+          fmt(median(b.cpu), 0)
+        } µs: ratio ${
+          fmt(median(n.cpu) / median(b.cpu), 3)
+        } (less sensitive to other load than req/s)`,
+      );
+      console.log(
+        `  req/s ${fmt(median(n.rps), 0)} vs ${fmt(median(b.rps), 0)}: ratio ${
+          fmt(median(n.rps) / median(b.rps), 3)
+        } (goal >= 0.95); rounds now ${n.rps.map((x) => fmt(x, 0)).join(", ")}, before ${
+          b.rps.map((x) => fmt(x, 0)).join(", ")
+        }`,
       );
     }
     const d = results.direct!;
@@ -421,6 +531,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
+    if (tree) await removeBaselineTree(tree.slice(0, -1));
     for (const t of targets) await t.close();
     directClient.close();
     await upstream.shutdown();

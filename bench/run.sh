@@ -10,6 +10,8 @@ if [ -f bench/keystore_bench.ts ]; then
   echo "== keystore"
   bash scripts/keyring_session.sh deno run -A bench/keystore_bench.ts
 fi
+echo "== bridge"
+deno run -A bench/bridge_bench.ts
 echo "== env filter"
 deno run -A bench/env_filter_bench.ts
 if [ -f bench/proxy_bench.ts ]; then
@@ -19,4 +21,8 @@ fi
 if [ -f bench/trust_bench.ts ]; then
   echo "== trust"
   deno run -A bench/trust_bench.ts
+fi
+if [ -f bench/rollback_bench.ts ]; then
+  echo "== rollback"
+  deno run -A bench/rollback_bench.ts
 fi

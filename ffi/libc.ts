@@ -148,7 +148,9 @@ export type Libc = Deno.DynamicLibrary<typeof LIBC_SYMBOLS>;
  * multithreaded process (Deno) to start a child with a process group of its own and with
  * chosen descriptors at chosen numbers (glibc spawns with `clone(CLONE_VM|CLONE_VFORK)`
  * and runs no user code in the child). The attribute and file-action objects are opaque:
- * callers allocate {@linkcode POSIX_SPAWN_OBJECT_SIZE} bytes for each.
+ * callers allocate {@linkcode POSIX_SPAWN_OBJECT_SIZE} bytes for each. Only the calls a
+ * launch needs are bound: binding a symbol costs about a millisecond on a loaded machine,
+ * and the launch waits for it.
  */
 export const LIBC_SPAWN_SYMBOLS = {
   /** `int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr, char *const argv[], char *const envp[])`; returns an errno value. */
@@ -165,8 +167,6 @@ export const LIBC_SPAWN_SYMBOLS = {
   },
   /** `int posix_spawnattr_init(posix_spawnattr_t *attr)` */
   posix_spawnattr_init: { parameters: ["buffer"], result: "i32" },
-  /** `int posix_spawnattr_destroy(posix_spawnattr_t *attr)` */
-  posix_spawnattr_destroy: { parameters: ["buffer"], result: "i32" },
   /** `int posix_spawnattr_setflags(posix_spawnattr_t *attr, short flags)` */
   posix_spawnattr_setflags: {
     parameters: [
@@ -183,26 +183,8 @@ export const LIBC_SPAWN_SYMBOLS = {
     ],
     result: "i32",
   },
-  /** `int posix_spawnattr_setsigmask(posix_spawnattr_t *attr, const sigset_t *sigmask)` */
-  posix_spawnattr_setsigmask: {
-    parameters: [
-      "buffer", // posix_spawnattr_t *attr
-      "buffer", // const sigset_t *sigmask
-    ],
-    result: "i32",
-  },
-  /** `int posix_spawnattr_setsigdefault(posix_spawnattr_t *attr, const sigset_t *sigdefault)` */
-  posix_spawnattr_setsigdefault: {
-    parameters: [
-      "buffer", // posix_spawnattr_t *attr
-      "buffer", // const sigset_t *sigdefault
-    ],
-    result: "i32",
-  },
   /** `int posix_spawn_file_actions_init(posix_spawn_file_actions_t *fa)` */
   posix_spawn_file_actions_init: { parameters: ["buffer"], result: "i32" },
-  /** `int posix_spawn_file_actions_destroy(posix_spawn_file_actions_t *fa)` */
-  posix_spawn_file_actions_destroy: { parameters: ["buffer"], result: "i32" },
   /** `int posix_spawn_file_actions_adddup2(posix_spawn_file_actions_t *fa, int fd, int newfd)` */
   posix_spawn_file_actions_adddup2: {
     parameters: [
@@ -248,13 +230,9 @@ export type LibcWait = Deno.DynamicLibrary<typeof LIBC_WAIT_SYMBOLS>;
 
 /** Bytes allocated for an opaque `posix_spawnattr_t` or `posix_spawn_file_actions_t` (glibc: 336 and 80). */
 export const POSIX_SPAWN_OBJECT_SIZE = 1024;
-/** glibc's `sigset_t` size in bytes (1024 bits). */
-export const LIBC_SIGSET_SIZE = 128;
 /** `posix_spawnattr_setflags` flags. */
 export const POSIX_SPAWN = {
   SETPGROUP: 0x02,
-  SETSIGDEF: 0x04,
-  SETSIGMASK: 0x08,
 } as const;
 /** `waitpid` options: also report stopped children. */
 export const WUNTRACED = 2;
@@ -779,3 +757,27 @@ export const IFF_UP = 0x1;
 export const IFF_RUNNING = 0x40;
 /** `NETLINK_ROUTE`: the only netlink protocol the sandbox may open. */
 export const NETLINK_ROUTE = 0;
+
+/**
+ * The symbols the rollback layer uses to make many written files durable with one call
+ * (`syncfs`) instead of one `fsync` each. Requires `--allow-ffi`.
+ */
+export const LIBC_SYNC_SYMBOLS = {
+  /** `int open(const char *pathname, int flags, mode_t mode)` */
+  open: LIBC_SYMBOLS.open,
+  /** `int close(int fd)` */
+  close: LIBC_SYMBOLS.close,
+  /** `int syncfs(int fd)` */
+  syncfs: {
+    parameters: [
+      "i32", // int fd
+    ],
+    result: "i32",
+  },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** `O_RDONLY | O_DIRECTORY | O_CLOEXEC` on Linux (x86_64 and aarch64 differ in O_DIRECTORY). */
+export const O_DIRECTORY_FLAGS: Record<"x86_64" | "aarch64", number> = {
+  x86_64: 0o200000 | 0o2000000,
+  aarch64: 0o40000 | 0o2000000,
+};

@@ -17,6 +17,8 @@
  * @module
  */
 
+import { terminalSafe } from "./audit/terminal_safe.ts";
+
 /** Exit code: the command line was malformed. */
 export const EXIT_USAGE = 2;
 /** Exit code: airlock failed before the command started. */
@@ -193,6 +195,25 @@ export class TrustError extends AirlockError {
   }
 }
 
+/**
+ * A rollback store, snapshot or restore failed. The exit code depends on the case (see
+ * `src/rollback/exit_codes.ts`): 1 a snapshot does not verify (corrupt object, root
+ * mismatch), 3 unknown snapshot id, 4 store written by a newer airlock, 125 otherwise.
+ */
+export class RollbackError extends AirlockError {
+  /**
+   * Creates a rollback error.
+   *
+   * @param message What failed, naming the snapshot, path or object.
+   * @param exitCode The documented exit code (default 125).
+   * @param options A hint and cause.
+   */
+  constructor(message: string, exitCode = EXIT_AIRLOCK_FAILED, options: AirlockErrorOptions = {}) {
+    super(message, exitCode, options);
+    this.name = "RollbackError";
+  }
+}
+
 /** The command to run was not found (exit 127). */
 export class CommandNotFoundError extends AirlockError {
   /**
@@ -252,7 +273,8 @@ export function exitCodeFor(err: unknown): number {
  */
 export function formatError(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  const firstLine = message.split("\n")[0] ?? "";
-  const hint = isAirlockError(err) && err.hint ? `\n  hint: ${err.hint}` : "";
+  // A message may carry what a client, an upstream or a file name held: terminal-safe.
+  const firstLine = terminalSafe(message.split("\n")[0] ?? "");
+  const hint = isAirlockError(err) && err.hint ? `\n  hint: ${terminalSafe(err.hint)}` : "";
   return `airlock: ${firstLine}${hint}`;
 }

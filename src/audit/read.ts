@@ -9,18 +9,21 @@ import { AirlockError, EXIT_AIRLOCK_FAILED } from "../errors.ts";
 import {
   type AuditRecord,
   isValidSessionId,
+  type RollbackAuditRecord,
   type SessionInfo,
   sessionsDir,
 } from "./session_log.ts";
 
 /** A session summary for `airlock audit list`. */
-export interface SessionSummary extends Partial<SessionInfo> {
+export interface SessionSummary extends Omit<Partial<SessionInfo>, "nonce" | "sealed"> {
   /** The session id. */
   id: string;
   /** Number of records. */
   requests: number;
   /** Number of records whose decision is not `allowed`. */
   refused: number;
+  /** Whether the session ended with a seal (see `airlock audit verify`). */
+  sealed: boolean;
 }
 
 /**
@@ -34,7 +37,7 @@ export interface SessionSummary extends Partial<SessionInfo> {
 export function readSession(
   id: string,
   env: Record<string, string | undefined> = Deno.env.toObject(),
-): AuditRecord[] {
+): (AuditRecord | RollbackAuditRecord)[] {
   if (!isValidSessionId(id)) {
     throw new AirlockError(`Cannot show session "${id}": not a session id`, EXIT_AIRLOCK_FAILED, {
       hint: "run airlock audit list",
@@ -49,7 +52,7 @@ export function readSession(
       cause: err,
     });
   }
-  const out: AuditRecord[] = [];
+  const out: (AuditRecord | RollbackAuditRecord)[] = [];
   for (const line of text.split("\n")) {
     if (!line.trim()) continue;
     try {
@@ -87,15 +90,18 @@ export function listSessions(
     }
     let records: AuditRecord[] = [];
     try {
-      records = readSession(id, env);
+      records = readSession(id, env).filter((r): r is AuditRecord => r.kind !== "rollback");
     } catch {
       // no log yet
     }
+    const requests = records.filter((r) => r.kind !== "seal");
+    const { nonce: _nonce, sealed, ...shown } = info;
     return {
-      ...info,
+      ...shown,
       id,
-      requests: records.length,
-      refused: records.filter((r) => r.decision !== "allowed").length,
+      requests: requests.length,
+      refused: requests.filter((r) => r.decision !== "allowed").length,
+      sealed: sealed !== undefined,
     };
   });
 }

@@ -12,9 +12,6 @@
 
 import { copyBothWays } from "../proxy/copy.ts";
 import { SandboxSetupError } from "../errors.ts";
-import { O_CLOEXEC, O_DIRECTORY, O_PATH } from "../../ffi/libc.ts";
-import { openAt } from "../sandbox/syscalls.ts";
-import { closeFd } from "../sandbox/process/pipe.ts";
 
 /** A relay airlock runs for a session. */
 export interface OutsideRoute {
@@ -33,19 +30,16 @@ export interface OutsideBridge {
 }
 
 /**
- * Starts the relays. Sockets are reached through `/proc/self/fd/N/NAME` with the bridge
- * directory open as N, so a long state directory never exceeds a socket address's
- * 108 bytes.
+ * Starts the relays.
  *
- * @param dir The bridge directory.
+ * @param dir The bridge directory, as a path short enough for socket addresses (108
+ *   bytes): the launch passes `/proc/self/fd/N` with the directory open as N.
  * @param routes The relays.
  * @returns A handle that stops them.
  * @throws {SandboxSetupError} When a socket or a host port cannot be listened on.
  */
 export function startOutsideBridge(dir: string, routes: readonly OutsideRoute[]): OutsideBridge {
   const listeners: Deno.Listener[] = [];
-  const dirFd = dir.length > SHORT_PATH_LIMIT ? openDirectory(dir) : -1;
-  const short = dirFd < 0 ? dir : `/proc/self/fd/${dirFd}`;
   const conns = new Set<Deno.Conn>();
   const track = (conn: Deno.Conn) => {
     conns.add(conn);
@@ -53,7 +47,7 @@ export function startOutsideBridge(dir: string, routes: readonly OutsideRoute[])
   };
   try {
     for (const route of routes) {
-      const path = `${short}/${route.socket}`;
+      const path = `${dir}/${route.socket}`;
       const listener = route.direction === "connect"
         ? Deno.listen({ transport: "unix", path })
         : Deno.listen({ hostname: "127.0.0.1", port: route.port });
@@ -73,7 +67,6 @@ export function startOutsideBridge(dir: string, routes: readonly OutsideRoute[])
     }
   } catch (err) {
     for (const l of listeners) l.close();
-    if (dirFd >= 0) closeFd(dirFd);
     const what = err instanceof Error ? err.message : String(err);
     throw new SandboxSetupError(`Cannot start the network bridge: ${what}`, {
       cause: err,
@@ -92,17 +85,6 @@ export function startOutsideBridge(dir: string, routes: readonly OutsideRoute[])
           c.close();
         } catch { /* closed */ }
       }
-      if (dirFd >= 0) closeFd(dirFd);
     },
   };
-}
-
-/** Socket paths longer than this go through the directory's descriptor (limit: 107). */
-const SHORT_PATH_LIMIT = 80;
-
-/** The directory as an `O_PATH` descriptor (close-on-exec), for short socket paths. */
-function openDirectory(dir: string): number {
-  const fd = openAt(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw new SandboxSetupError(`Cannot open the bridge directory: errno ${-fd}`);
-  return fd;
 }

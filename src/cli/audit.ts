@@ -1,14 +1,20 @@
 /**
- * `airlock audit list` and `airlock audit show ID [--json]`: read the per-session audit
- * logs the proxy writes under `$XDG_STATE_HOME/airlock/sessions/`.
+ * `airlock audit list`, `airlock audit show ID [--json]` and `airlock audit verify [ID|--all]
+ * [--json]`: read and check the per-session audit logs the proxy writes under
+ * `$XDG_STATE_HOME/airlock/sessions/`. `verify` exits 0 when every session is intact, 1
+ * when one was tampered with, 3 when one is unsealed (crashed or still running).
  *
  * @module
  */
 
 import type { Command } from "commander";
-import type { AuditRecord } from "../audit/session_log.ts";
+import type { AuditRecord, RollbackAuditRecord } from "../audit/session_log.ts";
 import type { SessionSummary } from "../audit/read.ts";
 import { lazyImport } from "../lazy_import.ts";
+import { terminalSafe } from "../audit/terminal_safe.ts";
+import type { VerifyResult } from "../audit/verify.ts";
+import { UsageError } from "../errors.ts";
+import { setExitStatus } from "./mod.ts";
 
 /**
  * Formats sessions as a table.
@@ -30,8 +36,12 @@ export function formatSessions(sessions: SessionSummary[]): string {
     (s.routes ?? []).join(",") || "-",
     String(s.requests),
     String(s.refused),
+    s.sealed ? "yes" : "no",
   ]);
-  return table([["SESSION", "STARTED", "PROFILE", "ROUTES", "REQUESTS", "REFUSED"], ...rows]);
+  return table([
+    ["SESSION", "STARTED", "PROFILE", "ROUTES", "REQUESTS", "REFUSED", "SEALED"],
+    ...rows,
+  ]);
 }
 
 /**
@@ -45,26 +55,58 @@ export function formatSessions(sessions: SessionSummary[]): string {
  * console.assert(formatRecords([]).startsWith("no requests"));
  * ```
  */
-export function formatRecords(records: AuditRecord[]): string {
+export function formatRecords(records: (AuditRecord | RollbackAuditRecord)[]): string {
   if (records.length === 0) return "no requests recorded\n";
-  const rows = records.map((r) => [
-    r.time,
-    r.route ?? r.kind,
-    r.method,
-    r.kind === "route" ? (r.path ?? "") : `${r.host ?? ""}${r.path ?? ""}`,
-    String(r.status),
-    String(r.bytesUp),
-    String(r.bytesDown),
-    `${r.durationMs}ms`,
-    r.detail ? `${r.decision} (${r.detail})` : r.decision,
-  ]);
+  const rows = records.map((r) =>
+    r.kind === "rollback" ? rollbackRow(r) : [
+      r.time,
+      r.route ?? r.kind,
+      r.method,
+      r.kind === "route" ? (r.path ?? "") : `${r.host ?? ""}${r.path ?? ""}`,
+      // (kind "limit": the path is empty; the decision, detail and count say what happened)
+      String(r.status),
+      String(r.bytesUp),
+      String(r.bytesDown),
+      `${r.durationMs}ms`,
+      (r.detail ? `${r.decision} (${r.detail})` : r.decision) +
+      (r.count === undefined ? "" : ` ×${r.count}`),
+    ]
+  );
   return table([
     ["TIME", "ROUTE", "METHOD", "TARGET", "STATUS", "UP", "DOWN", "TIME", "DECISION"],
     ...rows,
   ]);
 }
 
+/** A rollback record in the request table's columns. */
+function rollbackRow(r: RollbackAuditRecord): string[] {
+  const what = r.path ?? (r.root ? `root ${r.root.slice(0, 16)}` : "");
+  return [r.time, "rollback", r.event, `${r.snapshot} ${what}`, "", "", "", "", r.detail ?? ""];
+}
+
+/**
+ * Formats one verification result as a line.
+ *
+ * @param r The result.
+ * @returns `ID: intact (N records, sealed)`, or what broke where.
+ * @example
+ * ```ts
+ * import { formatVerify } from "./audit.ts";
+ * console.assert(formatVerify({ id: "s", status: "intact", records: 2, sealed: true }) === "s: intact (2 records, sealed)");
+ * ```
+ */
+export function formatVerify(r: VerifyResult): string {
+  const id = terminalSafe(r.id);
+  if (r.status === "intact") return `${id}: intact (${r.records} records, sealed)`;
+  if (r.status === "unsealed") {
+    return `${id}: unsealed (${r.records} records chained, no seal: the session crashed or is still running; its last record cannot be checked)`;
+  }
+  return `${id}: TAMPERED: ${r.problem?.kind} at line ${r.problem?.line}: ${r.problem?.message}`;
+}
+
 function table(rows: string[][]): string {
+  // Every cell may hold what a client or an upstream sent: escape it for the terminal.
+  rows = rows.map((r) => r.map(terminalSafe));
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
   return rows.map((r) => r.map((c, i) => i === r.length - 1 ? c : c.padEnd(widths[i]!)).join("  "))
     .join("\n") + "\n";
@@ -89,6 +131,40 @@ export function register(program: Command): void {
       console.log(
         values.json ? JSON.stringify(sessions, null, 2) : formatSessions(sessions).trimEnd(),
       );
+    });
+  audit.command("verify")
+    .description(
+      "check sessions' audit chains: intact, or the first record edited, inserted, removed, reordered or cut",
+    )
+    .argument("[id]", "the session id (see airlock audit list)")
+    .option("--all", "verify every recorded session")
+    .option("--json", "print one JSON object per session")
+    .action(async (id: string | undefined, values: { all?: boolean; json?: boolean }) => {
+      if ((id === undefined) === !values.all) {
+        throw new UsageError("Cannot verify: give a session id or --all, not both", {
+          hint: "airlock audit verify ID, or airlock audit verify --all",
+        });
+      }
+      const { listSessions } = await lazyImport<typeof import("../audit/read.ts")>(
+        "../audit/read.ts",
+        import.meta.url,
+      );
+      const { verifySession } = await lazyImport<typeof import("../audit/verify.ts")>(
+        "../audit/verify.ts",
+        import.meta.url,
+      );
+      const ids = id === undefined ? listSessions().map((s) => s.id) : [id];
+      let worst = 0;
+      for (const one of ids) {
+        const result = verifySession(one);
+        worst = Math.max(
+          worst,
+          result.status === "tampered" ? 2 : result.status === "unsealed" ? 1 : 0,
+        );
+        console.log(values.json ? JSON.stringify(result) : formatVerify(result));
+      }
+      if (ids.length === 0 && !values.json) console.log("no sessions recorded");
+      setExitStatus(worst === 2 ? 1 : worst === 1 ? 3 : 0);
     });
   audit.command("show")
     .description("show one session's requests")

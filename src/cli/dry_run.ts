@@ -9,6 +9,7 @@
 
 import type { EnvPolicy, Policy } from "../policy/types.ts";
 import { secretShape } from "../policy/secret_shapes.ts";
+import { DEFAULT_EXCLUDES, DEFAULT_GUARD } from "../rollback/defaults.ts";
 import type { EnforcementReport } from "../sandbox/types.ts";
 
 /** Stands in for a value a dry run does not print. */
@@ -183,12 +184,30 @@ export function dryRunText(policy: Policy, report: EnforcementReport, argv: stri
   if (policy.bypassProtection.length > 0) {
     lines.push(`protection bypassed for: ${list(policy.bypassProtection)}`);
   }
+  lines.push(...rollbackLines(policy));
   lines.push(
     "",
     `kernel enforces: ${list(report.enforced)}`,
     `dropped${policy.bestEffort ? " (--best-effort)" : ""}: ${list(report.dropped)}`,
   );
   return lines.join("\n");
+}
+
+/** The rollback section: on or off, the exclusions, the guarded paths and the budget. */
+function rollbackLines(policy: Policy): string[] {
+  const r = policy.rollback;
+  if (!r?.enabled || policy.workdir === null) {
+    return ["", "rollback: off (--rollback, or rollback: true in the profile, turns it on)"];
+  }
+  return [
+    "",
+    "rollback: on (snapshot of the workdir before the command; summary and guard after it)",
+    `  excluded: ${DEFAULT_EXCLUDES.join(" ")} (built-in)${
+      r.exclude.length > 0 ? `; ${r.exclude.join(" ")} (profile)` : ""
+    }; and what .gitignore files ignore`,
+    `  guarded: ${[...DEFAULT_GUARD, ...r.guard].join(" ")}`,
+    `  budget: ${r.maxFiles} files, ${r.maxBytes} bytes`,
+  ];
 }
 
 /**

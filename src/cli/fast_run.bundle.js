@@ -355,6 +355,29 @@ var require_arg = __commonJS({
 var import_arg = __toESM(require_arg());
 var export_arg = import_arg.default;
 
+// src/audit/terminal_safe.ts
+var UNSAFE = /[\x00-\x1f\x7f-\x9f\\\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]|[\ud800-\udfff]/g;
+function escape(ch) {
+  if (ch === "\\") return "\\\\";
+  const code = ch.charCodeAt(0);
+  return code < 256 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u{${code.toString(16).padStart(4, "0")}}`;
+}
+function terminalSafe(text) {
+  UNSAFE.lastIndex = 0;
+  if (!UNSAFE.test(text)) return text;
+  return text.replace(UNSAFE, (ch, offset) => {
+    const code = ch.charCodeAt(0);
+    if (code >= 55296 && code <= 56319) {
+      const next = text.charCodeAt(offset + 1);
+      if (next >= 56320 && next <= 57343) return ch;
+    } else if (code >= 56320 && code <= 57343) {
+      const prev = text.charCodeAt(offset - 1);
+      if (prev >= 55296 && prev <= 56319) return ch;
+    }
+    return escape(ch);
+  });
+}
+
 // src/errors.ts
 var EXIT_USAGE = 2;
 var EXIT_AIRLOCK_FAILED = 125;
@@ -465,9 +488,9 @@ function exitCodeFor(err) {
 }
 function formatError(err) {
   const message = err instanceof Error ? err.message : String(err);
-  const firstLine = message.split("\n")[0] ?? "";
+  const firstLine = terminalSafe(message.split("\n")[0] ?? "");
   const hint = isAirlockError(err) && err.hint ? `
-  hint: ${err.hint}` : "";
+  hint: ${terminalSafe(err.hint)}` : "";
   return `airlock: ${firstLine}${hint}`;
 }
 
@@ -599,6 +622,18 @@ var RUN_FLAGS = [
   {
     long: "trust-override",
     description: "skip the verification of instruction files for this run (recorded)"
+  },
+  {
+    long: "rollback",
+    description: "snapshot the workdir first; summary and guard after (default: the profile's)"
+  },
+  {
+    long: "no-rollback",
+    description: "take no snapshot, even when the profile turns rollback on"
+  },
+  {
+    long: "accept-guarded",
+    description: "with rollback: keep the command's changes to guarded paths (git hooks, \u2026)"
   }
 ];
 function flagKey(long) {
@@ -1558,14 +1593,6 @@ var PROTECTED_PATHS = [
     paths: [
       "$XDG_CONFIG_HOME/airlock"
     ]
-  },
-  // airlock's state: audit logs, sessions' runtime directories (bridge sockets, private
-  // /tmp), rollback snapshots — no sandbox may reach another session's or forge a record.
-  {
-    name: "airlock state",
-    paths: [
-      "$XDG_STATE_HOME/airlock"
-    ]
   }
 ];
 async function protectedPaths(vars) {
@@ -1807,6 +1834,10 @@ async function buildGrants(profile, flags, vars) {
   });
 }
 
+// src/rollback/types.ts
+var DEFAULT_MAX_FILES = 2e5;
+var DEFAULT_MAX_BYTES = 4 * 1024 ** 3;
+
 // src/policy/build.ts
 async function resolveWorkdir(req, cwd) {
   const wanted = resolve(cwd, req.workdir ?? ".");
@@ -1976,7 +2007,14 @@ async function buildPolicy(profile, req) {
     bestEffort: req.bestEffort,
     bypassProtection: [
       ...new Set(bypass)
-    ]
+    ],
+    rollback: {
+      enabled: profile.rollback?.enabled ?? false,
+      exclude: profile.rollback?.exclude ?? [],
+      guard: profile.guard ?? [],
+      maxFiles: profile.rollback?.maxFiles ?? DEFAULT_MAX_FILES,
+      maxBytes: profile.rollback?.maxBytes ?? DEFAULT_MAX_BYTES
+    }
   };
 }
 
@@ -2100,6 +2138,13 @@ function unique(values) {
     ...new Set(values)
   ];
 }
+function definedOnly(r) {
+  const out = {};
+  if (r.enabled !== void 0) out.enabled = r.enabled;
+  if (r.maxFiles !== void 0) out.maxFiles = r.maxFiles;
+  if (r.maxBytes !== void 0) out.maxBytes = r.maxBytes;
+  return out;
+}
 function mergeProfiles(docs) {
   const top = docs[docs.length - 1];
   if (top === void 0) throw new RangeError("Cannot merge profiles: the list is empty");
@@ -2143,7 +2188,14 @@ function mergeProfiles(docs) {
     },
     credentials: Object.assign({}, ...docs.map((d) => d.credentials)),
     routes: Object.assign({}, ...docs.map((d) => d.routes)),
-    bypassProtection: concat(docs.map((d) => d.bypassProtection), id)
+    bypassProtection: concat(docs.map((d) => d.bypassProtection), id),
+    rollback: {
+      ...Object.assign({}, ...docs.map((d) => definedOnly(d.rollback ?? {
+        exclude: []
+      }))),
+      exclude: unique(docs.flatMap((d) => d.rollback?.exclude ?? []))
+    },
+    guard: unique(docs.flatMap((d) => d.guard ?? []))
   };
 }
 
@@ -2292,13 +2344,33 @@ function placement(p, key, value) {
     format: obj.format
   };
 }
+var TIMEOUT_KEYS = {
+  connect_ms: "connectMs",
+  headers_ms: "headersMs",
+  idle_ms: "idleMs",
+  total_ms: "totalMs"
+};
+function timeouts(p, key, value) {
+  const obj = p.object(key, value, Object.keys(TIMEOUT_KEYS));
+  const out = {};
+  for (const [k, field] of Object.entries(TIMEOUT_KEYS)) {
+    const v = obj[k];
+    if (v === void 0) continue;
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v <= 0) {
+      throw p.at(`${key}.${k}`, "must be a positive whole number of milliseconds", v);
+    }
+    out[field] = v;
+  }
+  return out;
+}
 function validateRoute(p, key, value) {
   const obj = p.object(key, value, [
     "upstream",
     "token",
     "inject",
     "env",
-    "token_prefix"
+    "token_prefix",
+    "timeouts"
   ]);
   let url = null;
   try {
@@ -2328,8 +2400,80 @@ function validateRoute(p, key, value) {
     env: env2,
     ...obj.token_prefix === void 0 ? {} : {
       tokenPrefix: obj.token_prefix
+    },
+    ...obj.timeouts === void 0 ? {} : {
+      timeouts: timeouts(p, `${key}.timeouts`, obj.timeouts)
     }
   };
+}
+
+// src/policy/validate_rollback.ts
+var ROLLBACK_KEYS = [
+  "enabled",
+  "exclude",
+  "max_files",
+  "max_bytes"
+];
+var UNITS = {
+  "": 1,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  t: 1024 ** 4
+};
+function parseByteSize(value) {
+  if (typeof value === "number") return Number.isSafeInteger(value) && value > 0 ? value : null;
+  if (typeof value !== "string") return null;
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(value.trim());
+  if (m === null) return null;
+  const n = Math.floor(Number(m[1]) * UNITS[m[2].toLowerCase()]);
+  return n > 0 && Number.isSafeInteger(n) ? n : null;
+}
+function patternProblem(s) {
+  return s.trim() === "" || /[\0\n\r]/.test(s) ? "must be a non-empty gitignore pattern" : null;
+}
+function validateRollback(p, value) {
+  if (value === void 0) return {
+    exclude: []
+  };
+  if (typeof value === "boolean") return {
+    enabled: value,
+    exclude: []
+  };
+  const obj = p.object("rollback", value, ROLLBACK_KEYS);
+  if (obj.enabled !== void 0 && typeof obj.enabled !== "boolean") {
+    throw p.at("rollback.enabled", "must be true or false", obj.enabled);
+  }
+  let maxFiles;
+  if (obj.max_files !== void 0) {
+    if (!Number.isSafeInteger(obj.max_files) || obj.max_files < 1) {
+      throw p.at("rollback.max_files", "must be a positive integer", obj.max_files);
+    }
+    maxFiles = obj.max_files;
+  }
+  let maxBytes;
+  if (obj.max_bytes !== void 0) {
+    const n = parseByteSize(obj.max_bytes);
+    if (n === null) {
+      throw p.at("rollback.max_bytes", "must be a positive byte count", obj.max_bytes, 'write an integer or a size such as "2GiB"');
+    }
+    maxBytes = n;
+  }
+  return {
+    ...obj.enabled === void 0 ? {} : {
+      enabled: obj.enabled
+    },
+    exclude: p.strings("rollback.exclude", obj.exclude, patternProblem).map((s) => s.value),
+    ...maxFiles === void 0 ? {} : {
+      maxFiles
+    },
+    ...maxBytes === void 0 ? {} : {
+      maxBytes
+    }
+  };
+}
+function validateGuard(p, value) {
+  return p.strings("guard", value, patternProblem).map((s) => s.value);
 }
 
 // src/policy/validate.ts
@@ -2343,7 +2487,9 @@ var PROFILE_KEYS = {
     "env",
     "credentials",
     "routes",
-    "bypass_protection"
+    "bypass_protection",
+    "rollback",
+    "guard"
   ],
   filesystem: [
     "read",
@@ -2376,7 +2522,8 @@ var PROFILE_KEYS = {
     "inject",
     "env",
     "token_prefix"
-  ]
+  ],
+  rollback: ROLLBACK_KEYS
 };
 function pathEntries(p, key, value) {
   return p.array(key, value).map((item, i) => {
@@ -2517,7 +2664,9 @@ function validateProfile(raw, meta) {
     env: env(p, top.env),
     credentials: credentials(p, top.credentials),
     routes: routes(p, top.routes),
-    bypassProtection: p.strings("bypass_protection", top.bypass_protection, pathSyntaxProblem)
+    bypassProtection: p.strings("bypass_protection", top.bypass_protection, pathSyntaxProblem),
+    rollback: validateRollback(p, top.rollback),
+    guard: validateGuard(p, top.guard)
   };
 }
 
@@ -2751,13 +2900,6 @@ var LIBC_SPAWN_SYMBOLS = {
     ],
     result: "i32"
   },
-  /** `int posix_spawnattr_destroy(posix_spawnattr_t *attr)` */
-  posix_spawnattr_destroy: {
-    parameters: [
-      "buffer"
-    ],
-    result: "i32"
-  },
   /** `int posix_spawnattr_setflags(posix_spawnattr_t *attr, short flags)` */
   posix_spawnattr_setflags: {
     parameters: [
@@ -2774,31 +2916,8 @@ var LIBC_SPAWN_SYMBOLS = {
     ],
     result: "i32"
   },
-  /** `int posix_spawnattr_setsigmask(posix_spawnattr_t *attr, const sigset_t *sigmask)` */
-  posix_spawnattr_setsigmask: {
-    parameters: [
-      "buffer",
-      "buffer"
-    ],
-    result: "i32"
-  },
-  /** `int posix_spawnattr_setsigdefault(posix_spawnattr_t *attr, const sigset_t *sigdefault)` */
-  posix_spawnattr_setsigdefault: {
-    parameters: [
-      "buffer",
-      "buffer"
-    ],
-    result: "i32"
-  },
   /** `int posix_spawn_file_actions_init(posix_spawn_file_actions_t *fa)` */
   posix_spawn_file_actions_init: {
-    parameters: [
-      "buffer"
-    ],
-    result: "i32"
-  },
-  /** `int posix_spawn_file_actions_destroy(posix_spawn_file_actions_t *fa)` */
-  posix_spawn_file_actions_destroy: {
     parameters: [
       "buffer"
     ],
@@ -2836,11 +2955,8 @@ var LIBC_WAIT_SYMBOLS = {
   }
 };
 var POSIX_SPAWN_OBJECT_SIZE = 1024;
-var LIBC_SIGSET_SIZE = 128;
 var POSIX_SPAWN = {
-  SETPGROUP: 2,
-  SETSIGDEF: 4,
-  SETSIGMASK: 8
+  SETPGROUP: 2
 };
 var WUNTRACED = 2;
 var LIBC_CORE_SYMBOLS = {
@@ -2945,7 +3061,6 @@ var O_PATH = 2097152;
 var CLOSE_RANGE_CLOEXEC = 1 << 2;
 var KERNEL_SIGSET_SIZE = 8;
 var KERNEL_SIGACTION_SIZE = 32;
-var SIGRTMAX = 64;
 var SIGNALS = {
   SIGHUP: 1,
   SIGINT: 2,
@@ -3012,6 +3127,23 @@ var MS = {
 };
 var O_DIRECTORY = 65536;
 var WNOHANG = 1;
+var LIBC_SYNC_SYMBOLS = {
+  /** `int open(const char *pathname, int flags, mode_t mode)` */
+  open: LIBC_SYMBOLS.open,
+  /** `int close(int fd)` */
+  close: LIBC_SYMBOLS.close,
+  /** `int syncfs(int fd)` */
+  syncfs: {
+    parameters: [
+      "i32"
+    ],
+    result: "i32"
+  }
+};
+var O_DIRECTORY_FLAGS = {
+  x86_64: 65536 | 524288,
+  aarch64: 16384 | 524288
+};
 
 // src/state_dir.ts
 function stateDir(env2 = Deno.env.toObject()) {
@@ -3500,13 +3632,14 @@ function closeQuietly(c) {
   } catch {
   }
 }
-async function copyOneWay(from, to) {
+async function copyOneWay(from, to, onData) {
   let buf = new Uint8Array(SMALL_BUFFER_BYTES);
   let total = 0;
   try {
     for (; ; ) {
       const n = await from.read(buf);
       if (n === null) break;
+      onData?.();
       let off = 0;
       while (off < n) off += await to.write(buf.subarray(off, n));
       total += n;
@@ -3519,12 +3652,139 @@ async function copyOneWay(from, to) {
   }
   return total;
 }
-async function copyBothWays(a, b) {
+async function copyBothWays(a, b, onData) {
   return await Promise.all([
-    copyOneWay(a, b),
-    copyOneWay(b, a)
+    copyOneWay(a, b, onData),
+    copyOneWay(b, a, onData)
   ]);
 }
+
+// src/bridge/outside.ts
+function startOutsideBridge(dir, routes2) {
+  const listeners = [];
+  const conns = /* @__PURE__ */ new Set();
+  const track = (conn) => {
+    conns.add(conn);
+    return conn;
+  };
+  try {
+    for (const route of routes2) {
+      const path = `${dir}/${route.socket}`;
+      const listener = route.direction === "connect" ? Deno.listen({
+        transport: "unix",
+        path
+      }) : Deno.listen({
+        hostname: "127.0.0.1",
+        port: route.port
+      });
+      listeners.push(listener);
+      const dial = route.direction === "connect" ? () => Deno.connect({
+        hostname: "127.0.0.1",
+        port: route.port
+      }) : () => Deno.connect({
+        transport: "unix",
+        path
+      });
+      (async () => {
+        for await (const conn of listener) {
+          track(conn);
+          dial().then((peer) => copyBothWays(conn, track(peer)).finally(() => conns.delete(peer)), () => conn.close()).catch(() => {
+          }).finally(() => conns.delete(conn));
+        }
+      })().catch(() => {
+      });
+    }
+  } catch (err) {
+    for (const l of listeners) l.close();
+    const what = err instanceof Error ? err.message : String(err);
+    throw new SandboxSetupError(`Cannot start the network bridge: ${what}`, {
+      cause: err,
+      hint: "a --listen-port must be free on the host's 127.0.0.1"
+    });
+  }
+  return {
+    close() {
+      for (const l of listeners) {
+        try {
+          l.close();
+        } catch {
+        }
+      }
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch {
+        }
+      }
+    }
+  };
+}
+
+// src/sandbox/launch_linux.ts
+init_chain();
+
+// src/sandbox/helper_command.ts
+var HELPER_ENV_KEEP = [
+  "HOME",
+  "DENO_DIR",
+  "XDG_CACHE_HOME",
+  "LD_LIBRARY_PATH",
+  "TZ"
+];
+var HELPER_BUNDLE = new URL("../sandbox/exec_helper.bundle.js", import.meta.url);
+var MAIN = new URL("../../main.ts", import.meta.url);
+function helperCommand(execPath, mainUrl, bundleUrl) {
+  const base = execPath.slice(execPath.lastIndexOf("/") + 1);
+  if (base !== "deno") return [
+    execPath,
+    "__sandbox-exec"
+  ];
+  const run2 = [
+    execPath,
+    "run",
+    "-A",
+    "--no-config"
+  ];
+  if (bundleUrl !== void 0) return [
+    ...run2,
+    decodeURIComponent(bundleUrl.pathname)
+  ];
+  return [
+    ...run2,
+    decodeURIComponent(mainUrl.pathname),
+    "__sandbox-exec"
+  ];
+}
+function thisHelperCommand() {
+  const [program, ...args] = helperCommand(Deno.execPath(), MAIN, helperBundle());
+  return [
+    program,
+    ...args
+  ];
+}
+function helperEnv(extra) {
+  const env2 = {
+    ...extra
+  };
+  for (const name of HELPER_ENV_KEEP) {
+    const value = Deno.env.get(name);
+    if (value !== void 0) env2[name] = value;
+  }
+  env2.DENO_NO_UPDATE_CHECK = "1";
+  return env2;
+}
+function helperBundle() {
+  if (HELPER_BUNDLE.protocol !== "file:") return void 0;
+  try {
+    return Deno.statSync(HELPER_BUNDLE).isFile ? HELPER_BUNDLE : void 0;
+  } catch {
+    return void 0;
+  }
+}
+
+// src/sandbox/plan.ts
+var PLAN_FD = 3;
+var STATUS_FD = 4;
 
 // src/sandbox/namespaces/mount_calls.ts
 function nsCall(name, what, ...args) {
@@ -3595,143 +3855,6 @@ async function readLines(fd, onLine) {
   }
 }
 
-// src/bridge/outside.ts
-function startOutsideBridge(dir, routes2) {
-  const listeners = [];
-  const dirFd = dir.length > SHORT_PATH_LIMIT ? openDirectory(dir) : -1;
-  const short = dirFd < 0 ? dir : `/proc/self/fd/${dirFd}`;
-  const conns = /* @__PURE__ */ new Set();
-  const track = (conn) => {
-    conns.add(conn);
-    return conn;
-  };
-  try {
-    for (const route of routes2) {
-      const path = `${short}/${route.socket}`;
-      const listener = route.direction === "connect" ? Deno.listen({
-        transport: "unix",
-        path
-      }) : Deno.listen({
-        hostname: "127.0.0.1",
-        port: route.port
-      });
-      listeners.push(listener);
-      const dial = route.direction === "connect" ? () => Deno.connect({
-        hostname: "127.0.0.1",
-        port: route.port
-      }) : () => Deno.connect({
-        transport: "unix",
-        path
-      });
-      (async () => {
-        for await (const conn of listener) {
-          track(conn);
-          dial().then((peer) => copyBothWays(conn, track(peer)).finally(() => conns.delete(peer)), () => conn.close()).catch(() => {
-          }).finally(() => conns.delete(conn));
-        }
-      })().catch(() => {
-      });
-    }
-  } catch (err) {
-    for (const l of listeners) l.close();
-    if (dirFd >= 0) closeFd(dirFd);
-    const what = err instanceof Error ? err.message : String(err);
-    throw new SandboxSetupError(`Cannot start the network bridge: ${what}`, {
-      cause: err,
-      hint: "a --listen-port must be free on the host's 127.0.0.1"
-    });
-  }
-  return {
-    close() {
-      for (const l of listeners) {
-        try {
-          l.close();
-        } catch {
-        }
-      }
-      for (const c of conns) {
-        try {
-          c.close();
-        } catch {
-        }
-      }
-      if (dirFd >= 0) closeFd(dirFd);
-    }
-  };
-}
-var SHORT_PATH_LIMIT = 80;
-function openDirectory(dir) {
-  const fd = openAt(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw new SandboxSetupError(`Cannot open the bridge directory: errno ${-fd}`);
-  return fd;
-}
-
-// src/sandbox/launch_linux.ts
-init_chain();
-
-// src/sandbox/helper_command.ts
-var HELPER_ENV_KEEP = [
-  "HOME",
-  "DENO_DIR",
-  "XDG_CACHE_HOME",
-  "LD_LIBRARY_PATH",
-  "TZ"
-];
-var HELPER_BUNDLE = new URL("../sandbox/exec_helper.bundle.js", import.meta.url);
-var MAIN = new URL("../../main.ts", import.meta.url);
-function helperCommand(execPath, mainUrl, bundleUrl) {
-  const base = execPath.slice(execPath.lastIndexOf("/") + 1);
-  if (base !== "deno") return [
-    execPath,
-    "__sandbox-exec"
-  ];
-  const run2 = [
-    execPath,
-    "run",
-    "-A",
-    "--no-config"
-  ];
-  if (bundleUrl !== void 0) return [
-    ...run2,
-    decodeURIComponent(bundleUrl.pathname)
-  ];
-  return [
-    ...run2,
-    decodeURIComponent(mainUrl.pathname),
-    "__sandbox-exec"
-  ];
-}
-function thisHelperCommand() {
-  const [program, ...args] = helperCommand(Deno.execPath(), MAIN, helperBundle());
-  return [
-    program,
-    ...args
-  ];
-}
-function helperEnv(extra) {
-  const env2 = {
-    ...extra
-  };
-  for (const name of HELPER_ENV_KEEP) {
-    const value = Deno.env.get(name);
-    if (value !== void 0) env2[name] = value;
-  }
-  env2.DENO_NO_UPDATE_CHECK = "1";
-  return env2;
-}
-function helperBundle() {
-  if (HELPER_BUNDLE.protocol !== "file:") return void 0;
-  try {
-    return Deno.statSync(HELPER_BUNDLE).isFile ? HELPER_BUNDLE : void 0;
-  } catch {
-    return void 0;
-  }
-}
-
-// src/sandbox/plan.ts
-var PLAN_FD = 3;
-var STATUS_FD = 4;
-
 // src/sandbox/process/spawn.ts
 var F_DUPFD_CLOEXEC = 1030;
 var HIGH_FD = 100;
@@ -3745,13 +3868,6 @@ function spawnProcess(options) {
   const attr = new Uint8Array(POSIX_SPAWN_OBJECT_SIZE);
   const actions = new Uint8Array(POSIX_SPAWN_OBJECT_SIZE);
   const ignore = new Set(options.ignore ?? []);
-  const sigdefault = new Uint8Array(LIBC_SIGSET_SIZE);
-  for (let sig = 1; sig <= SIGRTMAX; sig++) {
-    if (!ignore.has(sig) && sig !== SIGNALS.SIGKILL && sig !== SIGNALS.SIGSTOP) {
-      sigdefault[sig - 1 >> 3] |= 1 << (sig - 1 & 7);
-    }
-  }
-  const emptyMask = new Uint8Array(LIBC_SIGSET_SIZE);
   const copies = Object.entries(options.fds ?? {}).map(([target, source]) => ({
     target: Number(target),
     copy: nsCall("fcntl", `fd ${source}`, source, F_DUPFD_CLOEXEC, HIGH_FD)
@@ -3771,11 +3887,8 @@ function spawnProcess(options) {
   try {
     check("posix_spawnattr_init", s.posix_spawnattr_init(attr));
     check("posix_spawn_file_actions_init", s.posix_spawn_file_actions_init(actions));
-    const flags = POSIX_SPAWN.SETPGROUP | POSIX_SPAWN.SETSIGMASK | POSIX_SPAWN.SETSIGDEF;
-    check("posix_spawnattr_setflags", s.posix_spawnattr_setflags(attr, flags));
+    check("posix_spawnattr_setflags", s.posix_spawnattr_setflags(attr, POSIX_SPAWN.SETPGROUP));
     check("posix_spawnattr_setpgroup", s.posix_spawnattr_setpgroup(attr, 0));
-    check("posix_spawnattr_setsigmask", s.posix_spawnattr_setsigmask(attr, emptyMask));
-    check("posix_spawnattr_setsigdefault", s.posix_spawnattr_setsigdefault(attr, sigdefault));
     for (const { target, copy } of copies) {
       check("posix_spawn_file_actions_adddup2", s.posix_spawn_file_actions_adddup2(actions, copy, target));
     }
@@ -3787,8 +3900,6 @@ function spawnProcess(options) {
   } finally {
     for (const { sig, action } of saved) restoreSignal(sig, action);
     for (const { copy } of copies) sys("close", copy);
-    s.posix_spawn_file_actions_destroy(actions);
-    s.posix_spawnattr_destroy(attr);
   }
   void [
     argv.strings,
@@ -3916,6 +4027,7 @@ function isStopped(pid) {
 }
 
 // src/audit/session_log.ts
+import { createHash } from "node:crypto";
 function newSessionId() {
   const t = (/* @__PURE__ */ new Date()).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
   const r = crypto.getRandomValues(new Uint8Array(3));
@@ -4045,6 +4157,7 @@ var LinuxLaunch = class _LinuxLaunch {
   #report;
   #commandPid;
   #outside = null;
+  #bridgeFd = -1;
   #started = false;
   #ended = false;
   constructor(shape, session, pid, plan, status) {
@@ -4072,15 +4185,6 @@ var LinuxLaunch = class _LinuxLaunch {
    * @throws {SandboxSetupError} When the session directory or the chain cannot be created.
    */
   static prepare(shape) {
-    let session;
-    try {
-      session = createSessionDir();
-    } catch (err) {
-      throw new SandboxSetupError(`Cannot create the session directory: ${messageOf(err)}`, {
-        cause: err,
-        hint: "check that $XDG_STATE_HOME (or ~/.local/state) is writable"
-      });
-    }
     const plan = createPipe();
     const status = createPipe();
     const helper = [
@@ -4103,12 +4207,9 @@ var LinuxLaunch = class _LinuxLaunch {
       });
     } catch (err) {
       for (const fd of [
-        plan.read,
         plan.write,
-        status.read,
-        status.write
+        status.read
       ]) closeFd(fd);
-      removeSessionDir(session);
       throw new SandboxSetupError(`Cannot start the sandbox: ${messageOf(err)}`, {
         cause: err
       });
@@ -4116,15 +4217,42 @@ var LinuxLaunch = class _LinuxLaunch {
       closeFd(plan.read);
       closeFd(status.write);
     }
+    let session;
+    try {
+      session = createSessionDir();
+    } catch (err) {
+      closeFd(plan.write);
+      closeFd(status.read);
+      throw new SandboxSetupError(`Cannot create the session directory: ${messageOf(err)}`, {
+        cause: err,
+        hint: "check that $XDG_STATE_HOME (or ~/.local/state) is writable"
+      });
+    }
     return new _LinuxLaunch(shape, session, pid, plan, status.read);
   }
   /**
-   * The socket the session proxy is reached through from inside (bridge directory).
+   * The bridge directory as a path short enough for a socket address (a state directory
+   * can be longer than the 108 bytes one holds): `/proc/self/fd/N`, the directory open as
+   * N for the session.
    *
-   * @returns Its path.
+   * @returns The path.
+   * @throws {SandboxSetupError} When the directory cannot be opened.
+   */
+  bridgeDir() {
+    if (this.#bridgeFd < 0) {
+      const fd = openAt(this.session.bridge, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0) throw new SandboxSetupError(`Cannot open the bridge directory: errno ${-fd}`);
+      this.#bridgeFd = fd;
+    }
+    return `/proc/self/fd/${this.#bridgeFd}`;
+  }
+  /**
+   * The socket the session proxy listens on, reached from inside through the bridge.
+   *
+   * @returns Its (short) path.
    */
   get proxySocket() {
-    return `${this.session.bridge}/${PROXY_SOCKET}`;
+    return `${this.bridgeDir()}/${PROXY_SOCKET}`;
   }
   /**
    * Sends the plan; the helper builds the namespaces while airlock starts the proxy.
@@ -4168,7 +4296,7 @@ var LinuxLaunch = class _LinuxLaunch {
           direction: "connect"
         });
       }
-      this.#outside = startOutsideBridge(this.session.bridge, routes2);
+      this.#outside = startOutsideBridge(this.bridgeDir(), routes2);
     }
     this.#send(JSON.stringify(plan));
     this.#started = true;
@@ -4222,6 +4350,7 @@ var LinuxLaunch = class _LinuxLaunch {
     }
     await this.#report;
     this.#outside?.close();
+    if (this.#bridgeFd >= 0) closeFd(this.#bridgeFd);
     return removeSessionDir(this.session, keepTmp);
   }
   #send(message) {
@@ -4244,6 +4373,16 @@ function messageOf(err) {
   return err instanceof Error ? err.message : String(err);
 }
 
+// src/sandbox/state_reach.ts
+function assertStateOutsideGrants(policy, state = stateDir()) {
+  for (const rule of policy.paths) {
+    if (!isWithin(state, rule.path) && !isWithin(rule.path, state)) continue;
+    throw new SandboxSetupError(`Cannot grant "${rule.path}" (${rule.origin}) without the mount namespace: it reaches airlock's state directory "${state}"`, {
+      hint: "grant a narrower path, or set XDG_STATE_HOME to a directory outside every grant"
+    });
+  }
+}
+
 // src/sandbox/linux.ts
 var LOST = {
   "fs": "no filesystem confinement by Landlock",
@@ -4254,6 +4393,7 @@ var LOST = {
   "seccomp": "UDP, raw and other sockets, io_uring, the keyring, TIOCSTI and new user namespaces are not refused",
   "namespaces": "no mount namespace: chmod, chown, utime, xattrs and setuid bits work outside the write grants; no private /tmp, /dev/shm or /dev (other terminals are reachable); no PID namespace: processes can outlive the session; no network namespace: every address on a granted port is reachable; new user namespaces are limited by seccomp alone"
 };
+var INSIDE_PROXY_PORT = 3128;
 var SECCOMP_FEATURE = "seccomp";
 var NAMESPACES_FEATURE = "namespaces";
 function seccompAvailable() {
@@ -4493,6 +4633,7 @@ var LinuxSandbox = class {
       ...policy.env.vars
     };
     const ns = session?.namespaced ? namespacePlan(policy, options, session) : null;
+    if (ns === null) assertStateOutsideGrants(policy);
     if (ns !== null && vars.TMPDIR !== void 0) vars.TMPDIR = "/tmp";
     return {
       file,
@@ -4582,7 +4723,37 @@ var PreparedLinuxLaunch = class {
   get sessionId() {
     return this.#launch?.session.id ?? null;
   }
+  get hidesState() {
+    return this.#launch?.shape.programs != null;
+  }
+  proxyEndpoint(policy) {
+    const launch = this.#ensure(policy, {
+      argv: []
+    });
+    if (!launch.shape.network) return null;
+    const taken = /* @__PURE__ */ new Set([
+      ...policy.network.connectPorts,
+      ...policy.network.bindPorts
+    ]);
+    let port = INSIDE_PROXY_PORT;
+    while (taken.has(port)) port++;
+    return {
+      socket: launch.proxySocket,
+      port
+    };
+  }
   start(policy, options) {
+    const launch = this.#ensure(policy, options);
+    const plan = this.#sandbox.plan(policy, options, {
+      dir: launch.session.path,
+      bridge: launch.session.bridge,
+      namespaced: launch.shape.programs !== null,
+      network: launch.shape.network
+    });
+    launch.start(plan, policy, launch.shape.network ? void 0 : options.proxyPort);
+  }
+  /** Checks the policy and makes sure the launch has the shape it needs (else starts again). */
+  #ensure(policy, options) {
     const hints = {
       network: policy.network.mode !== "open",
       bestEffort: policy.bestEffort
@@ -4594,14 +4765,7 @@ var PreparedLinuxLaunch = class {
       void current?.dispose();
       this.#launch = LinuxLaunch.prepare(wanted);
     }
-    const launch = this.#launch;
-    const plan = this.#sandbox.plan(policy, options, {
-      dir: launch.session.path,
-      bridge: launch.session.bridge,
-      namespaced: launch.shape.programs !== null,
-      network: launch.shape.network
-    });
-    launch.start(plan, policy, options.proxyPort);
+    return this.#launch;
   }
   async run(env2 = {}) {
     if (this.#launch === null) throw new Error("Cannot run a launch that was not started");
@@ -4638,6 +4802,7 @@ function sameShape(a, b) {
 var LIBSYSTEM_PATH = "/usr/lib/libSystem.B.dylib";
 
 // src/sandbox/sbpl.ts
+var METADATA_WRITES = "file-write-mode file-write-owner file-write-xattr file-write-times file-write-flags";
 var BASE_RULES = [
   "(version 1)",
   "(deny default)",
@@ -4648,10 +4813,9 @@ var BASE_RULES = [
   "(allow ipc-posix-sem)",
   "(allow ipc-posix-shm-read-data ipc-posix-shm-write-data)",
   "(allow pseudo-tty)",
-  '(allow file-read* file-write* (literal "/dev/null") (literal "/dev/zero") (literal "/dev/tty") (literal "/dev/ptmx"))',
+  '(allow file-read* file-write-data (literal "/dev/null") (literal "/dev/zero") (literal "/dev/tty") (literal "/dev/ptmx"))',
   '(allow file-read* (literal "/dev/random") (literal "/dev/urandom"))',
-  '(allow file-read* file-write* (regex #"^/dev/ttys[0-9]+$"))',
-  '(allow file-ioctl (literal "/dev/tty") (regex #"^/dev/ttys[0-9]+$"))',
+  '(allow file-ioctl (literal "/dev/tty"))',
   '(allow mach-lookup (global-name "com.apple.system.opendirectoryd.libinfo") (global-name "com.apple.system.notification_center") (global-name "com.apple.logd") (global-name "com.apple.system.logger"))',
   "(allow user-preference-read)"
 ];
@@ -4668,8 +4832,13 @@ function ancestors(path) {
 }
 function buildSeatbeltProfile(policy, options = {}) {
   const lines = [
-    ...BASE_RULES
+    ...BASE_RULES,
+    `(deny ${METADATA_WRITES})`
   ];
+  if (options.terminal !== void 0 && /^\/dev\/ttys[0-9]+$/.test(options.terminal)) {
+    const tty = sbplString(options.terminal);
+    lines.push(`(allow file-read* file-write-data file-ioctl (literal ${tty}))`);
+  }
   const read = policy.paths.filter((r) => r.access.includes("read")).map((r) => r.path);
   const write = policy.paths.filter((r) => r.access.includes("write")).map((r) => r.path);
   const metadata = /* @__PURE__ */ new Set();
@@ -4686,7 +4855,8 @@ function buildSeatbeltProfile(policy, options = {}) {
     lines.push(`(allow file-read* process-exec (subpath ${sbplString(path)}))`);
   }
   for (const path of write) {
-    lines.push(`(allow file-write* (subpath ${sbplString(path)}))`);
+    const rights = path === "/dev" || path.startsWith("/dev/") ? "file-write-data" : "file-write*";
+    lines.push(`(allow ${rights} (subpath ${sbplString(path)}))`);
   }
   lines.push(...networkRules(policy, options));
   return `${lines.join("\n")}
@@ -4704,10 +4874,10 @@ function networkRules(policy, options) {
   const connect = new Set(net.connectPorts);
   if (options.proxyPort !== void 0) connect.add(options.proxyPort);
   for (const port of connect) {
-    rules.push(`(allow network-outbound (remote tcp "*:${port}"))`);
+    rules.push(`(allow network-outbound (remote tcp "localhost:${port}"))`);
   }
   for (const port of new Set(net.bindPorts)) {
-    rules.push(`(allow network-bind network-inbound (local tcp "*:${port}"))`);
+    rules.push(`(allow network-bind network-inbound (local tcp "localhost:${port}"))`);
   }
   if (net.allowUnixSockets) {
     rules.push("(allow system-socket (socket-domain AF_UNIX))", "(allow network-outbound (remote unix-socket))", "(allow network-bind (local unix-socket))");
@@ -4719,6 +4889,8 @@ function networkRules(policy, options) {
 var DeferredLaunch = class {
   /** No session directory is made. */
   sessionId = null;
+  /** Without a mount namespace, grants reaching airlock's state are refused instead. */
+  hidesState = false;
   #sandbox;
   #started = null;
   /**
@@ -4728,6 +4900,14 @@ var DeferredLaunch = class {
    */
   constructor(sandbox) {
     this.#sandbox = sandbox;
+  }
+  /**
+   * No network namespace here: the proxy listens on a loopback TCP port.
+   *
+   * @returns Null.
+   */
+  proxyEndpoint() {
+    return null;
   }
   /**
    * Checks the policy and keeps it for `run()`.
@@ -4824,6 +5004,7 @@ var MacosSandbox = class {
    * @throws {SandboxUnavailableError} When `sandbox_init` cannot be loaded (not best effort).
    */
   check(policy, _options) {
+    assertStateOutsideGrants(policy);
     if (seatbeltAvailable()) return {
       enforced: [
         ...SEATBELT_FEATURES
@@ -4890,11 +5071,32 @@ var MacosSandbox = class {
       seccomp: null
     };
     plan.seatbelt = report.dropped.length === 0 ? buildSeatbeltProfile(policy, {
-      proxyPort: options.proxyPort
+      proxyPort: options.proxyPort,
+      terminal: ownTerminal()
     }) : "";
     return plan;
   }
 };
+function ownTerminal() {
+  try {
+    const lib4 = Deno.dlopen(LIBSYSTEM_PATH, {
+      ttyname: {
+        parameters: [
+          "i32"
+        ],
+        result: "pointer"
+      }
+    });
+    try {
+      const ptr = lib4.symbols.ttyname(0);
+      return ptr === null ? void 0 : new Deno.UnsafePointerView(ptr).getCString();
+    } finally {
+      lib4.close();
+    }
+  } catch {
+    return void 0;
+  }
+}
 var available;
 function seatbeltAvailable() {
   if (available !== void 0) return available;
@@ -5375,11 +5577,11 @@ function exists(path) {
 async function runConfined(argv, values) {
   const sandbox = getSandbox();
   if (values.dryRun) {
-    const policy = await resolvePolicy({
+    const policy = withRollbackFlag(await resolvePolicy({
       ...policyRequestFromFlags(values),
       createDirs: false,
       explainEnv: true
-    });
+    }), values.rollback);
     const report = sandbox.check(policy, {
       argv
     });
@@ -5394,7 +5596,7 @@ async function runConfined(argv, values) {
   let proxy;
   let trust = null;
   try {
-    const policy = await resolvePolicy(policyRequestFromFlags(values));
+    const policy = withRollbackFlag(await resolvePolicy(policyRequestFromFlags(values)), values.rollback);
     const report = sandbox.check(policy, {
       argv
     });
@@ -5412,26 +5614,64 @@ async function runConfined(argv, values) {
     const readOnlyPaths = trust?.readOnlyPaths ?? [];
     if (needsProxy(policy)) {
       const { startSessionProxy } = await lazyImport("../proxy/session.ts", import.meta.url);
-      proxy = await startSessionProxy(policy, launch.sessionId ? {
+      const session = launch.sessionId ? {
         sessionId: launch.sessionId
-      } : {});
+      } : {};
+      const endpoint = launch.proxyEndpoint(policy);
+      if (endpoint !== null) {
+        launch.start(policy, {
+          argv,
+          readOnlyPaths,
+          proxyPort: endpoint.port
+        });
+        proxy = await startSessionProxy(policy, {
+          ...session,
+          listenPath: endpoint.socket,
+          advertisedPort: endpoint.port
+        });
+      } else {
+        proxy = await startSessionProxy(policy, session);
+        launch.start(policy, {
+          argv,
+          readOnlyPaths,
+          proxyPort: proxy.port
+        });
+      }
       const { writeEnvRecord } = await lazyImport("../audit/env_record.ts", import.meta.url);
       writeEnvRecord(proxy.auditPath.slice(0, proxy.auditPath.lastIndexOf("/")), policy.env);
+    } else {
+      launch.start(policy, {
+        argv,
+        readOnlyPaths
+      });
     }
-    launch.start(policy, {
-      argv,
-      readOnlyPaths,
+    const rollback = policy.rollback?.enabled ? await (await lazyImport("../rollback/run.ts", import.meta.url)).prepareRollback(policy, values, {
+      sessionId: launch.sessionId,
+      stateHidden: launch.hidesState,
       ...proxy ? {
-        proxyPort: proxy.port
+        log: {
+          write: (r) => proxy.record(r)
+        }
       } : {}
-    });
-    const status = await launch.run(proxy?.env ?? {});
+    }) : null;
+    const exited = await launch.run(proxy?.env ?? {});
+    const status = rollback ? await rollback.afterExit(exited) : exited;
     return trust ? await trust.afterExit(status) : status;
   } finally {
     await proxy?.close();
     const kept = await launch.dispose(values.keepTmp ?? false);
     if (kept !== null) console.error(`airlock: kept the sandbox's /tmp in ${kept}`);
   }
+}
+function withRollbackFlag(policy, flag) {
+  if (flag === void 0 || !policy.rollback) return policy;
+  return {
+    ...policy,
+    rollback: {
+      ...policy.rollback,
+      enabled: flag
+    }
+  };
 }
 function needsProxy(policy) {
   return policy.network.mode === "proxy" && (Object.keys(policy.credentials).length > 0 || policy.network.allowDomains.length > 0);
@@ -5497,9 +5737,10 @@ function parseFastRun(args) {
       continue;
     }
     if (spec.choices && !spec.choices.includes(value)) return null;
-    if (spec.long === "no-workdir") {
-      if (parsed["--workdir"] !== void 0) return null;
-      values.workdir = false;
+    if (spec.long.startsWith("no-")) {
+      const positive = spec.long.slice(3);
+      if (parsed[`--${positive}`] !== void 0) return null;
+      values[flagKey(spec.long)] = false;
       continue;
     }
     values[flagKey(spec.long)] = value;

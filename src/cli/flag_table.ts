@@ -138,6 +138,15 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
     long: "trust-override",
     description: "skip the verification of instruction files for this run (recorded)",
   },
+  {
+    long: "rollback",
+    description: "snapshot the workdir first; summary and guard after (default: the profile's)",
+  },
+  { long: "no-rollback", description: "take no snapshot, even when the profile turns rollback on" },
+  {
+    long: "accept-guarded",
+    description: "with rollback: keep the command's changes to guarded paths (git hooks, …)",
+  },
 ];
 
 /**

@@ -8,7 +8,7 @@
  */
 
 import type { Command } from "commander";
-import { ProxyError } from "../errors.ts";
+import { ProxyError, UsageError } from "../errors.ts";
 import {
   addPolicyFlags,
   parsePort,
@@ -19,6 +19,9 @@ import {
 /** Options of `airlock proxy` beyond the policy flags. */
 interface ProxyFlagValues extends PolicyFlagValues {
   port?: string;
+  maxConnections?: string;
+  maxBodyBytes?: string;
+  headTimeout?: string;
   envFile?: string;
   json?: boolean;
 }
@@ -62,6 +65,31 @@ export function writeFileAtomic(path: string, text: string): void {
 }
 
 /**
+ * Parses a positive integer flag.
+ *
+ * @param flag The flag's name, for the message.
+ * @param value Its value, if given.
+ * @returns The number, or undefined when not given.
+ * @throws {UsageError} When it is not a positive integer.
+ * @example
+ * ```ts
+ * import { parsePositive } from "./proxy.ts";
+ * console.assert(parsePositive("--max-connections", "64") === 64);
+ * console.assert(parsePositive("--max-connections", undefined) === undefined);
+ * ```
+ */
+export function parsePositive(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = /^\d{1,15}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1)) {
+    throw new UsageError(
+      `Cannot parse ${flag}: must be a positive integer: current value is "${value}"`,
+    );
+  }
+  return n;
+}
+
+/**
  * Registers `airlock proxy`.
  *
  * @param program The root program.
@@ -74,15 +102,29 @@ export function register(program: Command): void {
       ),
   )
     .option("--port <port>", "listen on 127.0.0.1:PORT (default: a random free port)")
+    .option("--max-connections <n>", "open client connections at once; more get 503 (default 512)")
+    .option("--max-body-bytes <n>", "largest request body; larger gets 413 (default 100 MiB)")
+    .option(
+      "--head-timeout <ms>",
+      "time for a request head to arrive; later gets 408 (default 10000)",
+    )
     .option("--env-file <file>", "write the client variables to FILE (mode 0600) instead of stdout")
     .option("--json", "print one JSON object (port, session, audit file, variables) instead")
     .action(async (values: ProxyFlagValues) => {
       const port = values.port === undefined ? 0 : parsePort("--port", values.port);
+      parsePositive("--max-connections", values.maxConnections);
+      parsePositive("--max-body-bytes", values.maxBodyBytes);
+      parsePositive("--head-timeout", values.headTimeout);
       const request = policyRequestFromFlags(values);
       const { resolvePolicy } = await import("../policy/mod.ts");
       const { startSessionProxy } = await import("../proxy/session.ts");
       const policy = await resolvePolicy(request);
-      const proxy = await startSessionProxy(policy, { port });
+      const limits = {
+        maxConnections: parsePositive("--max-connections", values.maxConnections),
+        maxBodyBytes: parsePositive("--max-body-bytes", values.maxBodyBytes),
+        headTimeoutMs: parsePositive("--head-timeout", values.headTimeout),
+      };
+      const proxy = await startSessionProxy(policy, { port, limits });
       // Listen for SIGINT/SIGTERM before announcing readiness: a client that stops us as
       // soon as it reads the variables must get a clean shutdown, not the default action.
       const stopped = new Promise<void>((done) => {

@@ -25,6 +25,10 @@ export interface RunFlagValues extends PolicyFlagValues {
   keepTmp?: boolean;
   /** `--trust-override`: skip the verification of instruction files (recorded). */
   trustOverride?: boolean;
+  /** `--rollback` (true) or `--no-rollback` (false); undefined: the profile decides. */
+  rollback?: boolean;
+  /** `--accept-guarded`: keep the command's changes to guarded paths. */
+  acceptGuarded?: boolean;
 }
 
 /**
@@ -44,11 +48,14 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
   const sandbox = getSandbox();
   if (values.dryRun) {
     // A dry run changes nothing on disk: profile "create" entries are not made.
-    const policy = await resolvePolicy({
-      ...policyRequestFromFlags(values),
-      createDirs: false,
-      explainEnv: true,
-    });
+    const policy = withRollbackFlag(
+      await resolvePolicy({
+        ...policyRequestFromFlags(values),
+        createDirs: false,
+        explainEnv: true,
+      }),
+      values.rollback,
+    );
     const report = sandbox.check(policy, { argv });
     const { printDryRun } = await lazyImport<typeof import("./dry_run.ts")>(
       "./dry_run.ts",
@@ -61,12 +68,13 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
     network: values.net !== "open",
     bestEffort: values.bestEffort ?? false,
   });
-  let proxy:
-    | { port: number; env: Record<string, string>; auditPath: string; close(): Promise<void> }
-    | undefined;
+  let proxy: import("../proxy/session.ts").SessionProxy | undefined;
   let trust: Awaited<ReturnType<typeof trustGate>> = null;
   try {
-    const policy = await resolvePolicy(policyRequestFromFlags(values));
+    const policy = withRollbackFlag(
+      await resolvePolicy(policyRequestFromFlags(values)),
+      values.rollback,
+    );
     const report = sandbox.check(policy, { argv });
     if (report.dropped.length > 0) {
       const { recordBestEffort } = await lazyImport<typeof import("../audit/best_effort.ts")>(
@@ -89,25 +97,63 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
         "../proxy/session.ts",
         import.meta.url,
       );
-      proxy = await startSessionProxy(
-        policy,
-        launch.sessionId ? { sessionId: launch.sessionId } : {},
-      );
+      const session = launch.sessionId ? { sessionId: launch.sessionId } : {};
+      const endpoint = launch.proxyEndpoint(policy);
+      if (endpoint !== null) {
+        // The bridge's port is known before the proxy runs: the sandbox builds itself (and
+        // starts the bridge) while the proxy loads.
+        launch.start(policy, { argv, readOnlyPaths, proxyPort: endpoint.port });
+        proxy = await startSessionProxy(policy, {
+          ...session,
+          listenPath: endpoint.socket,
+          advertisedPort: endpoint.port,
+        });
+      } else {
+        proxy = await startSessionProxy(policy, session);
+        launch.start(policy, { argv, readOnlyPaths, proxyPort: proxy.port });
+      }
       // The session's audit keeps which variables were removed and why (names only).
       const { writeEnvRecord } = await lazyImport<typeof import("../audit/env_record.ts")>(
         "../audit/env_record.ts",
         import.meta.url,
       );
       writeEnvRecord(proxy.auditPath.slice(0, proxy.auditPath.lastIndexOf("/")), policy.env);
+    } else {
+      launch.start(policy, { argv, readOnlyPaths });
     }
-    launch.start(policy, { argv, readOnlyPaths, ...(proxy ? { proxyPort: proxy.port } : {}) });
-    const status = await launch.run(proxy?.env ?? {});
+    // Rollback: a snapshot of the workdir now, before the command runs (it starts only when
+    // `run()` hands over the last message); the summary and the guard once the command and
+    // everything it started have ended.
+    const rollback = policy.rollback?.enabled
+      ? await (await lazyImport<typeof import("../rollback/run.ts")>(
+        "../rollback/run.ts",
+        import.meta.url,
+      )).prepareRollback(policy, values, {
+        sessionId: launch.sessionId,
+        stateHidden: launch.hidesState,
+        ...(proxy ? { log: { write: (r) => proxy!.record(r) } } : {}),
+      })
+      : null;
+    const exited = await launch.run(proxy?.env ?? {});
+    const status = rollback ? await rollback.afterExit(exited) : exited;
     return trust ? await trust.afterExit(status) : status;
   } finally {
     await proxy?.close();
     const kept = await launch.dispose(values.keepTmp ?? false);
     if (kept !== null) console.error(`airlock: kept the sandbox's /tmp in ${kept}`);
   }
+}
+
+/**
+ * Applies `--rollback`/`--no-rollback` to the policy's rollback setting.
+ *
+ * @param policy The resolved policy.
+ * @param flag The flag, or undefined when neither was given.
+ * @returns The policy (a copy when the flag changed it).
+ */
+function withRollbackFlag(policy: Policy, flag: boolean | undefined): Policy {
+  if (flag === undefined || !policy.rollback) return policy;
+  return { ...policy, rollback: { ...policy.rollback, enabled: flag } };
 }
 
 /**

@@ -11,6 +11,7 @@
 import { type Command, Option } from "commander";
 import { resolve } from "node:path";
 import { UsageError } from "../errors.ts";
+import { terminalSafe } from "../audit/terminal_safe.ts";
 import { resolvePolicy } from "../policy/mod.ts";
 import { type EnvAnswer, whyEnv, whyPath, whyPort } from "../policy/why.ts";
 import type { WhyAnswer } from "../policy/why.ts";
@@ -189,8 +190,9 @@ export function register(program: Command): void {
       if (values.json) {
         console.log(JSON.stringify({ profile: policy.profile, ...answer }, null, 2));
       } else {
-        console.log(`${answer.allowed ? "allowed" : "denied"}: ${answer.question}`);
-        console.log(`  ${answer.allowed ? "by" : "because"} ${answer.reason}`);
+        // Paths come from the file system, which the sandboxed command may have named.
+        console.log(`${answer.allowed ? "allowed" : "denied"}: ${terminalSafe(answer.question)}`);
+        console.log(`  ${answer.allowed ? "by" : "because"} ${terminalSafe(answer.reason)}`);
       }
       setExitStatus(answer.allowed ? 0 : 1);
     });

@@ -17,6 +17,7 @@ import { expandPath, expandVars, pathVars, realPathOrNull } from "./paths.ts";
 import type { MergedProfile, Sourced } from "./profile_types.ts";
 import type { NetworkPolicy, Policy, PolicyRequest } from "./types.ts";
 import { credentialRefProblem, domainProblem, ROUTE_NAME } from "./syntax.ts";
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_FILES } from "../rollback/types.ts";
 
 /** Resolves `--workdir` (or the current directory) to a real, existing directory. */
 async function resolveWorkdir(req: PolicyRequest, cwd: string): Promise<string> {
@@ -238,5 +239,12 @@ export async function buildPolicy(profile: MergedProfile, req: PolicyRequest): P
     routes: profile.routes,
     bestEffort: req.bestEffort,
     bypassProtection: [...new Set(bypass)],
+    rollback: {
+      enabled: profile.rollback?.enabled ?? false,
+      exclude: profile.rollback?.exclude ?? [],
+      guard: profile.guard ?? [],
+      maxFiles: profile.rollback?.maxFiles ?? DEFAULT_MAX_FILES,
+      maxBytes: profile.rollback?.maxBytes ?? DEFAULT_MAX_BYTES,
+    },
   };
 }

@@ -73,6 +73,18 @@ export interface EnvSection {
   set: Record<string, string>;
 }
 
+/** The `rollback` section (`true` is `{ "enabled": true }`). */
+export interface RollbackSection {
+  /** Whether runs snapshot the workdir; undefined when the profile does not say. */
+  enabled?: boolean;
+  /** Patterns (gitignore syntax) left out of snapshots. */
+  exclude: string[];
+  /** Most files a snapshot may record; undefined when the profile does not say. */
+  maxFiles?: number;
+  /** Most bytes a snapshot may record; undefined when the profile does not say. */
+  maxBytes?: number;
+}
+
 /** One profile file after parsing and shape validation. */
 export interface ProfileDoc {
   /** The profile's name (built-in or user) or the file path it was loaded from. */
@@ -97,6 +109,10 @@ export interface ProfileDoc {
   routes: Record<string, RouteConfig>;
   /** Protected paths this profile deliberately lets grants reach. */
   bypassProtection: Sourced<string>[];
+  /** Rollback settings (absent in hand-built profiles: rollback off). */
+  rollback?: RollbackSection;
+  /** Guard patterns added to the built-in guarded paths. */
+  guard?: string[];
 }
 
 /** A profile with its `extends` chain merged in (base first). */

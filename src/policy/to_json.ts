@@ -29,6 +29,16 @@ function route(r: RouteConfig): Record<string, unknown> {
     inject: r.inject,
     env: r.env,
     ...(r.tokenPrefix === undefined ? {} : { token_prefix: r.tokenPrefix }),
+    ...(r.timeouts === undefined ? {} : {
+      timeouts: Object.fromEntries(
+        Object.entries({
+          connect_ms: r.timeouts.connectMs,
+          headers_ms: r.timeouts.headersMs,
+          idle_ms: r.timeouts.idleMs,
+          total_ms: r.timeouts.totalMs,
+        }).filter(([, v]) => v !== undefined),
+      ),
+    }),
   };
 }
 
@@ -72,5 +82,12 @@ export function profileToJson(profile: MergedProfile): Record<string, unknown> {
     credentials: profile.credentials,
     routes: Object.fromEntries(Object.entries(profile.routes).map(([k, r]) => [k, route(r)])),
     bypass_protection: profile.bypassProtection.map((b) => b.value),
+    rollback: {
+      ...(profile.rollback?.enabled === undefined ? {} : { enabled: profile.rollback.enabled }),
+      exclude: profile.rollback?.exclude ?? [],
+      ...(profile.rollback?.maxFiles === undefined ? {} : { max_files: profile.rollback.maxFiles }),
+      ...(profile.rollback?.maxBytes === undefined ? {} : { max_bytes: profile.rollback.maxBytes }),
+    },
+    guard: profile.guard ?? [],
   };
 }

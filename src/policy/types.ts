@@ -8,6 +8,8 @@
  * @module
  */
 
+import type { RollbackPolicy } from "../rollback/types.ts";
+
 /** A filesystem right: `read` = read files, list directories, execute; `write` = the full write set. */
 export type Access = "read" | "write";
 
@@ -92,6 +94,20 @@ export interface RouteConfig {
   env: Record<string, string>;
   /** Token prefix, so tools that check a key's shape keep working. */
   tokenPrefix?: string;
+  /** Upstream time limits in milliseconds (profile `timeouts`: `connect_ms`, `headers_ms`, `idle_ms`, `total_ms`). */
+  timeouts?: RouteTimeouts;
+}
+
+/** A route's upstream time limits, in milliseconds. */
+export interface RouteTimeouts {
+  /** Resolving and connecting. */
+  connectMs?: number;
+  /** From the request to the response headers. */
+  headersMs?: number;
+  /** Between two chunks of the response body. */
+  idleMs?: number;
+  /** The whole exchange, body included. */
+  totalMs?: number;
 }
 
 /** Everything a run grants. */
@@ -118,6 +134,8 @@ export interface Policy {
   bestEffort: boolean;
   /** Protected paths the user explicitly allowed with `--bypass-protection`. */
   bypassProtection: string[];
+  /** Rollback of the workdir (profile `rollback`, `guard`); absent in hand-built policies: off. */
+  rollback?: RollbackPolicy;
 }
 
 /** What the command line (and environment) asks for; `resolvePolicy()` turns it into a {@linkcode Policy}. */

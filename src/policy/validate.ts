@@ -27,6 +27,7 @@ import {
   ROUTE_NAME,
 } from "./syntax.ts";
 import { validateRoute } from "./validate_route.ts";
+import { ROLLBACK_KEYS, validateGuard, validateRollback } from "./validate_rollback.ts";
 
 /** Known keys of each object in a profile, as documented in `policies/schema.json`. */
 export const PROFILE_KEYS = {
@@ -40,6 +41,8 @@ export const PROFILE_KEYS = {
     "credentials",
     "routes",
     "bypass_protection",
+    "rollback",
+    "guard",
   ],
   filesystem: ["read", "write", "allow"],
   "filesystem entry": ["path", "optional", "create", "writes"],
@@ -53,6 +56,7 @@ export const PROFILE_KEYS = {
   ],
   env: ["allow", "deny", "allow_secrets", "set"],
   route: ["upstream", "token", "inject", "env", "token_prefix"],
+  rollback: ROLLBACK_KEYS,
 } as const;
 
 function pathEntries(p: ProfileProblem, key: string, value: unknown): Sourced<PathEntry>[] {
@@ -209,5 +213,7 @@ export function validateProfile(
     credentials: credentials(p, top.credentials),
     routes: routes(p, top.routes),
     bypassProtection: p.strings("bypass_protection", top.bypass_protection, pathSyntaxProblem),
+    rollback: validateRollback(p, top.rollback),
+    guard: validateGuard(p, top.guard),
   };
 }

@@ -6,7 +6,7 @@
  */
 
 import type { ProfileProblem } from "./problem.ts";
-import type { RouteConfig } from "./types.ts";
+import type { RouteConfig, RouteTimeouts } from "./types.ts";
 import { ENV_NAME } from "./syntax.ts";
 
 const HEADER = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
@@ -37,6 +37,28 @@ function placement(
   return { header: obj.header.toLowerCase(), format: obj.format };
 }
 
+const TIMEOUT_KEYS = {
+  connect_ms: "connectMs",
+  headers_ms: "headersMs",
+  idle_ms: "idleMs",
+  total_ms: "totalMs",
+} as const;
+
+/** Validates `{ "connect_ms": 10000, "headers_ms": …, "idle_ms": …, "total_ms": … }`. */
+function timeouts(p: ProfileProblem, key: string, value: unknown): RouteTimeouts {
+  const obj = p.object(key, value, Object.keys(TIMEOUT_KEYS));
+  const out: RouteTimeouts = {};
+  for (const [k, field] of Object.entries(TIMEOUT_KEYS)) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v <= 0) {
+      throw p.at(`${key}.${k}`, "must be a positive whole number of milliseconds", v);
+    }
+    out[field] = v;
+  }
+  return out;
+}
+
 /**
  * Validates one `routes.NAME` object.
  *
@@ -59,7 +81,14 @@ function placement(
  * ```
  */
 export function validateRoute(p: ProfileProblem, key: string, value: unknown): RouteConfig {
-  const obj = p.object(key, value, ["upstream", "token", "inject", "env", "token_prefix"]);
+  const obj = p.object(key, value, [
+    "upstream",
+    "token",
+    "inject",
+    "env",
+    "token_prefix",
+    "timeouts",
+  ]);
   let url: URL | null = null;
   try {
     url = typeof obj.upstream === "string" ? new URL(obj.upstream) : null;
@@ -92,5 +121,8 @@ export function validateRoute(p: ProfileProblem, key: string, value: unknown): R
     inject: placement(p, `${key}.inject`, obj.inject),
     env,
     ...(obj.token_prefix === undefined ? {} : { tokenPrefix: obj.token_prefix }),
+    ...(obj.timeouts === undefined
+      ? {}
+      : { timeouts: timeouts(p, `${key}.timeouts`, obj.timeouts) }),
   };
 }

@@ -11,9 +11,18 @@
 import { Hono } from "hono";
 import type { AuditRecord } from "../audit/session_log.ts";
 import { errorResponse } from "./error_shapes.ts";
-import { auditPath, connectionNamed, isHopByHop, responseHeaders } from "./headers.ts";
+import { connectionNamed, isHopByHop, responseHeaders } from "./headers.ts";
+import { type RouteTarget, routeTarget } from "./route_target.ts";
+import { TargetError } from "./request_target.ts";
+import { classifyUpstreamError } from "./upstream_errors.ts";
+import { Watchdog } from "./watchdog.ts";
 import type { RouteSpec } from "./routes.ts";
 import { tokensEqual } from "./tokens.ts";
+import { DEFAULT_LIMITS } from "./limits.ts";
+import type { PressureLog } from "./pressure.ts";
+
+/** The error a request body stream fails with past the body limit. */
+class BodyTooLarge extends Error {}
 
 /** A route as one session serves it. */
 export interface ActiveRoute {
@@ -39,15 +48,38 @@ export interface ProxyAppDeps {
   /** Explains a failed upstream fetch for the audit log (e.g. the dialer's refusal). */
   explainFailure?: (url: URL, err: unknown) => { decision: string; detail: string } | undefined;
   /**
-   * Milliseconds to wait for the upstream's response headers.
+   * Milliseconds to wait for the upstream's response headers (a route's
+   * `timeouts.headersMs` wins).
    * @default 600000
    */
   headersTimeoutMs?: number;
+  /**
+   * Milliseconds between two chunks of an upstream body (a route's `timeouts.idleMs` wins).
+   * @default 300000
+   */
+  bodyIdleTimeoutMs?: number;
+  /**
+   * Milliseconds for a whole exchange, body included (a route's `timeouts.totalMs` wins).
+   * @default 7200000
+   */
+  totalTimeoutMs?: number;
+  /**
+   * Largest request body in bytes; larger gets 413.
+   * @default DEFAULT_LIMITS.maxBodyBytes
+   */
+  maxBodyBytes?: number;
+  /**
+   * Largest request head in bytes on later requests of a connection; larger gets 431.
+   * @default MAX_REQUEST_HEADER_BYTES
+   */
+  maxHeaderBytes?: number;
+  /** Counts refusals under pressure (431 and 413 bursts); without it each is one record. */
+  pressure?: PressureLog;
 }
 
 const decoder = new TextDecoder();
 
-/** Largest total request header size (bytes) the app forwards; larger gets 431. */
+/** Largest total request header size (bytes) the app forwards by default; larger gets 431. */
 export const MAX_REQUEST_HEADER_BYTES = 32 * 1024;
 
 /** Bytes read per chunk from a body at first (one reused buffer per stream). */
@@ -126,11 +158,13 @@ function countingStream(
         controller.enqueue(value);
       } catch (err) {
         end("error", err);
-        // Break the client connection ourselves (so a truncated body never looks
-        // complete) without handing the error to the server, which would log it (and,
-        // under node:http, write its message to the client).
+        // Break the client connection (so a truncated body never looks complete) without
+        // the upstream's error: under node:http, destroy the response (the server would
+        // write an error's message to the client); under Deno.serve, error the stream with
+        // `Interrupted`, which it ends the connection on without logging (a plain Error
+        // is printed to stderr).
         if (breakClient) breakClient();
-        else controller.error(err);
+        else controller.error(new Deno.errors.Interrupted("upstream body broke"));
       }
     },
     cancel(reason) {
@@ -142,15 +176,15 @@ function countingStream(
 
 /**
  * What the serving layer passes as hono's `env`: `@hono/node-server` gives the node
- * response (`outgoing`); the proxy's `Deno.serve` gives `completed` and `breakClient`.
+ * response (`outgoing`); the proxy's `Deno.serve` gives `completed`.
  */
 export interface ServerEnv {
+  /** node:http request (node-server): its `url` is the target as sent. */
+  incoming?: { url?: string };
   /** node:http response (node-server). */
   outgoing?: { destroy(): void };
   /** Settles when the response was delivered; rejects when the client went away. */
   completed?: Promise<void>;
-  /** Drops the client connection (so a truncated body never looks complete). */
-  breakClient?: () => void;
 }
 
 /**
@@ -171,10 +205,6 @@ function wholeBodyLength(headers: Headers): number {
   if (value.length > 6 || !/^[0-9]+$/.test(value)) return -1;
   const n = Number(value);
   return n <= MAX_WHOLE_BODY_BYTES ? n : -1;
-}
-
-function errorName(err: unknown): string {
-  return err instanceof Error ? err.name : "Error";
 }
 
 /** Request headers never forwarded (besides the hop-by-hop ones). */
@@ -202,15 +232,41 @@ const NOT_FORWARDED = ["host", "accept-encoding", "content-length"];
 export function buildProxyApp(deps: ProxyAppDeps): Hono {
   const app = new Hono();
   const headersTimeoutMs = deps.headersTimeoutMs ?? 600_000;
+  const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes;
+  const maxHeaderBytes = deps.maxHeaderBytes ?? MAX_REQUEST_HEADER_BYTES;
+  const watchdog = new Watchdog();
   const allRoutes = [...deps.routes.values()];
 
-  app.all("/:route/*", async (c) => {
+  app.all("*", async (c) => {
     const started = Date.now();
     const req = c.req.raw;
-    const url = new URL(req.url);
-    const name = c.req.param("route");
-    const route = deps.routes.get(name);
     const method = req.method;
+    const env = c.env as ServerEnv | undefined;
+    // The target as the client sent it, validated: the router, the upstream request and
+    // the audit record all use this one path.
+    let target: RouteTarget;
+    try {
+      target = routeTarget(req, env);
+    } catch (err) {
+      const detail = err instanceof TargetError ? err.message : "malformed request";
+      if (deps.pressure) deps.pressure.refuse("malformed", detail);
+      else {
+        deps.audit({
+          time: new Date(started).toISOString(),
+          kind: "route",
+          method,
+          status: 400,
+          bytesUp: 0,
+          bytesDown: 0,
+          durationMs: 0,
+          decision: "bad-request",
+          detail,
+        });
+      }
+      return errorResponse("generic", "bad-request");
+    }
+    const { url, name, rest } = target;
+    const route = name === undefined ? undefined : deps.routes.get(name);
     let host = "";
     let bytesUp = 0;
     const record = (
@@ -222,9 +278,9 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       deps.audit({
         time: new Date(started).toISOString(),
         kind: "route",
-        route: name,
+        ...(name === undefined ? {} : { route: name }),
         method,
-        path: auditPath(url),
+        path: target.auditPath,
         ...(host ? { host } : {}),
         status,
         bytesUp,
@@ -262,23 +318,23 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
         headers.append(k, v);
       }
     }
-    if (headerBytes > MAX_REQUEST_HEADER_BYTES) {
-      record(431, "bad-request", 0, "headers too large");
+    if (headerBytes > maxHeaderBytes) {
+      const detail = `request head over ${maxHeaderBytes} bytes`;
+      if (deps.pressure) deps.pressure.refuse("headers-too-large", detail);
+      else record(431, "headers-too-large", 0, detail);
       return errorResponse(spec.errorShape, "headers-too-large");
     }
 
-    const rest = url.pathname.slice(name.length + 1);
-    const target = new URL(spec.upstream.href);
-    target.pathname = spec.upstream.pathname.replace(/\/$/, "") + rest;
-    target.search = url.search;
-    spec.injector.strip(headers, target);
-    spec.injector.inject(headers, target, decoder.decode(route.secret));
-    host = target.host;
+    const upstreamUrl = new URL(spec.upstream.href);
+    upstreamUrl.pathname = spec.upstream.pathname.replace(/\/$/, "") + rest;
+    upstreamUrl.search = url.search;
+    spec.injector.strip(headers, upstreamUrl);
+    spec.injector.inject(headers, upstreamUrl, decoder.decode(route.secret));
+    host = upstreamUrl.host;
 
     // One abort signal for the upstream exchange: the client went away, or the upstream
     // sent no headers in time. Under Deno.serve `req.signal` also aborts after every
     // successful response (and warns about it), so `completed` tells a departed client.
-    const env = c.env as ServerEnv | undefined;
     const abort = new AbortController();
     let clientGone = false;
     let timedOut = false;
@@ -299,11 +355,46 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       if (signal.aborted) gone();
       else signal.addEventListener("abort", gone, { once: true });
     }
-    const timer = setTimeout(() => {
-      timedOut = true;
-      abort.abort();
-    }, headersTimeoutMs);
+    const limits = spec.timeouts ?? {};
+    /** Why the proxy cut the upstream body off (idle or total time limit), if it did. */
+    let cut: string | undefined;
+    const totalMs = limits.totalMs ?? deps.totalTimeoutMs ?? 7_200_000;
+    const idleMs = limits.idleMs ?? deps.bodyIdleTimeoutMs ?? 300_000;
+    const now = Date.now();
+    const totalDeadline = now + totalMs;
+    let inBody = false;
+    const watch = watchdog.watch({
+      deadline: Math.min(totalDeadline, now + (limits.headersMs ?? headersTimeoutMs)),
+      idleMs: 0,
+      last: now,
+      onExpire(which) {
+        if (!inBody) timedOut = true;
+        if (which === "idle") cut = `no body bytes for ${idleMs} ms`;
+        else if (Date.now() >= totalDeadline) cut = `total time limit ${totalMs} ms`;
+        abort.abort();
+      },
+    });
+    /** The upstream's headers are in: from now on the idle and total limits apply. */
+    const bodyPhase = () => {
+      inBody = true;
+      watch.deadline = totalDeadline;
+      watch.idleMs = idleMs;
+      watch.last = Date.now();
+    };
+    const done = () => watchdog.release(watch);
 
+    const tooLarge = () => {
+      const detail = `request body over ${maxBodyBytes} bytes`;
+      if (deps.pressure) deps.pressure.refuse("body-too-large", detail);
+      else record(413, "body-too-large", 0, detail);
+      return errorResponse(spec.errorShape, "payload-too-large");
+    };
+    const declared = reqHeaders.get("content-length");
+    if (declared !== null && Number(declared) > maxBodyBytes) {
+      done();
+      return tooLarge();
+    }
+    let overLimit = false;
     let body: BodyInit | null = null;
     if (req.body && method !== "GET" && method !== "HEAD") {
       if (wholeBodyLength(reqHeaders) >= 0) {
@@ -312,17 +403,23 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
           bytesUp = whole.byteLength;
           body = whole;
         } catch {
-          clearTimeout(timer);
+          done();
           record(0, "client-aborted");
           return errorResponse(spec.errorShape, "bad-gateway");
         }
       } else {
-        body = countingStream(req.body, () => {}, (n) => bytesUp = n);
+        body = countingStream(req.body, () => {}, (n) => {
+          bytesUp = n;
+          if (n > maxBodyBytes) {
+            overLimit = true;
+            throw new BodyTooLarge();
+          }
+        });
       }
     }
     let upstream: Response;
     try {
-      upstream = await deps.upstreamFetch(target, {
+      upstream = await deps.upstreamFetch(upstreamUrl, {
         method,
         headers,
         body,
@@ -331,26 +428,38 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
         ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
       } as RequestInit);
     } catch (err) {
-      clearTimeout(timer);
-      if (timedOut) {
-        record(504, "upstream-timeout");
+      done();
+      if (overLimit) return tooLarge();
+      if (timedOut || cut) {
+        record(504, "upstream-timeout", 0, cut ?? "no response headers in time");
         return errorResponse(spec.errorShape, "gateway-timeout");
       }
       if (clientGone) {
         record(0, "client-aborted");
         return errorResponse(spec.errorShape, "bad-gateway");
       }
-      const why = deps.explainFailure?.(target, err) ??
-        { decision: "upstream-error", detail: errorName(err) };
-      record(502, why.decision, 0, why.detail);
-      return errorResponse(spec.errorShape, "bad-gateway");
+      const dial = deps.explainFailure?.(upstreamUrl, err);
+      if (dial) {
+        record(502, dial.decision, 0, dial.detail);
+        return errorResponse(
+          spec.errorShape,
+          "bad-gateway",
+          dial.decision === "denied-address"
+            ? "the upstream's address is refused by policy"
+            : "the upstream could not be reached",
+        );
+      }
+      const why = classifyUpstreamError(err);
+      record(502, "upstream-error", 0, why.detail);
+      return errorResponse(spec.errorShape, "bad-gateway", why.reason);
     }
-    clearTimeout(timer);
+    bodyPhase();
 
     const status = upstream.status;
     const upHeaders = upstream.headers;
     const outHeaders = responseHeaders(upHeaders);
     if (!upstream.body) {
+      done();
       record(status, "allowed");
       return new Response(null, { status, statusText: upstream.statusText, headers: outHeaders });
     }
@@ -361,13 +470,18 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       try {
         whole = await upstream.bytes();
       } catch (err) {
+        done();
         if (clientGone) {
           record(0, "client-aborted");
+        } else if (cut) {
+          record(504, "upstream-timeout", 0, cut);
+          return errorResponse(spec.errorShape, "gateway-timeout");
         } else {
-          record(502, "upstream-error", 0, `body broke: ${errorName(err)}`);
+          record(502, "upstream-error", 0, `body broke: ${classifyUpstreamError(err).detail}`);
         }
         return errorResponse(spec.errorShape, "bad-gateway");
       }
+      done();
       const bytesDown = whole.byteLength;
       if (env?.completed) {
         onDelivered = (delivered) =>
@@ -378,35 +492,29 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       return new Response(whole, { status, statusText: upstream.statusText, headers: outHeaders });
     }
     const outgoing = env?.outgoing;
-    const breakClient = env?.breakClient ?? (outgoing ? () => outgoing.destroy() : undefined);
+    const breakClient = outgoing ? () => outgoing.destroy() : undefined;
     const relayed = countingStream(
       upstream.body,
       (bytesDown, outcome, err) => {
+        done();
         if (outcome === "ok") record(status, "allowed", bytesDown);
         else if (outcome === "cancel") record(status, "client-aborted", bytesDown);
-        else record(status, "upstream-error", bytesDown, `stream broke: ${errorName(err)}`);
+        else if (cut) record(status, "upstream-timeout", bytesDown, `stream cut: ${cut}`);
+        else {
+          record(
+            status,
+            "upstream-error",
+            bytesDown,
+            `stream broke: ${classifyUpstreamError(err).detail}`,
+          );
+        }
       },
-      undefined,
+      () => watch.last = Date.now(),
       breakClient,
     );
     return new Response(relayed, { status, statusText: upstream.statusText, headers: outHeaders });
   });
 
-  app.all("*", (c) => {
-    const url = new URL(c.req.url);
-    deps.audit({
-      time: new Date().toISOString(),
-      kind: "route",
-      method: c.req.method,
-      path: auditPath(url),
-      status: 404,
-      bytesUp: 0,
-      bytesDown: 0,
-      durationMs: 0,
-      decision: "unknown-route",
-    });
-    return errorResponse("generic", "not-found");
-  });
   app.onError(() => errorResponse("generic", "internal"));
   return app;
 }

@@ -21,13 +21,18 @@ function closeQuietly(c: Deno.Conn): void {
   } catch { /* already closed */ }
 }
 
-async function copyOneWay(from: Deno.Conn, to: Deno.Conn): Promise<number> {
+async function copyOneWay(
+  from: Deno.Conn,
+  to: Deno.Conn,
+  onData?: () => void,
+): Promise<number> {
   let buf = new Uint8Array(SMALL_BUFFER_BYTES);
   let total = 0;
   try {
     for (;;) {
       const n = await from.read(buf);
       if (n === null) break;
+      onData?.();
       let off = 0;
       while (off < n) off += await to.write(buf.subarray(off, n));
       total += n;
@@ -48,12 +53,17 @@ async function copyOneWay(from: Deno.Conn, to: Deno.Conn): Promise<number> {
  *
  * @param a One connection.
  * @param b The other.
+ * @param onData Called on every read (idle tracking).
  * @returns Bytes copied a→b and b→a.
  * @example
  * ```ts ignore
  * const [up, down] = await copyBothWays(clientConn, upstreamConn);
  * ```
  */
-export async function copyBothWays(a: Deno.Conn, b: Deno.Conn): Promise<[number, number]> {
-  return await Promise.all([copyOneWay(a, b), copyOneWay(b, a)]);
+export async function copyBothWays(
+  a: Deno.Conn,
+  b: Deno.Conn,
+  onData?: () => void,
+): Promise<[number, number]> {
+  return await Promise.all([copyOneWay(a, b, onData), copyOneWay(b, a, onData)]);
 }

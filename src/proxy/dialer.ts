@@ -6,8 +6,8 @@
  * @module
  */
 
-import { connect, isIP, type Socket } from "node:net";
-import { addressDenyReason, type CidrRange } from "./address_guard.ts";
+import { connect, type Socket } from "node:net";
+import { addressDenyReason, type CidrRange, parseIp } from "./address_guard.ts";
 import { normalizeHost, type PinTable } from "./pins.ts";
 
 /** Why a dial was refused or failed; `reason` is safe for the audit log. */
@@ -103,8 +103,10 @@ export function createDialer(options: DialerOptions): Dialer {
     const pinned = options.pins.get(`${host}:${port}`);
     if (pinned && pinned[0]) return pinned[0];
     let candidates: string[];
-    if (isIP(host)) {
-      candidates = [host];
+    const literal = parseIp(host);
+    if (literal) {
+      // An address in any spelling (2130706433, 0x7f.1, ::ffff:a.b.c.d) is that address.
+      candidates = [literal.length === 4 ? literal.join(".") : host];
     } else {
       try {
         candidates = await lookup(host, AbortSignal.timeout(resolveTimeoutMs));

@@ -1,6 +1,7 @@
 /**
  * The proxy's internal server for proxy-form traffic (CONNECT tunnels and absolute-form
- * plain HTTP), on a random 127.0.0.1 port that only the front splices connections into.
+ * plain HTTP), on a UNIX socket in the proxy's private directory that only the front
+ * splices connections into.
  * It is a `node:http` server (Deno.serve cannot tunnel CONNECT), so this module and the
  * Node compatibility layer load only when the first such connection arrives. Origin-form
  * requests that arrive on a proxy-form connection go to the same hono app as the
@@ -15,46 +16,61 @@ import type { Socket } from "node:net";
 import type { Hono } from "hono";
 import { type ConnectDeps, handleConnect } from "./connect.ts";
 import { handleForward } from "./forward_http.ts";
+import type { ProxyLimits } from "./limits.ts";
 
 /** A running egress server. */
 export interface EgressServer {
-  /** Its port on 127.0.0.1. */
-  port: number;
+  /** Its UNIX socket path. */
+  path: string;
   /** Stops it and ends its connections. */
   close(): Promise<void>;
 }
 
 /**
- * Starts the egress server on a random 127.0.0.1 port.
+ * Starts the egress server on a UNIX socket.
  *
  * @param app The reverse-proxy app, for origin-form requests on proxy-form connections.
  * @param deps The CONNECT and forwarding dependencies.
- * @param maxHeaderBytes Largest request head accepted; larger gets 431.
+ * @param path The socket path (in a private directory).
+ * @param limits The header size limit (431) and the head timeout (408) for later
+ *   requests on a connection.
  * @returns The running server.
  * @throws {Error} When it cannot listen.
  * @example
  * ```ts ignore
- * const egress = await startEgressServer(app, deps, 32 * 1024);
+ * const egress = await startEgressServer(app, deps, `${dir}/egress.sock`, DEFAULT_LIMITS);
  * await egress.close();
  * ```
  */
 export async function startEgressServer(
   app: Hono,
-  deps: ConnectDeps,
-  maxHeaderBytes: number,
+  deps: Omit<ConnectDeps, "reinject">,
+  path: string,
+  limits: ProxyLimits,
 ): Promise<EgressServer> {
   const reverse = getRequestListener(app.fetch, { overrideGlobalObjects: false });
   const server = createServer(
-    { maxHeaderSize: maxHeaderBytes },
+    {
+      maxHeaderSize: limits.maxHeaderBytes,
+      headersTimeout: limits.headTimeoutMs,
+      requestTimeout: 0, // bodies may stream for as long as they stream
+    },
     (req: IncomingMessage, res: ServerResponse) => {
       if ((req.url ?? "/").startsWith("/")) return reverse(req, res);
-      handleForward(deps, req, res).catch(() => res.destroy());
+      handleForward(full, req, res).catch(() => res.destroy());
     },
   );
   server.on("connection", deps.track);
+  const full: ConnectDeps = {
+    ...deps,
+    reinject(socket, head) {
+      if (head.length > 0) socket.unshift(head);
+      server.emit("connection", socket);
+    },
+  };
   server.on("connect", (req: IncomingMessage, socket: Socket, head: Uint8Array) => {
     const auth = req.headers["proxy-authorization"];
-    handleConnect(deps, req.url ?? "", typeof auth === "string" ? auth : undefined, socket, head)
+    handleConnect(full, req.url ?? "", typeof auth === "string" ? auth : undefined, socket, head)
       .catch(() => socket.destroy());
   });
   server.on("clientError", (err: Error & { code?: string }, socket: Socket) => {
@@ -66,11 +82,10 @@ export async function startEgressServer(
   });
   await new Promise<void>((ok, fail) => {
     server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => ok());
+    server.listen(path, () => ok());
   });
-  const addr = server.address();
   return {
-    port: typeof addr === "object" && addr ? addr.port : 0,
+    path,
     async close() {
       const closed = new Promise<void>((ok) => server.close(() => ok()));
       server.closeAllConnections?.();

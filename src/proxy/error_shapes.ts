@@ -17,6 +17,8 @@ export type ProxyErrorKind =
   | "gateway-timeout"
   | "forbidden"
   | "headers-too-large"
+  | "bad-request"
+  | "payload-too-large"
   | "internal";
 
 const STATUS: Record<ProxyErrorKind, number> = {
@@ -26,6 +28,8 @@ const STATUS: Record<ProxyErrorKind, number> = {
   "gateway-timeout": 504,
   "forbidden": 403,
   "headers-too-large": 431,
+  "bad-request": 400,
+  "payload-too-large": 413,
   "internal": 500,
 };
 
@@ -36,6 +40,8 @@ const MESSAGE: Record<ProxyErrorKind, string> = {
   "gateway-timeout": "airlock: the upstream did not answer in time",
   "forbidden": "airlock: request refused by policy",
   "headers-too-large": "airlock: request headers too large",
+  "bad-request": "airlock: malformed request",
+  "payload-too-large": "airlock: request body too large",
   "internal": "airlock: internal proxy error",
 };
 
@@ -46,6 +52,8 @@ const ANTHROPIC_TYPE: Record<ProxyErrorKind, string> = {
   "gateway-timeout": "api_error",
   "forbidden": "permission_error",
   "headers-too-large": "invalid_request_error",
+  "bad-request": "invalid_request_error",
+  "payload-too-large": "invalid_request_error",
   "internal": "api_error",
 };
 
@@ -56,6 +64,8 @@ const GEMINI_STATUS: Record<ProxyErrorKind, string> = {
   "gateway-timeout": "DEADLINE_EXCEEDED",
   "forbidden": "PERMISSION_DENIED",
   "headers-too-large": "INVALID_ARGUMENT",
+  "bad-request": "INVALID_ARGUMENT",
+  "payload-too-large": "INVALID_ARGUMENT",
   "internal": "INTERNAL",
 };
 
@@ -64,6 +74,7 @@ const GEMINI_STATUS: Record<ProxyErrorKind, string> = {
  *
  * @param shape The provider shape.
  * @param kind The error kind.
+ * @param reason A cause from a fixed vocabulary, replacing the kind's generic message.
  * @returns The body object.
  * @example
  * ```ts
@@ -72,8 +83,8 @@ const GEMINI_STATUS: Record<ProxyErrorKind, string> = {
  * console.assert(body.type === "error");
  * ```
  */
-export function errorBody(shape: ErrorShape, kind: ProxyErrorKind): unknown {
-  const message = MESSAGE[kind];
+export function errorBody(shape: ErrorShape, kind: ProxyErrorKind, reason?: string): unknown {
+  const message = reason === undefined ? MESSAGE[kind] : `airlock: ${reason}`;
   switch (shape) {
     case "openai":
       return {
@@ -98,6 +109,7 @@ export function errorBody(shape: ErrorShape, kind: ProxyErrorKind): unknown {
  *
  * @param shape The provider shape.
  * @param kind The error kind (sets the status).
+ * @param reason A cause from a fixed vocabulary (see {@linkcode errorBody}).
  * @returns A JSON response.
  * @example
  * ```ts
@@ -105,8 +117,12 @@ export function errorBody(shape: ErrorShape, kind: ProxyErrorKind): unknown {
  * console.assert(errorResponse("openai", "unauthorized").status === 401);
  * ```
  */
-export function errorResponse(shape: ErrorShape, kind: ProxyErrorKind): Response {
-  return new Response(JSON.stringify(errorBody(shape, kind)), {
+export function errorResponse(
+  shape: ErrorShape,
+  kind: ProxyErrorKind,
+  reason?: string,
+): Response {
+  return new Response(JSON.stringify(errorBody(shape, kind, reason)), {
     status: STATUS[kind],
     headers: { "content-type": "application/json" },
   });

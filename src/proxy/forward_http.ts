@@ -12,7 +12,9 @@ import type { AuditRecord } from "../audit/session_log.ts";
 import type { ConnectDeps } from "./connect.ts";
 import { DialError } from "./dialer.ts";
 import { domainAllowed, domainRefusal, PROXY_CHALLENGE, proxyAuthorized } from "./egress_policy.ts";
-import { auditPath, connectionNamed, isHopByHop } from "./headers.ts";
+import { auditPathOf, connectionNamed, isHopByHop } from "./headers.ts";
+import { type AbsoluteTarget, parseAbsoluteForm, TargetError } from "./request_target.ts";
+import { DEFAULT_LIMITS } from "./limits.ts";
 
 function plain(
   res: ServerResponse,
@@ -47,20 +49,39 @@ export async function handleForward(
   res: ServerResponse,
 ): Promise<void> {
   const started = Date.now();
-  let url: URL;
+  let t: AbsoluteTarget;
   try {
-    url = new URL(req.url ?? "");
-  } catch {
-    plain(res, 400, "airlock: malformed request target\n");
+    t = parseAbsoluteForm(req.url ?? "");
+  } catch (err) {
+    const detail = err instanceof TargetError ? err.message : "malformed request target";
+    if (deps.pressure) deps.pressure.refuse("malformed", detail);
+    else {
+      deps.audit({
+        time: new Date(started).toISOString(),
+        kind: "forward",
+        method: req.method ?? "GET",
+        status: 400,
+        bytesUp: 0,
+        bytesDown: 0,
+        durationMs: 0,
+        decision: "bad-request",
+        detail,
+      });
+    }
+    plain(res, 400, "airlock: malformed request target\n", { connection: "close" });
     return;
   }
+  const hostname = t.host.includes(":") ? `[${t.host}]` : t.host;
+  const defaultPort = t.scheme === "http" ? 80 : 443;
+  const authority = t.port === defaultPort ? hostname : `${hostname}:${t.port}`;
+  const search = t.hasQuery ? `?${t.query}` : "";
   const record = (fields: Partial<AuditRecord> & { status: number; decision: string }) =>
     deps.audit({
       time: new Date(started).toISOString(),
       kind: "forward",
-      host: url.host,
+      host: authority,
       method: req.method ?? "GET",
-      path: auditPath(url),
+      path: auditPathOf(t.path, new URLSearchParams(t.query)),
       bytesUp: 0,
       bytesDown: 0,
       durationMs: Date.now() - started,
@@ -73,39 +94,52 @@ export async function handleForward(
     });
     return;
   }
-  if (url.protocol !== "http:") {
+  if (t.scheme !== "http") {
     record({ status: 400, decision: "bad-request", detail: "only http:// in absolute form" });
     plain(res, 400, "airlock: use CONNECT for https\n");
     return;
   }
-  if (!domainAllowed(url.hostname, deps.allowDomains)) {
+  if (!domainAllowed(t.host, deps.allowDomains)) {
     record({ status: 403, decision: "denied-domain" });
-    plain(res, 403, domainRefusal(url.hostname));
+    plain(res, 403, domainRefusal(t.host));
     return;
   }
-  const port = Number(url.port || 80);
+  const port = t.port;
   let address: string;
   try {
-    address = await deps.dialer.resolve(url.hostname, port);
+    address = await deps.dialer.resolve(t.host, port);
   } catch (err) {
-    const e = err instanceof DialError ? err : new DialError("unresolvable", url.hostname, err);
+    const e = err instanceof DialError ? err : new DialError("unresolvable", t.host, err);
     const refused = e.kind === "denied-address";
     record({
       status: refused ? 403 : 502,
       decision: refused ? "denied-address" : "upstream-error",
       detail: e.reason,
     });
-    plain(res, refused ? 403 : 502, `airlock: cannot forward to ${url.hostname}\n`);
+    plain(res, refused ? 403 : 502, `airlock: cannot forward to ${t.host}\n`);
+    return;
+  }
+  const maxBody = deps.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes;
+  const tooLarge = () => {
+    const detail = `request body over ${maxBody} bytes`;
+    if (deps.pressure) deps.pressure.refuse("body-too-large", detail);
+    else record({ status: 413, decision: "body-too-large", detail });
+    plain(res, 413, "airlock: request body too large\n", { connection: "close" });
+  };
+  if (Number(req.headers["content-length"] ?? 0) > maxBody) {
+    tooLarge();
+    req.resume();
     return;
   }
   let up = 0;
   let down = 0;
+  let overLimit = false;
   const outgoing = httpRequest({
     host: address,
     port,
     method: req.method,
-    path: url.pathname + url.search,
-    headers: { ...filtered(req.headers), host: url.host },
+    path: t.path + search,
+    headers: { ...filtered(req.headers), host: authority },
     setHost: false,
   });
   outgoing.on("response", (upstream) => {
@@ -123,6 +157,7 @@ export async function handleForward(
     upstream.on("error", () => res.destroy());
   });
   outgoing.on("error", (err) => {
+    if (overLimit) return;
     record({ status: 502, decision: "upstream-error", detail: (err as Error).name, bytesUp: up });
     if (!res.headersSent) plain(res, 502, "airlock: upstream failed\n");
     else res.destroy();
@@ -130,6 +165,15 @@ export async function handleForward(
   res.on("close", () => {
     if (!res.writableFinished) outgoing.destroy();
   });
-  req.on("data", (c: Uint8Array) => up += c.length);
+  req.on("data", (c: Uint8Array) => {
+    up += c.length;
+    if (up > maxBody && !overLimit) {
+      overLimit = true;
+      req.unpipe(outgoing);
+      outgoing.destroy();
+      if (!res.headersSent) tooLarge();
+      else res.destroy();
+    }
+  });
   req.pipe(outgoing);
 }

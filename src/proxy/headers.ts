@@ -95,8 +95,22 @@ export function responseHeaders(source: Headers): [string, string][] {
  * ```
  */
 export function auditPath(url: URL): string {
-  const names = [...url.searchParams.keys()];
-  return names.length === 0
-    ? url.pathname
-    : `${url.pathname}?${names.map((n) => `${n}=`).join("&")}`;
+  return auditPathOf(url.pathname, url.searchParams);
+}
+
+/**
+ * {@linkcode auditPath} of a path and its query parameters.
+ *
+ * @param path The path, as sent.
+ * @param params The query parameters.
+ * @returns `path?name=&name=`, or just the path.
+ * @example
+ * ```ts
+ * import { auditPathOf } from "./headers.ts";
+ * console.assert(auditPathOf("/a", new URLSearchParams("k=SECRET")) === "/a?k=");
+ * ```
+ */
+export function auditPathOf(path: string, params: URLSearchParams): string {
+  const names = [...params.keys()];
+  return names.length === 0 ? path : `${path}?${names.map((n) => `${n}=`).join("&")}`;
 }

@@ -50,7 +50,12 @@ function parseOne(entry: string): { key: string; addresses: string[] } {
   for (const a of addresses) {
     if (!parseIp(a)) throw fail(`"${a}" is not an IP address`);
   }
-  return { key: `${normalizeHost(host)}:${port}`, addresses: addresses.map(normalizeHost) };
+  // IPv4 in any spelling (0x7f.1) is kept as the dotted quad it spells.
+  const canonical = addresses.map((a) => {
+    const bytes = parseIp(a);
+    return bytes?.length === 4 ? bytes.join(".") : normalizeHost(a);
+  });
+  return { key: `${normalizeHost(host)}:${port}`, addresses: canonical };
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 
 import { ProxyError } from "../errors.ts";
-import type { RouteConfig } from "../policy/types.ts";
+import type { RouteConfig, RouteTimeouts } from "../policy/types.ts";
 import type { ErrorShape } from "./error_shapes.ts";
 import { type Injector, injectorFor, slotInjector } from "./injectors.ts";
 
@@ -23,6 +23,8 @@ export interface RouteSpec {
   injector: Injector;
   /** The error JSON shape clients of this route understand. */
   errorShape: ErrorShape;
+  /** Upstream time limits (the proxy's defaults where unset). */
+  timeouts?: RouteTimeouts;
   /**
    * The variables a client needs.
    * @param baseUrl `http://127.0.0.1:PORT/<name>`.
@@ -111,6 +113,7 @@ export function customRoute(name: string, config: RouteConfig): RouteSpec {
     tokenPrefix: config.tokenPrefix ?? `airlock-${name}-`,
     injector: slotInjector([config.token], config.inject),
     errorShape: "generic",
+    ...(config.timeouts ? { timeouts: config.timeouts } : {}),
     env(base, token) {
       const out: Record<string, string> = {};
       for (const [k, v] of Object.entries(config.env)) {

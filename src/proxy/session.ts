@@ -2,7 +2,9 @@
  * One session's proxy: the entry point `airlock run` and `airlock proxy` call. It checks
  * the policy's routes, pins and CA files, fetches every credential up front (so a
  * missing one fails with exit 125 before the command starts), mints the phantom tokens,
- * opens the audit log and serves everything on one 127.0.0.1 port.
+ * opens the audit log and serves everything on one way in: a 127.0.0.1 port, or a UNIX
+ * socket that a bridge inside the sandbox's network namespace exposes as
+ * 127.0.0.1:`advertisedPort` to the command.
  *
  * The proxy's own upstream traffic never honours `HTTPS_PROXY`/`HTTP_PROXY` from its
  * environment: every upstream fetch uses an explicit client whose only proxy is the
@@ -11,7 +13,7 @@
  * @module
  */
 
-import { SessionLog } from "../audit/session_log.ts";
+import { type AuditRecord, type RollbackAuditRecord, SessionLog } from "../audit/session_log.ts";
 import { isValidSessionId, newSessionId } from "../audit/session_log.ts";
 import { AirlockError, ProxyError } from "../errors.ts";
 import type { Policy } from "../policy/types.ts";
@@ -19,22 +21,31 @@ import { parseCidr } from "./address_guard.ts";
 import { type ActiveRoute, buildProxyApp } from "./app.ts";
 import { type CredentialSource, defaultCredentialSource } from "./credential_source.ts";
 import { createDialer, type Lookup } from "./dialer.ts";
-import { parsePins } from "./pins.ts";
+import { normalizeHost, parsePins } from "./pins.ts";
 import { availableRoutes } from "./routes.ts";
-import { serveProxy } from "./server.ts";
+import { type ListenAddress, serveProxy } from "./server.ts";
+import { type ProxyLimits, resolveLimits } from "./limits.ts";
+import { PressureLog } from "./pressure.ts";
 import { generateToken } from "./tokens.ts";
 import { createUpstreamClient, readCaFiles } from "./upstream_client.ts";
 
 /** A running session proxy. */
 export interface SessionProxy {
-  /** The port on 127.0.0.1. */
+  /**
+   * The port on 127.0.0.1 the command reaches the proxy on: the listening port, or
+   * `advertisedPort` for a UNIX front.
+   */
   port: number;
+  /** The UNIX socket the proxy listens on, when `listenPath` was given. */
+  listenPath: string | undefined;
   /** The variables the command gets (base URLs, phantom tokens, proxy variables). */
   env: Record<string, string>;
   /** The session id (names the audit directory). */
   sessionId: string;
   /** The audit JSONL file. */
   auditPath: string;
+  /** Appends a record to the session's audit log (chained like the proxy's own). */
+  record(record: AuditRecord | RollbackAuditRecord): void;
   /** Stops serving and closes the audit log. */
   close(): Promise<void>;
 }
@@ -44,10 +55,23 @@ export interface SessionProxyOptions {
   /** Session id (default: time plus random). */
   sessionId?: string;
   /**
-   * Port on 127.0.0.1.
+   * Port on 127.0.0.1 (not with `listenPath`).
    * @default 0 (random free port)
    */
   port?: number;
+  /**
+   * Listen on this UNIX socket instead of any TCP port. Its directory must be private
+   * (mode 0700, created by the caller); the socket is made mode 0600 and removed by
+   * `close()`. Requires `advertisedPort`.
+   */
+  listenPath?: string;
+  /**
+   * With `listenPath`: the port the command reaches the proxy on, through a bridge on
+   * 127.0.0.1:`advertisedPort` inside the sandbox's network namespace. The client
+   * variables (base URLs, `HTTP(S)_PROXY`) use it and {@linkcode SessionProxy.port}
+   * reports it.
+   */
+  advertisedPort?: number;
   /** Credential source (default: {@linkcode defaultCredentialSource}). */
   credentialSource?: CredentialSource;
   /** Replaces a route's upstream base URL (tests, self-hosted gateways): route → URL. */
@@ -56,6 +80,8 @@ export interface SessionProxyOptions {
   stateEnv?: Record<string, string | undefined>;
   /** Upstream response-headers time limit in ms (default 600000). */
   headersTimeoutMs?: number;
+  /** Per-session limits (connections, head time and size, body size, idle time). */
+  limits?: Partial<ProxyLimits>;
   /** DNS look-up override (tests). */
   lookup?: Lookup;
   /** Skip the system CA bundle (tests: trust only `upstreamCaFiles`). */
@@ -94,14 +120,42 @@ function parseRanges(ranges: readonly string[]) {
   });
 }
 
+function listenAddress(options: SessionProxyOptions): ListenAddress {
+  const { listenPath, advertisedPort, port } = options;
+  if (listenPath === undefined) {
+    if (advertisedPort !== undefined) {
+      throw new ProxyError("Cannot start the proxy: advertisedPort needs listenPath");
+    }
+    return { port: port ?? 0 };
+  }
+  if (port !== undefined) {
+    throw new ProxyError("Cannot start the proxy: give either port or listenPath, not both");
+  }
+  if (!listenPath.startsWith("/")) {
+    throw new ProxyError(
+      `Cannot start the proxy: listenPath must be absolute: current value is "${listenPath}"`,
+    );
+  }
+  if (advertisedPort === undefined || !(advertisedPort >= 1 && advertisedPort <= 65535)) {
+    throw new ProxyError(
+      `Cannot start the proxy on ${listenPath}: advertisedPort must be 1 to 65535: current value is ${advertisedPort}`,
+      { hint: "pass the port of the bridge inside the sandbox" },
+    );
+  }
+  return { path: listenPath };
+}
+
 /**
  * Starts a session's proxy. Requires `--allow-net=127.0.0.1` plus the upstream hosts,
- * `--allow-read` (CA files, credentials), `--allow-write` (state directory), `--allow-env`.
+ * `--allow-read` (CA files, credentials), `--allow-write` (state directory, the private
+ * directory of the internal sockets under the temporary directory, `listenPath`),
+ * `--allow-env`.
  *
  * @param policy The resolved policy (`credentials`, `routes`, `network`).
- * @param options Session id, port, credential source and test hooks.
+ * @param options Session id, port or UNIX socket, credential source and test hooks.
  * @returns The running proxy; call `close()` when the command ends.
- * @throws {ProxyError} Unknown route, bad `--resolve`, unreadable CA file, bind failure.
+ * @throws {ProxyError} Unknown route, bad `--resolve`, unreadable CA file, bind failure,
+ *   `listenPath` in a directory others can enter, `listenPath` without `advertisedPort`.
  * @throws {AirlockError} Whatever the credential source throws (e.g. KeystoreError).
  * @example
  * ```ts ignore
@@ -115,6 +169,13 @@ export async function startSessionProxy(
   policy: Policy,
   options: SessionProxyOptions = {},
 ): Promise<SessionProxy> {
+  const listen = listenAddress(options);
+  let limits: ProxyLimits;
+  try {
+    limits = resolveLimits(options.limits);
+  } catch (err) {
+    throw new ProxyError((err as Error).message, { cause: err });
+  }
   const { routes, wanted } = checkRoutes(policy, options);
   const pins = parsePins(policy.network.resolve ?? []);
   const allowRanges = parseRanges(policy.network.allowRanges ?? []);
@@ -149,9 +210,16 @@ export async function startSessionProxy(
     allowRanges,
     ...(options.lookup ? { lookup: options.lookup } : {}),
   });
-  const client = createUpstreamClient(dialer, caCerts);
+  const targets = new Map(
+    [...active.values()].map((r) => [
+      `${normalizeHost(r.spec.upstream.hostname)}:${Number(r.spec.upstream.port || 443)}`,
+      r.spec.timeouts?.connectMs,
+    ]),
+  );
+  const client = createUpstreamClient(dialer, caCerts, targets);
   let log: SessionLog | undefined;
   const audit = (r: Parameters<SessionLog["write"]>[0]) => log?.write(r);
+  const pressure = new PressureLog(audit);
   const app = buildProxyApp({
     routes: active,
     upstreamFetch: (url, init) => client.fetch(url, init),
@@ -167,30 +235,42 @@ export async function startSessionProxy(
       return undefined;
     },
     ...(options.headersTimeoutMs ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
+    maxBodyBytes: limits.maxBodyBytes,
+    maxHeaderBytes: limits.maxHeaderBytes,
+    pressure,
   });
   let server;
   try {
-    server = await serveProxy(app, {
-      proxyToken,
-      allowDomains: policy.network.allowDomains ?? [],
-      dialer,
-      audit,
-    }, options.port ?? 0);
+    server = await serveProxy(
+      app,
+      {
+        proxyToken,
+        allowDomains: policy.network.allowDomains ?? [],
+        dialer,
+        audit,
+        maxBodyBytes: limits.maxBodyBytes,
+        pressure,
+      },
+      listen,
+      { limits, pressure },
+    );
   } catch (err) {
     await client.close();
     wipe();
-    throw new ProxyError(
-      `Cannot start the proxy on 127.0.0.1:${options.port ?? 0}: ${(err as Error).name}`,
-      {
-        cause: err,
-      },
-    );
+    const where = "path" in listen ? listen.path : `127.0.0.1:${listen.port}`;
+    throw new ProxyError(`Cannot start the proxy on ${where}: ${(err as Error).name}`, {
+      cause: err,
+      ...("path" in listen && err instanceof Deno.errors.PermissionDenied
+        ? { hint: "create the socket's directory with mode 0700" }
+        : {}),
+    });
   }
+  const port = options.advertisedPort ?? server.port;
   try {
     log = SessionLog.open({
       id: sessionId,
       started: new Date().toISOString(),
-      port: server.port,
+      port,
       routes: wanted,
       profile: policy.profile,
     }, options.stateEnv ?? Deno.env.toObject());
@@ -206,17 +286,23 @@ export async function startSessionProxy(
     );
   }
 
-  const env = clientEnv(server.port, active, proxyToken);
+  const env = clientEnv(port, active, proxyToken);
+  let closing: Promise<void> | undefined;
   return {
-    port: server.port,
+    port,
+    listenPath: server.path,
     env,
     sessionId,
     auditPath: log.path,
-    async close() {
-      await server.close();
-      await client.close();
-      log?.close();
-      wipe();
+    record: (r) => log?.write(r),
+    close() {
+      closing ??= (async () => {
+        await server.close();
+        await client.close();
+        log?.close();
+        wipe();
+      })();
+      return closing;
     },
   };
 }

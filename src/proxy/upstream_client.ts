@@ -1,9 +1,10 @@
 /**
  * The upstream HTTPS client: Deno's fetch, with TLS verifying the URL's host name,
  * trusting the system roots plus `--upstream-ca` files, whose TCP connections all go
- * through an in-process CONNECT hop that only the proxy can use (a random password)
- * and that dials through the checked {@linkcode Dialer}. The socket thus goes to exactly
- * the address the dialer checked, while TLS is verified end to end by the client.
+ * through the in-process SOCKS5 hop (`socks_hop.ts`) that only the proxy can use and
+ * that dials through the checked {@linkcode Dialer}. The socket thus goes to exactly
+ * the address the dialer checked, while TLS is verified end to end by the client, and
+ * nothing of the hop appears in an HTTP request.
  *
  * `Deno.createHttpClient({ proxy: { transport: "tcp" } })` is never used: it sends
  * `https://` requests as plaintext.
@@ -13,9 +14,8 @@
 
 import type { Socket } from "node:net";
 import { ProxyError } from "../errors.ts";
-import { type Dialer, DialError } from "./dialer.ts";
-import { copyBothWays } from "./copy.ts";
-import { tokensEqual } from "./tokens.ts";
+import type { Dialer, DialError } from "./dialer.ts";
+import { startSocksHop } from "./socks_hop.ts";
 
 /** System CA bundles, first readable wins. */
 const SYSTEM_CA_FILES = [
@@ -69,45 +69,6 @@ export function readCaFiles(files: readonly string[], includeSystem = true): str
     }
   }
   return out;
-}
-
-const encoder = new TextEncoder();
-
-/** Reads a request head (up to 8 KiB) off a connection. */
-async function readHead(conn: Deno.Conn): Promise<{ text: string; rest: Uint8Array } | null> {
-  const buf = new Uint8Array(8192);
-  let len = 0;
-  while (len < buf.length) {
-    const n = await conn.read(buf.subarray(len));
-    if (n === null) return null;
-    len += n;
-    const text = new TextDecoder("latin1").decode(buf.subarray(0, len));
-    const end = text.indexOf("\r\n\r\n");
-    if (end >= 0) return { text: text.slice(0, end), rest: buf.slice(end + 4, len) };
-  }
-  return null;
-}
-
-function parseConnect(head: string): { target: [string, number]; auth?: string } | null {
-  const lines = head.split("\r\n");
-  const m = /^CONNECT (\S+) HTTP\/1\.[01]$/.exec(lines[0] ?? "");
-  const target = m?.[1] ? splitAuthority(m[1]) : null;
-  if (!target) return null;
-  let auth: string | undefined;
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(":");
-    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === "proxy-authorization") {
-      auth = line.slice(colon + 1).trim();
-    }
-  }
-  return auth === undefined ? { target } : { target, auth };
-}
-
-function splitAuthority(authority: string): [string, number] | null {
-  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(authority);
-  if (!m || !m[1] || !m[2]) return null;
-  const port = Number(m[2]);
-  return port >= 1 && port <= 65535 ? [m[1], port] : null;
 }
 
 /**
@@ -178,89 +139,28 @@ export function withoutProxyEnv<T>(fn: () => T): T {
  *
  * @param dialer The checked dialer.
  * @param caCerts PEM certificates to trust (see {@linkcode readCaFiles}).
+ * @param targets The `host:port` authorities the client may reach (the route upstreams),
+ *   with their connect time limits.
  * @returns The client.
  * @example
  * ```ts ignore
- * const client = createUpstreamClient(dialer, readCaFiles(policy.network.upstreamCaFiles));
+ * const client = createUpstreamClient(dialer, readCaFiles([]), new Map([["api.openai.com:443", undefined]]));
  * const res = await client.fetch("https://api.openai.com/v1/models");
  * ```
  */
 export function createUpstreamClient(
   dialer: Dialer,
   caCerts: string[],
+  targets: ReadonlyMap<string, number | undefined>,
 ): UpstreamClient {
-  const password = crypto.randomUUID() + crypto.randomUUID();
-  const expected = `Basic ${btoa(`hop:${password}`)}`;
-  const failures = new Map<string, { error: DialError; at: number }>();
-
-  const conns = new Set<Deno.TcpConn>();
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const serveHop = async (client: Deno.TcpConn) => {
-    conns.add(client);
-    let upstream: Deno.TcpConn | undefined;
-    try {
-      const head = await readHead(client);
-      const req = head && parseConnect(head.text);
-      if (!req || !tokensEqual(req.auth ?? "", expected)) {
-        await client.write(encoder.encode("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"));
-        return;
-      }
-      const [host, port] = req.target;
-      try {
-        const address = await dialer.resolve(host, port);
-        upstream = await Deno.connect({ hostname: address, port });
-        upstream.setNoDelay(true);
-      } catch (err) {
-        const error = err instanceof DialError
-          ? err
-          : new DialError("connect-failed", `${host}:${port}`, err);
-        failures.set(`${host}:${port}`, { error, at: Date.now() });
-        await client.write(encoder.encode("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n"));
-        return;
-      }
-      conns.add(upstream);
-      client.setNoDelay(true);
-      await client.write(encoder.encode("HTTP/1.1 200 Connection Established\r\n\r\n"));
-      if (head.rest.length > 0) await upstream.write(head.rest);
-      const up = upstream;
-      await copyBothWays(client, up);
-    } catch {
-      // a broken hop connection fails the fetch that used it
-    } finally {
-      for (const c of [client, upstream]) {
-        if (!c) continue;
-        conns.delete(c);
-        try {
-          c.close();
-        } catch { /* already closed */ }
-      }
-    }
-  };
-  (async () => {
-    for await (const conn of listener) serveHop(conn);
-  })().catch(() => {});
-  const port = (listener.addr as Deno.NetAddr).port;
-  const client = withoutProxyEnv(() =>
-    Deno.createHttpClient({
-      caCerts,
-      proxy: { url: `http://127.0.0.1:${port}`, basicAuth: { username: "hop", password } },
-    })
-  );
-
+  const hop = startSocksHop({ dialer, targets });
+  const client = withoutProxyEnv(() => Deno.createHttpClient({ caCerts, proxy: { url: hop.url } }));
   return {
     fetch: (input, init) => fetch(input, { ...init, client }),
-    lastFailure(host, p) {
-      const f = failures.get(`${host}:${p}`);
-      return f && Date.now() - f.at < 60_000 ? f.error : undefined;
-    },
+    lastFailure: (host, port) => hop.lastFailure(host, port),
     close() {
       client.close();
-      listener.close();
-      for (const c of conns) {
-        try {
-          c.close();
-        } catch { /* closed */ }
-      }
+      hop.close();
       return Promise.resolve();
     },
   };

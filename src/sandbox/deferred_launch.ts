@@ -13,6 +13,8 @@ import type { LaunchOptions, PreparedLaunch, Sandbox } from "./types.ts";
 export class DeferredLaunch implements PreparedLaunch {
   /** No session directory is made. */
   readonly sessionId = null;
+  /** Without a mount namespace, grants reaching airlock's state are refused instead. */
+  readonly hidesState = false;
   #sandbox: Sandbox;
   #started: { policy: Policy; options: LaunchOptions } | null = null;
 
@@ -23,6 +25,15 @@ export class DeferredLaunch implements PreparedLaunch {
    */
   constructor(sandbox: Sandbox) {
     this.#sandbox = sandbox;
+  }
+
+  /**
+   * No network namespace here: the proxy listens on a loopback TCP port.
+   *
+   * @returns Null.
+   */
+  proxyEndpoint(): null {
+    return null;
   }
 
   /**

@@ -421,6 +421,23 @@ var SIOCSIFFLAGS = 35092;
 var IFF_UP = 1;
 var IFF_RUNNING = 64;
 var NETLINK_ROUTE = 0;
+var LIBC_SYNC_SYMBOLS = {
+  /** `int open(const char *pathname, int flags, mode_t mode)` */
+  open: LIBC_SYMBOLS.open,
+  /** `int close(int fd)` */
+  close: LIBC_SYMBOLS.close,
+  /** `int syncfs(int fd)` */
+  syncfs: {
+    parameters: [
+      "i32"
+    ],
+    result: "i32"
+  }
+};
+var O_DIRECTORY_FLAGS = {
+  x86_64: 65536 | 524288,
+  aarch64: 16384 | 524288
+};
 
 // src/sandbox/syscalls.ts
 var core;
@@ -991,6 +1008,13 @@ var LIBSYSTEM_SYMBOLS = {
   /** `int *__error(void)`: the thread's errno. */
   __error: {
     parameters: [],
+    result: "pointer"
+  },
+  /** `char *ttyname(int fd)`: the terminal device of a descriptor, or NULL. */
+  ttyname: {
+    parameters: [
+      "i32"
+    ],
     result: "pointer"
   },
   /** `int execve(const char *path, char *const argv[], char *const envp[])` */

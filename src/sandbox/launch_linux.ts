@@ -20,7 +20,8 @@
  * @module
  */
 
-import { SIGNALS } from "../../ffi/libc.ts";
+import { O_CLOEXEC, O_DIRECTORY, O_PATH, SIGNALS } from "../../ffi/libc.ts";
+import { openAt } from "./syscalls.ts";
 import { SandboxSetupError } from "../errors.ts";
 import { type OutsideBridge, type OutsideRoute, startOutsideBridge } from "../bridge/outside.ts";
 import { connectSocket, listenSocket, PROXY_SOCKET } from "../bridge/spec.ts";
@@ -69,6 +70,7 @@ export class LinuxLaunch {
   #report: Promise<HelperReport>;
   #commandPid: number | undefined;
   #outside: OutsideBridge | null = null;
+  #bridgeFd = -1;
   #started = false;
   #ended = false;
 
@@ -101,15 +103,8 @@ export class LinuxLaunch {
    * @throws {SandboxSetupError} When the session directory or the chain cannot be created.
    */
   static prepare(shape: LaunchShape): LinuxLaunch {
-    let session: SessionDir;
-    try {
-      session = createSessionDir();
-    } catch (err) {
-      throw new SandboxSetupError(`Cannot create the session directory: ${messageOf(err)}`, {
-        cause: err,
-        hint: "check that $XDG_STATE_HOME (or ~/.local/state) is writable",
-      });
-    }
+    // The helper starts first: its start-up is the launch's critical path. The session
+    // directory is made meanwhile (the helper learns its paths from the plan).
     const plan = createPipe();
     const status = createPipe();
     const helper = [...thisHelperCommand(), `--require=${shape.require.join(",")}`];
@@ -125,23 +120,50 @@ export class LinuxLaunch {
         ignore: shape.programs === null ? [] : MONITOR_IGNORES,
       });
     } catch (err) {
-      for (const fd of [plan.read, plan.write, status.read, status.write]) closeFd(fd);
-      removeSessionDir(session);
+      for (const fd of [plan.write, status.read]) closeFd(fd);
       throw new SandboxSetupError(`Cannot start the sandbox: ${messageOf(err)}`, { cause: err });
     } finally {
       closeFd(plan.read);
       closeFd(status.write);
     }
+    let session: SessionDir;
+    try {
+      session = createSessionDir();
+    } catch (err) {
+      closeFd(plan.write); // the helper exits quietly at end of input
+      closeFd(status.read);
+      throw new SandboxSetupError(`Cannot create the session directory: ${messageOf(err)}`, {
+        cause: err,
+        hint: "check that $XDG_STATE_HOME (or ~/.local/state) is writable",
+      });
+    }
     return new LinuxLaunch(shape, session, pid, plan, status.read);
   }
 
   /**
-   * The socket the session proxy is reached through from inside (bridge directory).
+   * The bridge directory as a path short enough for a socket address (a state directory
+   * can be longer than the 108 bytes one holds): `/proc/self/fd/N`, the directory open as
+   * N for the session.
    *
-   * @returns Its path.
+   * @returns The path.
+   * @throws {SandboxSetupError} When the directory cannot be opened.
+   */
+  bridgeDir(): string {
+    if (this.#bridgeFd < 0) {
+      const fd = openAt(this.session.bridge, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0) throw new SandboxSetupError(`Cannot open the bridge directory: errno ${-fd}`);
+      this.#bridgeFd = fd;
+    }
+    return `/proc/self/fd/${this.#bridgeFd}`;
+  }
+
+  /**
+   * The socket the session proxy listens on, reached from inside through the bridge.
+   *
+   * @returns Its (short) path.
    */
   get proxySocket(): string {
-    return `${this.session.bridge}/${PROXY_SOCKET}`;
+    return `${this.bridgeDir()}/${PROXY_SOCKET}`;
   }
 
   /**
@@ -176,7 +198,7 @@ export class LinuxLaunch {
       if (proxyTcpPort !== undefined) {
         routes.push({ socket: PROXY_SOCKET, port: proxyTcpPort, direction: "connect" });
       }
-      this.#outside = startOutsideBridge(this.session.bridge, routes);
+      this.#outside = startOutsideBridge(this.bridgeDir(), routes);
     }
     this.#send(JSON.stringify(plan));
     this.#started = true;
@@ -233,6 +255,7 @@ export class LinuxLaunch {
     }
     await this.#report;
     this.#outside?.close();
+    if (this.#bridgeFd >= 0) closeFd(this.#bridgeFd);
     return removeSessionDir(this.session, keepTmp);
   }
 

@@ -37,6 +37,7 @@ import { rawSyscall, syscallNumbers } from "./syscalls.ts";
 import { planMounts } from "./namespaces/mount_plan.ts";
 import { type NamespaceSupport, namespaceSupport } from "./namespaces/support.ts";
 import { LinuxLaunch } from "./launch_linux.ts";
+import { assertStateOutsideGrants } from "./state_reach.ts";
 
 /** What a run goes without when best effort drops a feature. */
 const LOST: Readonly<Record<string, string>> = {
@@ -53,6 +54,9 @@ const LOST: Readonly<Record<string, string>> = {
     "namespace: processes can outlive the session; no network namespace: every address on a " +
     "granted port is reachable; new user namespaces are limited by seccomp alone",
 };
+
+/** The port the session proxy is reached on inside the sandbox's network namespace. */
+export const INSIDE_PROXY_PORT = 3128;
 
 /** Features reported besides Landlock's. */
 const SECCOMP_FEATURE = "seccomp";
@@ -334,6 +338,7 @@ export class LinuxSandbox implements Sandbox {
     const arch = Deno.build.arch === "aarch64" ? "aarch64" : "x86_64";
     const vars = { ...policy.env.vars };
     const ns = session?.namespaced ? namespacePlan(policy, options, session) : null;
+    if (ns === null) assertStateOutsideGrants(policy); // nothing else would hide it
     if (ns !== null && vars.TMPDIR !== undefined) vars.TMPDIR = "/tmp"; // the private one
     return {
       file,
@@ -428,7 +433,32 @@ class PreparedLinuxLaunch implements PreparedLaunch {
     return this.#launch?.session.id ?? null;
   }
 
+  get hidesState(): boolean {
+    return this.#launch?.shape.programs != null;
+  }
+
+  proxyEndpoint(policy: Policy): { socket: string; port: number } | null {
+    const launch = this.#ensure(policy, { argv: [] });
+    if (!launch.shape.network) return null;
+    const taken = new Set([...policy.network.connectPorts, ...policy.network.bindPorts]);
+    let port = INSIDE_PROXY_PORT;
+    while (taken.has(port)) port++;
+    return { socket: launch.proxySocket, port };
+  }
+
   start(policy: Policy, options: LaunchOptions): void {
+    const launch = this.#ensure(policy, options);
+    const plan = this.#sandbox.plan(policy, options, {
+      dir: launch.session.path,
+      bridge: launch.session.bridge,
+      namespaced: launch.shape.programs !== null,
+      network: launch.shape.network,
+    });
+    launch.start(plan, policy, launch.shape.network ? undefined : options.proxyPort);
+  }
+
+  /** Checks the policy and makes sure the launch has the shape it needs (else starts again). */
+  #ensure(policy: Policy, options: LaunchOptions): LinuxLaunch {
     const hints = { network: policy.network.mode !== "open", bestEffort: policy.bestEffort };
     this.#sandbox.check(policy, options);
     const wanted = launchShape(hints);
@@ -438,14 +468,7 @@ class PreparedLinuxLaunch implements PreparedLaunch {
       void current?.dispose();
       this.#launch = LinuxLaunch.prepare(wanted!);
     }
-    const launch = this.#launch!;
-    const plan = this.#sandbox.plan(policy, options, {
-      dir: launch.session.path,
-      bridge: launch.session.bridge,
-      namespaced: launch.shape.programs !== null,
-      network: launch.shape.network,
-    });
-    launch.start(plan, policy, options.proxyPort);
+    return this.#launch!;
   }
 
   async run(env: Record<string, string> = {}): Promise<number> {

@@ -25,6 +25,7 @@ import type {
   SandboxCapabilities,
 } from "./types.ts";
 import { DeferredLaunch } from "./deferred_launch.ts";
+import { assertStateOutsideGrants } from "./state_reach.ts";
 
 /** What Seatbelt enforces, as reported features. */
 const SEATBELT_FEATURES = ["fs", "net.tcp", "net.unix", "scope.signal"];
@@ -71,6 +72,7 @@ export class MacosSandbox implements Sandbox {
    * @throws {SandboxUnavailableError} When `sandbox_init` cannot be loaded (not best effort).
    */
   check(policy: Policy, _options: LaunchOptions): EnforcementReport {
+    assertStateOutsideGrants(policy); // no mount namespace hides it here
     if (seatbeltAvailable()) return { enforced: [...SEATBELT_FEATURES], dropped: [] };
     if (policy.bestEffort) return { enforced: [], dropped: [...SEATBELT_FEATURES] };
     throw new SandboxUnavailableError(
@@ -135,9 +137,27 @@ export class MacosSandbox implements Sandbox {
     };
     // An empty profile (best effort without Seatbelt) makes the helper exec unconfined.
     plan.seatbelt = report.dropped.length === 0
-      ? buildSeatbeltProfile(policy, { proxyPort: options.proxyPort })
+      ? buildSeatbeltProfile(policy, { proxyPort: options.proxyPort, terminal: ownTerminal() })
       : "";
     return plan;
+  }
+}
+
+/** The terminal on standard input (`ttyname(0)`), or undefined. */
+function ownTerminal(): string | undefined {
+  try {
+    const lib = Deno.dlopen(LIBSYSTEM_PATH, {
+      ttyname: { parameters: ["i32"], result: "pointer" },
+    });
+    try {
+      // SAFETY: ttyname returns NULL or a NUL-terminated static buffer, read at once.
+      const ptr = lib.symbols.ttyname(0);
+      return ptr === null ? undefined : new Deno.UnsafePointerView(ptr).getCString();
+    } finally {
+      lib.close();
+    }
+  } catch {
+    return undefined;
   }
 }
 

@@ -58,6 +58,17 @@ export interface PreparedLaunch {
   /** The session's id (shared with the audit log), or null when none was created. */
   readonly sessionId: string | null;
   /**
+   * Whether the sandbox hides airlock's state directory whatever the grants say (the
+   * Linux mount namespace); otherwise a grant reaching it is refused at launch.
+   */
+  readonly hidesState: boolean;
+  /**
+   * Where the session proxy should listen so the command reaches it through the sandbox's
+   * network bridge — a UNIX socket, and the port inside — or null when the sandbox has no
+   * network namespace (the proxy then listens on a loopback TCP port, passed to `start()`).
+   */
+  proxyEndpoint(policy: Policy): { socket: string; port: number } | null;
+  /**
    * Hands the sandbox its plan.
    *
    * @throws {SandboxUnavailableError} When a needed feature is missing (not best effort).

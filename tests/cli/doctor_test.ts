@@ -50,3 +50,30 @@ Deno.test("airlock doctor warns, without failing, when no session bus is reachab
   equal(r.code, 0);
   match(r.stdout, /^warn\s+keystore\s+.*no D-Bus session bus/m);
 });
+
+Deno.test("airlock doctor tries each namespace and a confined launch for real", async () => {
+  const r = await runCli(["doctor", "--json"]);
+  equal(r.code, 0, r.stderr);
+  const checks = JSON.parse(r.stdout).checks as { name: string; ok: boolean }[];
+  for (
+    const name of [
+      "user namespace",
+      "mount namespace",
+      "PID namespace",
+      "network namespace",
+      "IPC namespace",
+      "namespace layer",
+      "launch",
+    ]
+  ) {
+    equal(checks.find((c) => c.name === name)?.ok, true, name);
+  }
+});
+
+Deno.test("airlock doctor fails when the namespace layer is missing, naming the fix", async () => {
+  const r = await runCli(["doctor"], { env: { AIRLOCK_TEST_NO_NAMESPACES: "1" } });
+  equal(r.code, 1);
+  match(r.stdout, /^FAIL\s+namespace layer\s+AIRLOCK_TEST_NO_NAMESPACES=1 is set/m);
+  match(r.stdout, /^FAIL\s+launch\s+.*namespace layer is missing/m);
+  match(r.stdout, /^FAIL\s+profile default\s+.*namespace layer is missing/m);
+});

@@ -690,3 +690,127 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "escape battery 5: a setsid survivor dies when airlock itself is killed with SIGKILL",
+  linuxOnly,
+  async () => {
+    await using d = await dirs();
+    const m = marker(d, "sigkill");
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--quiet",
+        `${new URL("../../main.ts", import.meta.url).pathname}`,
+        "run",
+        "--",
+        "/bin/sh",
+        "-c",
+        `setsid bash -c 'exec -a ${m} sleep 1000' & echo started; exec sleep 1000`,
+      ],
+      cwd: d.work,
+      env: { HOME: d.home, XDG_STATE_HOME: d.state },
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let out = "";
+    while (!out.includes("started")) out += (await reader.read()).value ?? "";
+    let pids: number[] = [];
+    while (pids.length === 0) {
+      pids = findPids(m);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    child.kill("SIGKILL");
+    await child.status;
+    await reader.cancel();
+    for (const pid of pids) ok(await ended(pid), `the survivor ${pid} outlived a killed airlock`);
+  },
+);
+
+Deno.test(
+  "escape battery 1: a hostile session flooding every FIFO, socket and file it can reach does not confine a concurrent launch less",
+  linuxOnly,
+  async () => {
+    await using a = await dirs();
+    await using b = await dirs();
+    // Session A: the attacker of the review, looking for anything airlock-shaped to write a
+    // plan without Landlock or seccomp into, for as long as B launches.
+    const plan =
+      '{"file":"/bin/sh","argv":["sh"],"envp":[],"cwd":"/","parentPid":1,"landlock":null,"seccomp":null}';
+    const flood = `end=$(($(date +%s)+8)); while [ $(date +%s) -lt $end ]; do ` +
+      `for p in $(find / -xdev \\( -type p -o -type s -o -name 'airlock-*' \\) 2>/dev/null); do ` +
+      `echo '${plan}' > "$p" 2>/dev/null & done; sleep 0.05; done; echo flooded`;
+    const attacker = airlock(a, flood);
+    // Session B: five launches while A floods; each must be fully confined.
+    for (let i = 0; i < 5; i++) {
+      const r = await airlock(
+        b,
+        escaped(`cat /etc/shadow`, "shadow") + "; " +
+          escaped(`cat ${b.home}/.ssh/id_ed25519`, "key") +
+          `; grep -q "^Seccomp:.*2" /proc/self/status || echo "ESCAPED no seccomp"; echo ok`,
+      );
+      equal(r.code, 0, r.stderr);
+      ok(r.stdout.includes("ok") && !r.stdout.includes("ESCAPED"), r.stdout + r.stderr);
+    }
+    const done = await attacker;
+    ok(done.stdout.includes("flooded"), done.stderr);
+  },
+);
+
+Deno.test(
+  "escape battery controls: git and npm work in the workdir as before (claude-code profile)",
+  linuxOnly,
+  async () => {
+    await using d = await dirs();
+    const r = await airlock(
+      d,
+      "git init -q && git add . && git -c user.name=a -c user.email=a@b commit -qm init && " +
+        'git log --oneline | wc -l && npm init -y >/dev/null && npm pack --dry-run 2>&1 | grep -c "Tarball Contents"',
+      ["--profile", "claude-code", "--net", "none"],
+    );
+    equal(r.code, 0, r.stderr);
+    equal(r.stdout, "1\n1\n");
+  },
+);
+
+Deno.test(
+  "escape battery controls: --listen-port N serves the command's listener on the host's 127.0.0.1:N",
+  linuxOnly,
+  async () => {
+    await using d = await dirs();
+    const port = freePort();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--quiet",
+        `${new URL("../../main.ts", import.meta.url).pathname}`,
+        "run",
+        "--listen-port",
+        String(port),
+        "--",
+        PY,
+        "-c",
+        `import socket\ns=socket.socket()\ns.bind(("127.0.0.1",${port}))\ns.listen()\nprint("listening",flush=True)\nc,_=s.accept()\nc.sendall(b"hello from inside")\nc.close()`,
+      ],
+      cwd: d.work,
+      env: { HOME: d.home, XDG_STATE_HOME: d.state },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let out = "";
+    while (!out.includes("listening")) out += (await reader.read()).value ?? "";
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    const got = new Uint8Array(64);
+    const n = await conn.read(got);
+    conn.close();
+    equal(new TextDecoder().decode(got.subarray(0, n ?? 0)), "hello from inside");
+    await reader.cancel();
+    const status = await child.status;
+    await child.stderr.cancel();
+    equal(status.code, 0);
+  },
+);

@@ -128,7 +128,11 @@ Deno.test({
 const BAD_UPSTREAMS: [string, string, string][] = [
   ["an unresolvable upstream", "nodns", "unresolvable"],
   ["a loopback upstream that is not pinned", "loop", "loopback"],
-  ["an upstream whose certificate does not match its name", "badtls", ""],
+  [
+    "an upstream whose certificate does not match its name",
+    "badtls",
+    "tls: certificate NotValidForName",
+  ],
 ];
 
 for (const [what, route, detail] of BAD_UPSTREAMS) {

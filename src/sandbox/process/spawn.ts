@@ -6,9 +6,11 @@
  * never a path.
  *
  * The child gets: exactly the descriptors 0–2 plus the ones asked for (everything else
- * is closed), an empty signal mask, every signal at its default disposition except the
- * ones asked to be ignored (the chain's monitor processes must survive the terminal's
- * Ctrl-C and the signals airlock relays to the group), and its own process group.
+ * is closed), the signals asked to be ignored ignored (the chain's monitor processes must
+ * survive the terminal's Ctrl-C and the signals airlock relays), and its own process
+ * group. Other dispositions are inherited as `execve` leaves them (handlers become
+ * defaults, Deno's ignored SIGPIPE stays ignored): the exec helper resets every signal and
+ * the mask before it execs the command.
  *
  * Linux only. Requires `--allow-ffi`.
  *
@@ -17,13 +19,10 @@
 
 import {
   LIBC_NAME,
-  LIBC_SIGSET_SIZE,
   LIBC_SPAWN_SYMBOLS,
   type LibcSpawn,
   POSIX_SPAWN,
   POSIX_SPAWN_OBJECT_SIZE,
-  SIGNALS,
-  SIGRTMAX,
 } from "../../../ffi/libc.ts";
 import { cString, cStringArray, ErrnoError, restoreSignal, setSignal, sys } from "../syscalls.ts";
 import { nsCall } from "../namespaces/mount_calls.ts";
@@ -68,13 +67,6 @@ export function spawnProcess(options: SpawnOptions): number {
   const attr = new Uint8Array(POSIX_SPAWN_OBJECT_SIZE);
   const actions = new Uint8Array(POSIX_SPAWN_OBJECT_SIZE);
   const ignore = new Set(options.ignore ?? []);
-  const sigdefault = new Uint8Array(LIBC_SIGSET_SIZE);
-  for (let sig = 1; sig <= SIGRTMAX; sig++) {
-    if (!ignore.has(sig) && sig !== SIGNALS.SIGKILL && sig !== SIGNALS.SIGSTOP) {
-      sigdefault[(sig - 1) >> 3]! |= 1 << ((sig - 1) & 7);
-    }
-  }
-  const emptyMask = new Uint8Array(LIBC_SIGSET_SIZE);
   // Descriptors are first copied high, so a source never collides with a target number.
   const copies = Object.entries(options.fds ?? {}).map(([target, source]) => ({
     target: Number(target),
@@ -90,12 +82,8 @@ export function spawnProcess(options: SpawnOptions): number {
     // (336 and 80 bytes); the init calls set them up before any other call reads them.
     check("posix_spawnattr_init", s.posix_spawnattr_init(attr));
     check("posix_spawn_file_actions_init", s.posix_spawn_file_actions_init(actions));
-    const flags = POSIX_SPAWN.SETPGROUP | POSIX_SPAWN.SETSIGMASK | POSIX_SPAWN.SETSIGDEF;
-    check("posix_spawnattr_setflags", s.posix_spawnattr_setflags(attr, flags));
+    check("posix_spawnattr_setflags", s.posix_spawnattr_setflags(attr, POSIX_SPAWN.SETPGROUP));
     check("posix_spawnattr_setpgroup", s.posix_spawnattr_setpgroup(attr, 0));
-    // SAFETY: both sigsets are 128 bytes, glibc's sigset_t.
-    check("posix_spawnattr_setsigmask", s.posix_spawnattr_setsigmask(attr, emptyMask));
-    check("posix_spawnattr_setsigdefault", s.posix_spawnattr_setsigdefault(attr, sigdefault));
     for (const { target, copy } of copies) {
       check(
         "posix_spawn_file_actions_adddup2",
@@ -115,8 +103,8 @@ export function spawnProcess(options: SpawnOptions): number {
   } finally {
     for (const { sig, action } of saved) restoreSignal(sig, action);
     for (const { copy } of copies) sys("close", copy);
-    s.posix_spawn_file_actions_destroy(actions);
-    s.posix_spawnattr_destroy(attr);
+    // The attribute and file-action objects hold no resources beyond these buffers (glibc
+    // allocates only for file actions, a few bytes once per launch): no destroy calls.
   }
   void [argv.strings, envp.strings, path];
   return pid[0]!;

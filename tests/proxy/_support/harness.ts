@@ -7,7 +7,10 @@
  */
 
 import type { Policy, RouteConfig } from "../../../src/policy/types.ts";
+import type { ProxyLimits } from "../../../src/proxy/limits.ts";
+import type { Lookup } from "../../../src/proxy/dialer.ts";
 import { type SessionProxy, startSessionProxy } from "../../../src/proxy/session.ts";
+import { type Bridge, startBridge } from "./bridge.ts";
 import { type FakeUpstream, type FakeUpstreamOptions, startFakeUpstream } from "./fake_upstream.ts";
 import { createTestCa, type TestCa } from "./test_ca.ts";
 
@@ -26,6 +29,8 @@ export interface Harness {
   secrets: Secrets;
   stateHome: string;
   policy: Policy;
+  /** The bridge to the proxy's UNIX socket (with `unix: true`). */
+  bridge?: Bridge;
   close(): Promise<void>;
 }
 
@@ -48,6 +53,17 @@ export interface HarnessOptions extends FakeUpstreamOptions {
   routes?: (upstreamPort: number) => Record<string, RouteConfig>;
   /** Reuse a CA. */
   ca?: TestCa;
+  /**
+   * Serve on a UNIX socket in a private directory, reached through a test bridge on
+   * 127.0.0.1 (as the sandbox reaches it), instead of on a TCP port.
+   */
+  unix?: boolean;
+  /** Per-session limits. */
+  limits?: Partial<ProxyLimits>;
+  /** DNS look-up override. */
+  lookup?: Lookup;
+  /** `network.allowRanges`. */
+  allowRanges?: string[];
 }
 
 /**
@@ -120,9 +136,20 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ],
       upstreamCaFiles: [ca.caFile],
       allowDomains: options.allowDomains ?? [],
+      allowRanges: options.allowRanges ?? [],
     },
   });
+  let bridge: Bridge | undefined;
+  let socketDir: string | undefined;
+  let listen = {};
+  if (options.unix) {
+    socketDir = await Deno.makeTempDir({ prefix: "airlock-sock-" });
+    await Deno.chmod(socketDir, 0o700);
+    bridge = startBridge(`${socketDir}/proxy.sock`);
+    listen = { listenPath: `${socketDir}/proxy.sock`, advertisedPort: bridge.port };
+  }
   const proxy = await startSessionProxy(policy, {
+    ...listen,
     credentialSource: (route) =>
       Promise.resolve(
         new TextEncoder().encode(secrets[route as keyof Secrets] ?? `custom-${route}`),
@@ -135,6 +162,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     stateEnv: { XDG_STATE_HOME: stateHome },
     noSystemCa: true,
     ...(options.headersTimeoutMs ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.lookup ? { lookup: options.lookup } : {}),
   });
   return {
     ca,
@@ -143,8 +172,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     secrets,
     stateHome,
     policy,
+    ...(bridge ? { bridge } : {}),
     async close() {
       await proxy.close();
+      bridge?.close();
+      if (socketDir) await Deno.remove(socketDir, { recursive: true }).catch(() => {});
       await up.close();
       await Deno.remove(stateHome, { recursive: true }).catch(() => {});
     },
