@@ -17,7 +17,12 @@ if (Deno.args[0] === "__sandbox-exec") {
     "./src/sandbox/exec_helper.ts",
     import.meta.url,
   );
-  execHelperMain(Deno.args.slice(1));
+  await execHelperMain(Deno.args.slice(1));
+} else if (Deno.args[0] === "__sandbox-bridge") {
+  await lazyImport<typeof import("./src/bridge/inside_main.ts")>(
+    "./src/bridge/inside_main.ts",
+    import.meta.url,
+  ).then((m) => m.bridgeFromEnv());
 } else {
   let code: number | null = null;
   if (Deno.args[0] === "run" || Deno.args[0] === "shell") {

@@ -10,7 +10,17 @@ if [ -f bench/keystore_bench.ts ]; then
   echo "== keystore"
   bash scripts/keyring_session.sh deno run -A bench/keystore_bench.ts
 fi
+echo "== env filter"
+deno run -A bench/env_filter_bench.ts
 if [ -f bench/proxy_bench.ts ]; then
   echo "== proxy"
   deno run -A bench/proxy_bench.ts
+fi
+if [ -f bench/trust_bench.ts ]; then
+  echo "== trust"
+  deno run -A bench/trust_bench.ts
+fi
+if [ -f bench/rollback_bench.ts ]; then
+  echo "== rollback"
+  deno run -A bench/rollback_bench.ts
 fi

@@ -144,6 +144,100 @@ export const LIBC_SYMBOLS = {
 export type Libc = Deno.DynamicLibrary<typeof LIBC_SYMBOLS>;
 
 /**
+ * `posix_spawn(3)` and its attribute and file-action helpers: the only safe way for a
+ * multithreaded process (Deno) to start a child with a process group of its own and with
+ * chosen descriptors at chosen numbers (glibc spawns with `clone(CLONE_VM|CLONE_VFORK)`
+ * and runs no user code in the child). The attribute and file-action objects are opaque:
+ * callers allocate {@linkcode POSIX_SPAWN_OBJECT_SIZE} bytes for each. Only the calls a
+ * launch needs are bound: binding a symbol costs about a millisecond on a loaded machine,
+ * and the launch waits for it.
+ */
+export const LIBC_SPAWN_SYMBOLS = {
+  /** `int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr, char *const argv[], char *const envp[])`; returns an errno value. */
+  posix_spawn: {
+    parameters: [
+      "buffer", // pid_t *pid
+      "buffer", // const char *path
+      "buffer", // const posix_spawn_file_actions_t *file_actions
+      "buffer", // const posix_spawnattr_t *attrp
+      "buffer", // char *const argv[]
+      "buffer", // char *const envp[]
+    ],
+    result: "i32",
+  },
+  /** `int posix_spawnattr_init(posix_spawnattr_t *attr)` */
+  posix_spawnattr_init: { parameters: ["buffer"], result: "i32" },
+  /** `int posix_spawnattr_setflags(posix_spawnattr_t *attr, short flags)` */
+  posix_spawnattr_setflags: {
+    parameters: [
+      "buffer", // posix_spawnattr_t *attr
+      "i16", // short flags
+    ],
+    result: "i32",
+  },
+  /** `int posix_spawnattr_setpgroup(posix_spawnattr_t *attr, pid_t pgroup)` */
+  posix_spawnattr_setpgroup: {
+    parameters: [
+      "buffer", // posix_spawnattr_t *attr
+      "i32", // pid_t pgroup
+    ],
+    result: "i32",
+  },
+  /** `int posix_spawn_file_actions_init(posix_spawn_file_actions_t *fa)` */
+  posix_spawn_file_actions_init: { parameters: ["buffer"], result: "i32" },
+  /** `int posix_spawn_file_actions_adddup2(posix_spawn_file_actions_t *fa, int fd, int newfd)` */
+  posix_spawn_file_actions_adddup2: {
+    parameters: [
+      "buffer", // posix_spawn_file_actions_t *file_actions
+      "i32", // int fildes
+      "i32", // int newfildes
+    ],
+    result: "i32",
+  },
+  /** `int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *fa, int from)` (glibc ≥ 2.34) */
+  posix_spawn_file_actions_addclosefrom_np: {
+    parameters: [
+      "buffer", // posix_spawn_file_actions_t *file_actions
+      "i32", // int from
+    ],
+    result: "i32",
+    optional: true,
+  },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** The opened spawn symbols. */
+export type LibcSpawn = Deno.DynamicLibrary<typeof LIBC_SPAWN_SYMBOLS>;
+
+/**
+ * `waitpid(2)` as a non-blocking FFI call: Deno runs it on a thread of its blocking pool
+ * and resolves a promise, so the event loop keeps serving (the proxy) while it waits.
+ */
+export const LIBC_WAIT_SYMBOLS = {
+  /** `pid_t waitpid(pid_t pid, int *wstatus, int options)` */
+  waitpid: {
+    parameters: [
+      "i32", // pid_t pid
+      "buffer", // int *wstatus
+      "i32", // int options
+    ],
+    result: "i32",
+    nonblocking: true,
+  },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** The opened wait symbols. */
+export type LibcWait = Deno.DynamicLibrary<typeof LIBC_WAIT_SYMBOLS>;
+
+/** Bytes allocated for an opaque `posix_spawnattr_t` or `posix_spawn_file_actions_t` (glibc: 336 and 80). */
+export const POSIX_SPAWN_OBJECT_SIZE = 1024;
+/** `posix_spawnattr_setflags` flags. */
+export const POSIX_SPAWN = {
+  SETPGROUP: 0x02,
+} as const;
+/** `waitpid` options: also report stopped children. */
+export const WUNTRACED = 2;
+
+/**
  * The two symbols every raw system call needs. Binding a symbol costs about 0.15 ms at
  * start-up, so the launch path opens only these and issues the rest as `syscall(2)`.
  */
@@ -524,3 +618,166 @@ export const F_SETPIPE_SZ = 1031;
 export const F_GETPIPE_SZ = 1032;
 /** `ioctl` request: bytes waiting to be read in a pipe (same value on x86_64 and aarch64). */
 export const FIONREAD = 0x541b;
+
+/**
+ * System calls of the namespace layer (mounts, pipes, waiting, and the ones seccomp
+ * filters by number), beyond `SyscallNumbers` (x86_64 `syscall_64.tbl`, aarch64
+ * `asm-generic/unistd.h`; calls numbered 425 and above are the same on both).
+ */
+export interface NamespaceSyscalls {
+  /** `int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const void *data)` */
+  mount: number;
+  /** `int mkdirat(int dirfd, const char *path, mode_t mode)` */
+  mkdirat: number;
+  /** `int symlinkat(const char *target, int newdirfd, const char *linkpath)` */
+  symlinkat: number;
+  /** `int pipe2(int fds[2], int flags)` */
+  pipe2: number;
+  /** `pid_t wait4(pid_t pid, int *wstatus, int options, struct rusage *ru)` */
+  wait4: number;
+  /** `ssize_t read(int fd, void *buf, size_t n)` */
+  read: number;
+  /** `ssize_t write(int fd, const void *buf, size_t n)` */
+  write: number;
+  /** `int fcntl(int fd, int cmd, ...)` */
+  fcntl: number;
+  /** `long clone(unsigned long flags, …)`: flags is the first argument on both architectures. */
+  clone: number;
+  /** `long clone3(struct clone_args *args, size_t size)` */
+  clone3: number;
+  /** `int unshare(int flags)` */
+  unshare: number;
+  /** `int setns(int fd, int nstype)` */
+  setns: number;
+  /** `int open_tree(int dirfd, const char *path, unsigned int flags)` */
+  open_tree: number;
+  /** `int move_mount(int from_dirfd, const char *from_path, int to_dirfd, const char *to_path, unsigned int flags)` */
+  move_mount: number;
+  /** `int mount_setattr(int dirfd, const char *path, unsigned int flags, struct mount_attr *attr, size_t size)` */
+  mount_setattr: number;
+  /** `int pivot_root(const char *new_root, const char *put_old)` */
+  pivot_root: number;
+  /** `int umount2(const char *target, int flags)` */
+  umount2: number;
+}
+
+/** {@linkcode NamespaceSyscalls} per architecture. */
+export const NAMESPACE_SYSCALLS: Readonly<Record<"x86_64" | "aarch64", NamespaceSyscalls>> = {
+  x86_64: {
+    mount: 165,
+    mkdirat: 258,
+    symlinkat: 266,
+    pipe2: 293,
+    wait4: 61,
+    read: 0,
+    write: 1,
+    fcntl: 72,
+    clone: 56,
+    clone3: 435,
+    unshare: 272,
+    setns: 308,
+    open_tree: 428,
+    move_mount: 429,
+    mount_setattr: 442,
+    pivot_root: 155,
+    umount2: 166,
+  },
+  aarch64: {
+    mount: 40,
+    mkdirat: 34,
+    symlinkat: 36,
+    pipe2: 59,
+    wait4: 260,
+    read: 63,
+    write: 64,
+    fcntl: 25,
+    clone: 220,
+    clone3: 435,
+    unshare: 97,
+    setns: 268,
+    open_tree: 428,
+    move_mount: 429,
+    mount_setattr: 442,
+    pivot_root: 41,
+    umount2: 39,
+  },
+};
+
+/** `umount2` flag: detach now, clean up once no longer busy. */
+export const MNT_DETACH = 2;
+
+/** `clone`/`unshare` flag: a new user namespace. */
+export const CLONE_NEWUSER = 0x10000000;
+/** `open_tree` flag: a detached copy of the mount (a bind mount not yet attached). */
+export const OPEN_TREE_CLONE = 1;
+/** `open_tree`/`mount_setattr` flag: the whole subtree. */
+export const AT_RECURSIVE = 0x8000;
+/** `move_mount` flag: the source is the descriptor itself. */
+export const MOVE_MOUNT_F_EMPTY_PATH = 0x4;
+/** `struct mount_attr` attribute bits. */
+export const MOUNT_ATTR = {
+  RDONLY: 0x1,
+  NOSUID: 0x2,
+  NODEV: 0x4,
+  NOEXEC: 0x8,
+} as const;
+/** `struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd; }` (version 0). */
+export const MOUNT_ATTR_SIZE_VER0 = 32;
+/** `mount(2)` flags. */
+export const MS = {
+  RDONLY: 0x1,
+  NOSUID: 0x2,
+  NODEV: 0x4,
+  NOEXEC: 0x8,
+  BIND: 0x1000,
+  REC: 0x4000,
+  PRIVATE: 1 << 18,
+} as const;
+/** `fcntl` commands on descriptor flags. */
+export const F_GETFD = 1;
+/** `F_SETFD` */
+export const F_SETFD = 2;
+/** `FD_CLOEXEC` */
+export const FD_CLOEXEC = 1;
+/** `O_DIRECTORY` */
+export const O_DIRECTORY = 0o200000;
+/** `O_WRONLY` */
+export const O_WRONLY = 1;
+/** `O_CREAT` */
+export const O_CREAT = 0o100;
+/** `waitpid` option: do not block. */
+export const WNOHANG = 1;
+/** `ioctl` requests on a socket: read and set an interface's flags (`struct ifreq`, 40 bytes). */
+export const SIOCGIFFLAGS = 0x8913;
+/** `SIOCSIFFLAGS` */
+export const SIOCSIFFLAGS = 0x8914;
+/** Interface flags: up, and the loopback's running state. */
+export const IFF_UP = 0x1;
+/** `IFF_RUNNING` */
+export const IFF_RUNNING = 0x40;
+/** `NETLINK_ROUTE`: the only netlink protocol the sandbox may open. */
+export const NETLINK_ROUTE = 0;
+
+/**
+ * The symbols the rollback layer uses to make many written files durable with one call
+ * (`syncfs`) instead of one `fsync` each. Requires `--allow-ffi`.
+ */
+export const LIBC_SYNC_SYMBOLS = {
+  /** `int open(const char *pathname, int flags, mode_t mode)` */
+  open: LIBC_SYMBOLS.open,
+  /** `int close(int fd)` */
+  close: LIBC_SYMBOLS.close,
+  /** `int syncfs(int fd)` */
+  syncfs: {
+    parameters: [
+      "i32", // int fd
+    ],
+    result: "i32",
+  },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** `O_RDONLY | O_DIRECTORY | O_CLOEXEC` on Linux (x86_64 and aarch64 differ in O_DIRECTORY). */
+export const O_DIRECTORY_FLAGS: Record<"x86_64" | "aarch64", number> = {
+  x86_64: 0o200000 | 0o2000000,
+  aarch64: 0o40000 | 0o2000000,
+};

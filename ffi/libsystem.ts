@@ -26,6 +26,13 @@ export const LIBSYSTEM_SYMBOLS = {
   },
   /** `int *__error(void)`: the thread's errno. */
   __error: { parameters: [], result: "pointer" },
+  /** `char *ttyname(int fd)`: the terminal device of a descriptor, or NULL. */
+  ttyname: {
+    parameters: [
+      "i32", // int fd
+    ],
+    result: "pointer",
+  },
   /** `int execve(const char *path, char *const argv[], char *const envp[])` */
   execve: {
     parameters: [

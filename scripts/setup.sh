@@ -10,10 +10,12 @@ APT_PACKAGES=(
   dbus gnome-keyring libsecret-1-0 libsecret-tools # Secret Service tests (real keyring daemon)
   bubblewrap                                       # launch benchmark baseline
   nginx                                            # proxy benchmark baseline
+  rsync                                            # rollback benchmark baseline
   tmux bsdutils                                    # terminal tests (tmux, script)
   git curl openssl ca-certificates                 # real clients in proxy tests
   python3-pip                                      # pip as a proxy client in tests
   procps iproute2                                  # ps/pgrep in tests
+  util-linux                                       # setpriv and unshare: the namespace layer
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }

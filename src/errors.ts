@@ -178,6 +178,42 @@ export class ProxyError extends AirlockError {
   }
 }
 
+/**
+ * Instruction files did not verify under a `deny` trust policy, or a trust policy,
+ * bundle or signing key cannot be used (exit 125).
+ */
+export class TrustError extends AirlockError {
+  /**
+   * Creates a trust error (exit 125).
+   *
+   * @param message What failed, naming the file and the reason.
+   * @param options A hint and cause.
+   */
+  constructor(message: string, options: AirlockErrorOptions = {}) {
+    super(message, EXIT_AIRLOCK_FAILED, options);
+    this.name = "TrustError";
+  }
+}
+
+/**
+ * A rollback store, snapshot or restore failed. The exit code depends on the case (see
+ * `src/rollback/exit_codes.ts`): 1 a snapshot does not verify (corrupt object, root
+ * mismatch), 3 unknown snapshot id, 4 store written by a newer airlock, 125 otherwise.
+ */
+export class RollbackError extends AirlockError {
+  /**
+   * Creates a rollback error.
+   *
+   * @param message What failed, naming the snapshot, path or object.
+   * @param exitCode The documented exit code (default 125).
+   * @param options A hint and cause.
+   */
+  constructor(message: string, exitCode = EXIT_AIRLOCK_FAILED, options: AirlockErrorOptions = {}) {
+    super(message, exitCode, options);
+    this.name = "RollbackError";
+  }
+}
+
 /** The command to run was not found (exit 127). */
 export class CommandNotFoundError extends AirlockError {
   /**

@@ -9,12 +9,13 @@ import { AirlockError, EXIT_AIRLOCK_FAILED } from "../errors.ts";
 import {
   type AuditRecord,
   isValidSessionId,
+  type RollbackAuditRecord,
   type SessionInfo,
   sessionsDir,
 } from "./session_log.ts";
 
 /** A session summary for `airlock audit list`. */
-export interface SessionSummary extends Omit<Partial<SessionInfo>, "nonce" | "sealed"> {
+export interface SessionSummary extends Omit<Partial<SessionInfo>, "sealed"> {
   /** The session id. */
   id: string;
   /** Number of records. */
@@ -36,7 +37,7 @@ export interface SessionSummary extends Omit<Partial<SessionInfo>, "nonce" | "se
 export function readSession(
   id: string,
   env: Record<string, string | undefined> = Deno.env.toObject(),
-): AuditRecord[] {
+): (AuditRecord | RollbackAuditRecord)[] {
   if (!isValidSessionId(id)) {
     throw new AirlockError(`Cannot show session "${id}": not a session id`, EXIT_AIRLOCK_FAILED, {
       hint: "run airlock audit list",
@@ -51,7 +52,7 @@ export function readSession(
       cause: err,
     });
   }
-  const out: AuditRecord[] = [];
+  const out: (AuditRecord | RollbackAuditRecord)[] = [];
   for (const line of text.split("\n")) {
     if (!line.trim()) continue;
     try {
@@ -89,12 +90,13 @@ export function listSessions(
     }
     let records: AuditRecord[] = [];
     try {
-      records = readSession(id, env);
+      records = readSession(id, env).filter((r): r is AuditRecord => r.kind !== "rollback");
     } catch {
       // no log yet
     }
-    const requests = records.filter((r) => r.kind !== "seal");
-    const { nonce: _nonce, sealed, ...shown } = info;
+    // The chain's header and seals are not requests.
+    const requests = records.filter((r) => r.kind !== "seal" && (r.kind as string) !== "start");
+    const { sealed, ...shown } = info;
     return {
       ...shown,
       id,

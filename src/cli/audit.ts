@@ -8,7 +8,7 @@
  */
 
 import type { Command } from "commander";
-import type { AuditRecord } from "../audit/session_log.ts";
+import type { AuditRecord, RollbackAuditRecord } from "../audit/session_log.ts";
 import type { SessionSummary } from "../audit/read.ts";
 import { lazyImport } from "../lazy_import.ts";
 import { terminalSafe } from "../audit/terminal_safe.ts";
@@ -55,21 +55,25 @@ export function formatSessions(sessions: SessionSummary[]): string {
  * console.assert(formatRecords([]).startsWith("no requests"));
  * ```
  */
-export function formatRecords(records: AuditRecord[]): string {
+export function formatRecords(records: (AuditRecord | RollbackAuditRecord)[]): string {
+  // The chain's header (`kind: "start"`) is not a request.
+  records = records.filter((r) => (r.kind as string) !== "start");
   if (records.length === 0) return "no requests recorded\n";
-  const rows = records.map((r) => [
-    r.time,
-    r.route ?? r.kind,
-    r.method,
-    r.kind === "route" ? (r.path ?? "") : `${r.host ?? ""}${r.path ?? ""}`,
-    // (kind "limit": the path is empty; the decision, detail and count say what happened)
-    String(r.status),
-    String(r.bytesUp),
-    String(r.bytesDown),
-    `${r.durationMs}ms`,
-    (r.detail ? `${r.decision} (${r.detail})` : r.decision) +
-    (r.count === undefined ? "" : ` ×${r.count}`),
-  ]);
+  const rows = records.map((r) =>
+    r.kind === "rollback" ? rollbackRow(r) : [
+      r.time,
+      r.route ?? r.kind,
+      r.method,
+      // (kind "limit": no target; the decision, detail and count say what happened)
+      r.kind === "route" ? (r.path ?? "") : `${r.host ?? ""}${r.path ?? ""}`,
+      String(r.status),
+      String(r.bytesUp),
+      String(r.bytesDown),
+      `${r.durationMs}ms`,
+      (r.detail ? `${r.decision} (${r.detail})` : r.decision) +
+      (r.count === undefined ? "" : ` ×${r.count}`),
+    ]
+  );
   return table([
     ["TIME", "ROUTE", "METHOD", "TARGET", "STATUS", "UP", "DOWN", "TIME", "DECISION"],
     ...rows,
@@ -94,6 +98,12 @@ export function formatVerify(r: VerifyResult): string {
     return `${id}: unsealed (${r.records} records chained, no seal: the session crashed or is still running; its last record cannot be checked)`;
   }
   return `${id}: TAMPERED: ${r.problem?.kind} at line ${r.problem?.line}: ${r.problem?.message}`;
+}
+
+/** A rollback record in the request table's columns. */
+function rollbackRow(r: RollbackAuditRecord): string[] {
+  const what = r.path ?? (r.root ? `root ${r.root.slice(0, 16)}` : "");
+  return [r.time, "rollback", r.event, `${r.snapshot} ${what}`, "", "", "", "", r.detail ?? ""];
 }
 
 function table(rows: string[][]): string {

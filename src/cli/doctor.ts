@@ -1,7 +1,8 @@
 /**
- * `airlock doctor`: can the sandbox work here? Reports the kernel's Landlock ABI and
- * features, seccomp, the keystore, and whether each built-in profile can be enforced
- * as written (without `--best-effort`). Exits 1 when the sandbox cannot work here.
+ * `airlock doctor`: can the sandbox work here? Reports each layer — the kernel's Landlock
+ * ABI and features, seccomp, each namespace kind tried for real, a confined `/bin/true`
+ * — the keystore, and whether each built-in profile can be enforced as written (without
+ * `--best-effort`). Exits 1 when the sandbox cannot work here.
  *
  * @module
  */
@@ -67,29 +68,11 @@ export async function runDoctor(): Promise<DoctorCheck[]> {
     import.meta.url,
   );
   const sandbox = getSandbox();
-  const caps = sandbox.capabilities();
-  const features = Object.entries(caps.features)
-    .map(([name, has]) => `${name}${has ? "" : " (missing)"}`).join(", ");
-  const checks: DoctorCheck[] = [
-    {
-      name: caps.mechanism,
-      ok: caps.available,
-      essential: true,
-      detail: caps.available
-        ? `ABI ${caps.abi} on ${caps.kernel}: ${features}`
-        : `not available on ${caps.kernel}`,
-    },
-  ];
-  if (caps.mechanism === "landlock") {
-    checks.push({
-      name: "seccomp",
-      ok: caps.seccomp,
-      essential: true,
-      detail: caps.seccomp
-        ? "filters can be installed (UDP, raw sockets, io_uring, AF_UNIX blocked)"
-        : "unavailable: UDP and UNIX sockets cannot be blocked",
-    });
-  }
+  // Every layer is essential: a missing one fails closed unless --best-effort.
+  const checks: DoctorCheck[] = (await sandbox.diagnose()).map((layer) => ({
+    ...layer,
+    essential: true,
+  }));
   checks.push(await keystoreCheck());
   const base = policyRequestFromFlags({});
   for (const name of BUILTIN_PROFILES) {

@@ -7,12 +7,34 @@
  * @module
  */
 
-import type { Policy } from "../policy/types.ts";
+import type { EnvPolicy, Policy } from "../policy/types.ts";
+import { secretShape } from "../policy/secret_shapes.ts";
+import { DEFAULT_EXCLUDES, DEFAULT_GUARD } from "../rollback/defaults.ts";
 import type { EnforcementReport } from "../sandbox/types.ts";
+
+/** Stands in for a value a dry run does not print. */
+const REDACTED = "<redacted>";
+
+/**
+ * The policy with the values that may be secrets redacted: names passed unchecked
+ * (`--env-secret`, `env.allow_secrets`) and any value of credential shape (one typed with
+ * `--env NAME=VALUE`). Returns the same object when there is nothing to redact.
+ */
+function redacted(policy: Policy): Policy {
+  const vars = policy.env.vars;
+  const hide = Object.keys(vars).filter((name) =>
+    policy.env.unchecked?.includes(name) || secretShape(vars[name]!) !== null
+  );
+  if (hide.length === 0) return policy;
+  const env: EnvPolicy = { ...policy.env, vars: { ...vars } };
+  for (const name of hide) env.vars[name] = REDACTED;
+  return { ...policy, env };
+}
 
 /**
  * The JSON form of a dry run: the policy (its `env.vars` included: removed variables are
- * not in it), the command and the enforcement report.
+ * not in it, and values passed unchecked or of credential shape read `<redacted>`), the
+ * command and the enforcement report.
  *
  * @param policy The resolved policy.
  * @param report What the sandbox will enforce and drop.
@@ -22,7 +44,8 @@ import type { EnforcementReport } from "../sandbox/types.ts";
  * ```ts
  * import { dryRunJson } from "./dry_run.ts";
  * import type { Policy } from "../policy/types.ts";
- * const out = dryRunJson({ profile: "default" } as Policy, { enforced: ["fs"], dropped: [] }, ["bash"]);
+ * const policy = { profile: "default", env: { vars: {}, removed: [], set: [] } } as unknown as Policy;
+ * const out = dryRunJson(policy, { enforced: ["fs"], dropped: [] }, ["bash"]);
  * console.assert(out.argv[0] === "bash" && out.enforcement.enforced[0] === "fs");
  * ```
  */
@@ -31,7 +54,52 @@ export function dryRunJson(
   report: EnforcementReport,
   argv: string[],
 ): { argv: string[]; policy: Policy; enforcement: EnforcementReport } {
-  return { argv, policy, enforcement: report };
+  return { argv, policy: redacted(policy), enforcement: report };
+}
+
+/**
+ * Groups names by reason: `  LABEL, REASON: A, B` lines (`  LABEL: A, B` without a
+ * reason), in the order reasons first occur.
+ *
+ * @param label `passed` or `removed`.
+ * @param names The names, sorted.
+ * @param reasons Name → reason.
+ * @returns The lines.
+ */
+function byReason(
+  label: string,
+  names: readonly string[],
+  reasons: Record<string, string> | undefined,
+): string[] {
+  const groups = new Map<string, string[]>();
+  for (const name of names) {
+    const reason = reasons?.[name];
+    const key = reason === undefined ? label : `${label}, ${reason}`;
+    groups.set(key, [...(groups.get(key) ?? []), name]);
+  }
+  return [...groups].map(([key, group]) => `  ${key}: ${group.join(", ")}`);
+}
+
+/**
+ * The environment lines of a dry run: what passes and what is removed, grouped by the rule
+ * that decided, and the values set (never an inherited value).
+ *
+ * @param env The policy's environment.
+ * @returns The lines.
+ */
+function envLines(env: EnvPolicy): string[] {
+  const set = new Set(env.set);
+  const passed = Object.keys(env.vars).filter((name) => !set.has(name)).sort();
+  const shown = (name: string) =>
+    env.unchecked?.includes(name) || secretShape(env.vars[name] ?? "") !== null
+      ? REDACTED
+      : env.vars[name] ?? "";
+  return [
+    `environment: ${Object.keys(env.vars).length} variables passed, ${env.removed.length} removed`,
+    ...(env.passed ? byReason("passed", passed, env.passed) : []),
+    ...byReason("removed", env.removed, env.reasons),
+    `  set: ${list(env.set.map((k) => `${k}=${shown(k)}`))}`,
+  ];
 }
 
 function list(values: readonly (string | number)[]): string {
@@ -111,19 +179,35 @@ export function dryRunText(policy: Policy, report: EnforcementReport, argv: stri
     `credentials: ${list(creds)}`,
     `routes: ${list(Object.entries(policy.routes).map(([k, r]) => `${k} → ${r.upstream}`))}`,
     "",
-    `environment: ${Object.keys(policy.env.vars).length} variables passed`,
-    `  removed: ${list(policy.env.removed)}`,
-    `  set: ${list(policy.env.set.map((k) => `${k}=${policy.env.vars[k] ?? ""}`))}`,
+    ...envLines(policy.env),
   );
   if (policy.bypassProtection.length > 0) {
     lines.push(`protection bypassed for: ${list(policy.bypassProtection)}`);
   }
+  lines.push(...rollbackLines(policy));
   lines.push(
     "",
     `kernel enforces: ${list(report.enforced)}`,
     `dropped${policy.bestEffort ? " (--best-effort)" : ""}: ${list(report.dropped)}`,
   );
   return lines.join("\n");
+}
+
+/** The rollback section: on or off, the exclusions, the guarded paths and the budget. */
+function rollbackLines(policy: Policy): string[] {
+  const r = policy.rollback;
+  if (!r?.enabled || policy.workdir === null) {
+    return ["", "rollback: off (--rollback, or rollback: true in the profile, turns it on)"];
+  }
+  return [
+    "",
+    "rollback: on (snapshot of the workdir before the command; summary and guard after it)",
+    `  excluded: ${DEFAULT_EXCLUDES.join(" ")} (built-in)${
+      r.exclude.length > 0 ? `; ${r.exclude.join(" ")} (profile)` : ""
+    }; and what .gitignore files ignore`,
+    `  guarded: ${[...DEFAULT_GUARD, ...r.guard].join(" ")}`,
+    `  budget: ${r.maxFiles} files, ${r.maxBytes} bytes`,
+  ];
 }
 
 /**

@@ -89,10 +89,11 @@ export function parseFastRun(args: readonly string[]): FastRun | null {
       continue;
     }
     if (spec.choices && !spec.choices.includes(value as string)) return null;
-    if (spec.long === "no-workdir") {
+    if (spec.long.startsWith("no-")) {
       // `--workdir DIR --no-workdir`: commander's last-one-wins needs the order; defer.
-      if (parsed["--workdir"] !== undefined) return null;
-      values.workdir = false;
+      const positive = spec.long.slice(3);
+      if (parsed[`--${positive}`] !== undefined) return null;
+      values[flagKey(spec.long)] = false;
       continue;
     }
     values[flagKey(spec.long)] = value;

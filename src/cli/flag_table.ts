@@ -115,12 +115,38 @@ export const POLICY_FLAGS: readonly FlagSpec[] = [
     long: "best-effort",
     description: "run with what the kernel supports instead of failing closed",
   },
+  {
+    long: "env",
+    value: "name[=value]",
+    repeatable: true,
+    description: "pass variable NAME from this environment, or set NAME=VALUE (repeatable)",
+  },
+  {
+    long: "env-secret",
+    value: "name",
+    repeatable: true,
+    description: "pass NAME even if its value looks like a credential (repeatable)",
+  },
 ];
 
 /** The flags `run` and `shell` add to the policy flags. */
 export const RUN_FLAGS: readonly FlagSpec[] = [
   { long: "dry-run", description: "print the effective policy and exit" },
   { long: "json", description: "with --dry-run: print JSON" },
+  { long: "keep-tmp", description: "keep the sandbox's private /tmp when the session ends" },
+  {
+    long: "trust-override",
+    description: "skip the verification of instruction files for this run (recorded)",
+  },
+  {
+    long: "rollback",
+    description: "snapshot the workdir first; summary and guard after (default: the profile's)",
+  },
+  { long: "no-rollback", description: "take no snapshot, even when the profile turns rollback on" },
+  {
+    long: "accept-guarded",
+    description: "with rollback: keep the command's changes to guarded paths (git hooks, …)",
+  },
 ];
 
 /**

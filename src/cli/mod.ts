@@ -40,6 +40,8 @@ const COMMAND_FILES: Record<string, () => Promise<CommandModule>> = {
   secret: () => lazyImport<typeof import("./secret.ts")>("./secret.ts", import.meta.url),
   proxy: () => lazyImport<typeof import("./proxy.ts")>("./proxy.ts", import.meta.url),
   audit: () => lazyImport<typeof import("./audit.ts")>("./audit.ts", import.meta.url),
+  trust: () => lazyImport<typeof import("./trust.ts")>("./trust.ts", import.meta.url),
+  rollback: () => lazyImport<typeof import("./rollback.ts")>("./rollback.ts", import.meta.url),
 };
 
 /**

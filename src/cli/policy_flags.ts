@@ -42,6 +42,10 @@ export interface PolicyFlagValues {
   upstreamCa?: string[];
   /** `--best-effort`: run with what the kernel supports instead of failing closed. */
   bestEffort?: boolean;
+  /** `--env`: `NAME` to pass from airlock's environment, `NAME=VALUE` to set. */
+  env?: string[];
+  /** `--env-secret`: names passed with their value unchecked. */
+  envSecret?: string[];
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -122,6 +126,8 @@ export function policyRequestFromFlags(values: PolicyFlagValues): PolicyRequest 
     resolve: values.resolve ?? [],
     upstreamCa: values.upstreamCa ?? [],
     bestEffort: values.bestEffort ?? false,
+    envFlags: values.env ?? [],
+    envSecrets: values.envSecret ?? [],
     cwd: Deno.cwd(),
     env,
   };

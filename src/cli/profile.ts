@@ -119,6 +119,10 @@ export function formatProfile(merged: MergedProfile): string {
     `  unix sockets: ${net.allowUnixSockets ? "allowed" : "denied"}`,
     `env: allow ${merged.env.allow.join(", ") || "none"}; deny ${
       merged.env.deny.join(", ") || "none"
+    }${
+      merged.env.allowSecrets.length > 0
+        ? `; unchecked values ${merged.env.allowSecrets.join(", ")}`
+        : ""
     }`,
     ...Object.entries(merged.env.set).map(([k, v]) => `  set ${k}=${v}`),
     `credentials: ${

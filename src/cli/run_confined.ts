@@ -1,10 +1,9 @@
 /**
  * The body of `airlock run` and `airlock shell`, shared by the commander command and the
- * fast path: resolve the policy, print it for `--dry-run`, record a best-effort run, and
- * run the command confined. When credentials or domains need the session proxy, airlock
- * serves it and supervises a helper that execs the command; otherwise the command takes
- * airlock's own process (`LaunchOptions.replace`). Imports nothing from commander, so the
- * fast path stays light.
+ * fast path: start the sandbox, resolve the policy, print it for `--dry-run`, record a
+ * best-effort run, serve the session proxy when the policy needs it, and run the command
+ * confined while airlock supervises it from outside. Imports nothing from commander, so
+ * the fast path stays light.
  *
  * @module
  */
@@ -14,6 +13,7 @@ import { type PolicyFlagValues, policyRequestFromFlags } from "./policy_flags.ts
 import { lazyImport } from "../lazy_import.ts";
 import { resolvePolicy } from "../policy/mod.ts";
 import { getSandbox } from "../sandbox/mod.ts";
+import { trustGate } from "../trust/run_gate.ts";
 
 /** Options of `run` and `shell` beyond the policy flags. */
 export interface RunFlagValues extends PolicyFlagValues {
@@ -21,10 +21,22 @@ export interface RunFlagValues extends PolicyFlagValues {
   dryRun?: boolean;
   /** `--json`: with `--dry-run`, print JSON. */
   json?: boolean;
+  /** `--keep-tmp`: keep the sandbox's private /tmp when the session ends. */
+  keepTmp?: boolean;
+  /** `--trust-override`: skip the verification of instruction files (recorded). */
+  trustOverride?: boolean;
+  /** `--rollback` (true) or `--no-rollback` (false); undefined: the profile decides. */
+  rollback?: boolean;
+  /** `--accept-guarded`: keep the command's changes to guarded paths. */
+  acceptGuarded?: boolean;
 }
 
 /**
  * Resolves the policy and runs `argv` under it.
+ *
+ * The sandbox starts before the policy is resolved (`Sandbox.prepare`), so its own
+ * start-up overlaps airlock's; when credentials or domains need the session proxy,
+ * airlock serves it for exactly as long as the command runs.
  *
  * @param argv The command and its arguments.
  * @param values The parsed flags.
@@ -33,12 +45,18 @@ export interface RunFlagValues extends PolicyFlagValues {
  *   cannot start (exit 2 or 125), or the command is missing or not executable (127, 126).
  */
 export async function runConfined(argv: string[], values: RunFlagValues): Promise<number> {
-  // A dry run changes nothing on disk: profile "create" entries are not made.
-  const request = { ...policyRequestFromFlags(values), createDirs: !values.dryRun };
-  const policy = await resolvePolicy(request);
   const sandbox = getSandbox();
-  const report = sandbox.check(policy, { argv });
   if (values.dryRun) {
+    // A dry run changes nothing on disk: profile "create" entries are not made.
+    const policy = withRollbackFlag(
+      await resolvePolicy({
+        ...policyRequestFromFlags(values),
+        createDirs: false,
+        explainEnv: true,
+      }),
+      values.rollback,
+    );
+    const report = sandbox.check(policy, { argv });
     const { printDryRun } = await lazyImport<typeof import("./dry_run.ts")>(
       "./dry_run.ts",
       import.meta.url,
@@ -46,43 +64,81 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
     printDryRun(policy, report, argv, values.json ?? false);
     return 0;
   }
-  if (report.dropped.length > 0) {
-    const { recordBestEffort } = await lazyImport<typeof import("../audit/best_effort.ts")>(
-      "../audit/best_effort.ts",
-      import.meta.url,
-    );
-    console.error(
-      `airlock: --best-effort: running without ${report.dropped.join(", ")} (kernel lacks them)`,
-    );
-    await recordBestEffort(policy, report, argv);
-  }
-  // Nothing has to run beside the command: it takes this process's place.
-  if (!needsProxy(policy)) return await sandbox.run(policy, { argv, replace: true });
-
-  // The proxy runs in this (unconfined) process for exactly as long as the command; the
-  // exec helper starts now, so its start-up overlaps the proxy's.
-  const { discardPrespawned, prespawnHelper } = await lazyImport<
-    typeof import("../sandbox/prespawn.ts")
-  >("../sandbox/prespawn.ts", import.meta.url);
-  prespawnHelper();
+  const launch = sandbox.prepare({
+    network: values.net !== "open",
+    bestEffort: values.bestEffort ?? false,
+  });
+  let proxy:
+    | { port: number; env: Record<string, string>; auditPath: string; close(): Promise<void> }
+    | undefined;
+  let trust: Awaited<ReturnType<typeof trustGate>> = null;
   try {
-    const { startSessionProxy } = await lazyImport<typeof import("../proxy/session.ts")>(
-      "../proxy/session.ts",
-      import.meta.url,
+    const policy = withRollbackFlag(
+      await resolvePolicy(policyRequestFromFlags(values)),
+      values.rollback,
     );
-    const proxy = await startSessionProxy(policy);
-    try {
-      const confined = {
-        ...policy,
-        env: { ...policy.env, vars: { ...policy.env.vars, ...proxy.env } },
-      };
-      return await sandbox.run(confined, { argv, proxyPort: proxy.port });
-    } finally {
-      await proxy.close();
+    const report = sandbox.check(policy, { argv });
+    if (report.dropped.length > 0) {
+      const { recordBestEffort } = await lazyImport<typeof import("../audit/best_effort.ts")>(
+        "../audit/best_effort.ts",
+        import.meta.url,
+      );
+      console.error(`airlock: --best-effort: running without ${report.dropped.join(", ")}:`);
+      for (const line of report.lost ?? []) console.error(`airlock:   ${line}`);
+      await recordBestEffort(policy, report, argv);
     }
+    // Instruction files: verified before the launch, read-only during it, re-verified after.
+    trust = await trustGate({
+      root: policy.workdir ?? policy.cwd,
+      argv,
+      override: values.trustOverride,
+    });
+    const readOnlyPaths = trust?.readOnlyPaths ?? [];
+    if (needsProxy(policy)) {
+      const { startSessionProxy } = await lazyImport<typeof import("../proxy/session.ts")>(
+        "../proxy/session.ts",
+        import.meta.url,
+      );
+      proxy = await startSessionProxy(
+        policy,
+        launch.sessionId ? { sessionId: launch.sessionId } : {},
+      );
+      // The session's audit keeps which variables were removed and why (names only).
+      const { writeEnvRecord } = await lazyImport<typeof import("../audit/env_record.ts")>(
+        "../audit/env_record.ts",
+        import.meta.url,
+      );
+      writeEnvRecord(proxy.auditPath.slice(0, proxy.auditPath.lastIndexOf("/")), policy.env);
+    }
+    // Rollback: a snapshot of the workdir now; the summary and the guard once the command
+    // and everything it started have ended.
+    const rollback = policy.rollback?.enabled
+      ? await (await lazyImport<typeof import("../rollback/run.ts")>(
+        "../rollback/run.ts",
+        import.meta.url,
+      )).prepareRollback(policy, values, { sessionId: launch.sessionId })
+      : null;
+    launch.start(policy, { argv, readOnlyPaths, ...(proxy ? { proxyPort: proxy.port } : {}) });
+    const exited = await launch.run(proxy?.env ?? {});
+    const status = rollback ? await rollback.afterExit(exited) : exited;
+    return trust ? await trust.afterExit(status) : status;
   } finally {
-    await discardPrespawned(); // when the proxy failed before the helper was handed a plan
+    await proxy?.close();
+    const kept = await launch.dispose(values.keepTmp ?? false);
+    if (kept !== null) console.error(`airlock: kept the sandbox's /tmp in ${kept}`);
   }
+}
+
+/**
+ * Applies `--rollback`/`--no-rollback` to the policy's rollback setting.
+ *
+ * @param policy The resolved policy.
+ * @param flag The flag, or undefined when neither was given.
+ * @returns The policy (a copy when the flag changed it).
+ */
+function withRollbackFlag(policy: Policy, flag: boolean | undefined): Policy {
+  if (flag === undefined || !policy.rollback) return policy;
+  return { ...policy, rollback: { ...policy.rollback, enabled: flag } };
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * `airlock why --path P [--op read|write]` and `airlock why --port N [--bind]`: resolve the
  * policy under the same flags as `run` and say whether the access is allowed, and by which
- * rule (or why not). Exit 0 when allowed, 1 when denied.
+ * rule (or why not). Exit 0 when allowed, 1 when denied. `airlock why --env` lists the
+ * variables the command would get and those removed, each with its rule (names only,
+ * never values); exit 0. There `--env NAME[=VALUE]` also passes or sets NAME, as for `run`.
  *
  * @module
  */
@@ -11,14 +13,15 @@ import { resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 import { terminalSafe } from "../audit/terminal_safe.ts";
 import { resolvePolicy } from "../policy/mod.ts";
-import { whyPath, whyPort } from "../policy/why.ts";
+import { type EnvAnswer, whyEnv, whyPath, whyPort } from "../policy/why.ts";
 import type { WhyAnswer } from "../policy/why.ts";
 import type { Access, Policy } from "../policy/types.ts";
 import { expandPath, isWithin, pathVars } from "../policy/paths.ts";
 import { protectedPaths } from "../policy/protected.ts";
 import { setExitStatus } from "./mod.ts";
+import { POLICY_FLAGS } from "./flag_table.ts";
 import {
-  addPolicyFlags,
+  addFlags,
   parsePort,
   type PolicyFlagValues,
   policyRequestFromFlags,
@@ -85,16 +88,60 @@ async function noteProtected(
 }
 
 /**
+ * The text answer to `why --env`: one line per variable, passed first.
+ *
+ * @param answer The answer from `whyEnv()`.
+ * @returns Lines of text (no trailing newline).
+ * @example
+ * ```ts
+ * import { formatEnvAnswer } from "./why.ts";
+ * const text = formatEnvAnswer({ passed: [{ name: "PATH", reason: "allowlist" }], removed: [] });
+ * console.assert(text.includes("PATH") && text.includes("allowlist"));
+ * ```
+ */
+export function formatEnvAnswer(answer: EnvAnswer): string {
+  const width = Math.max(16, ...[...answer.passed, ...answer.removed].map((e) => e.name.length));
+  const rows = (entries: EnvAnswer["passed"]) =>
+    entries.map((e) => `  ${e.name.padEnd(width)}  ${e.reason}`);
+  const lines = [
+    `passed (${answer.passed.length}):`,
+    ...rows(answer.passed),
+    `removed (${answer.removed.length}):`,
+    ...rows(answer.removed),
+  ];
+  if (answer.removed.length > 0) {
+    lines.push(
+      "pass a variable with --env NAME; with --env-secret NAME when its value looks like a credential",
+    );
+  }
+  return lines.join("\n");
+}
+
+/** `--env` in `why`: a bare `--env` asks about the environment (an empty value, dropped later). */
+function collectEnv(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/**
  * Registers `airlock why`.
  *
  * @param program The root program.
  */
 export function register(program: Command): void {
-  addPolicyFlags(
+  addFlags(
     program.command("why")
-      .description("explain whether the policy allows reading/writing a path or using a port")
-      .usage("[flags] (--path PATH [--op read|write] | --port N [--bind])"),
+      .description(
+        "explain whether the policy allows reading/writing a path or using a port, or what environment the command gets",
+      )
+      .usage("[flags] (--path PATH [--op read|write] | --port N [--bind] | --env [NAME[=VALUE]])"),
+    POLICY_FLAGS.filter((spec) => spec.long !== "env"),
   )
+    .addOption(
+      new Option(
+        "--env [name[=value]]",
+        "list the variables the command gets and those removed, with reasons; with NAME, also pass or set it as run --env does (repeatable)",
+      ).preset("").argParser(collectEnv),
+    )
     .option("--path <path>", "the path to ask about")
     .addOption(
       new Option("--op <op>", "the access to ask about").choices(["read", "write"]).default("read"),
@@ -103,14 +150,30 @@ export function register(program: Command): void {
     .option("--bind", "with --port: ask about listening instead of connecting")
     .option("--json", "print JSON")
     .action(async (values: WhyFlagValues) => {
-      if ((values.path === undefined) === (values.port === undefined)) {
-        throw new UsageError("Cannot answer why: give exactly one of --path and --port", {
+      const questions = [values.path, values.port, values.env].filter((q) => q !== undefined);
+      if (questions.length !== 1) {
+        throw new UsageError("Cannot answer why: give exactly one of --path, --port and --env", {
           hint: "for example airlock why --path ~/.ssh/id_ed25519",
         });
       }
       const port = values.port === undefined ? undefined : parsePort("--port", values.port);
-      const req = { ...policyRequestFromFlags(values), createDirs: false };
+      const env = values.env?.filter((v) => v !== "");
+      const req = {
+        ...policyRequestFromFlags({ ...values, env: env ?? [] }),
+        createDirs: false,
+        explainEnv: env !== undefined,
+      };
       const policy = await resolvePolicy(req);
+      if (env !== undefined) {
+        const answer = whyEnv(policy);
+        console.log(
+          values.json
+            ? JSON.stringify({ profile: policy.profile, ...answer }, null, 2)
+            : formatEnvAnswer(answer),
+        );
+        setExitStatus(0);
+        return;
+      }
       let answer: WhyAnswer;
       if (port !== undefined) {
         answer = whyPort(policy, port, { bind: values.bind ?? false });

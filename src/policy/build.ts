@@ -10,12 +10,14 @@ import { ipFamily } from "../net/ip.ts";
 import { resolve } from "./posix_path.ts";
 import { UsageError } from "../errors.ts";
 import { filterEnv } from "./env_filter.ts";
-import { checkCredentialFiles, credentialEnvNames } from "./credential_exposure.ts";
+import { checkCredentialFiles, credentialEnvSources } from "./credential_exposure.ts";
+import { parseEnvFlags } from "./env_flags.ts";
 import { buildGrants } from "./grants.ts";
 import { expandPath, expandVars, pathVars, realPathOrNull } from "./paths.ts";
 import type { MergedProfile, Sourced } from "./profile_types.ts";
 import type { NetworkPolicy, Policy, PolicyRequest } from "./types.ts";
 import { credentialRefProblem, domainProblem, ROUTE_NAME } from "./syntax.ts";
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_FILES } from "../rollback/types.ts";
 
 /** Resolves `--workdir` (or the current directory) to a real, existing directory. */
 async function resolveWorkdir(req: PolicyRequest, cwd: string): Promise<string> {
@@ -147,6 +149,52 @@ async function checkCaFiles(files: string[]): Promise<void> {
 }
 
 /**
+ * Filters airlock's environment under the profile's `env` section and the `--env` flags.
+ *
+ * @param profile The merged profile.
+ * @param req The request (`env`, `envFlags`, `envSecrets`, `explainEnv`).
+ * @param credentials Route → credential reference (their `env:` variables never pass).
+ * @param set The profile's `env.set`, expanded.
+ * @returns The command's environment.
+ * @throws {UsageError} On a malformed `--env`/`--env-secret`, or one naming a variable a
+ *   credential is read from.
+ */
+function envPolicy(
+  profile: MergedProfile,
+  req: PolicyRequest,
+  credentials: Record<string, string>,
+  set: Record<string, string>,
+): Policy["env"] {
+  const flags = parseEnvFlags(req.envFlags ?? [], req.envSecrets ?? []);
+  // A variable the proxy reads a real key from never reaches the command, allowed or not.
+  const sources = credentialEnvSources(credentials);
+  for (const [flag, names] of [["--env", flags.pass], ["--env-secret", flags.secret]] as const) {
+    const clash = names.find((name) => Object.hasOwn(sources, name));
+    if (clash !== undefined) {
+      throw new UsageError(
+        `Cannot pass ${flag} ${clash}: the proxy reads credential "${
+          sources[clash]
+        }" from it, and it never reaches the command`,
+        { hint: "the command gets a phantom token for the route instead; drop the flag" },
+      );
+    }
+  }
+  const unchecked: Record<string, string> = {};
+  for (const name of profile.env.allowSecrets) unchecked[name] = "env.allow_secrets";
+  for (const name of flags.secret) unchecked[name] = "--env-secret";
+  return filterEnv(req.env, {
+    allow: profile.env.allow,
+    deny: profile.env.deny,
+    set,
+    pass: flags.pass,
+    setByFlag: flags.set,
+    unchecked,
+    sources,
+    explain: req.explainEnv ?? false,
+  });
+}
+
+/**
  * Builds the policy from a merged profile and a request.
  *
  * @param profile The merged profile (from `loadProfile()`).
@@ -178,8 +226,7 @@ export async function buildPolicy(profile: MergedProfile, req: PolicyRequest): P
   for (const [k, v] of Object.entries(profile.env.set)) set[k] = expandVars(v, vars);
   const credentials = { ...profile.credentials, ...parseCredentialFlags(req.credentials) };
   await checkCredentialFiles(credentials, paths, vars);
-  // A variable the proxy reads a real key from never reaches the command, allowed or not.
-  const deny = [...profile.env.deny, ...credentialEnvNames(credentials)];
+  const env = envPolicy(profile, req, credentials, set);
   return {
     profile: profile.name,
     profileChain: profile.chain,
@@ -187,10 +234,17 @@ export async function buildPolicy(profile: MergedProfile, req: PolicyRequest): P
     workdir,
     paths,
     network: net,
-    env: filterEnv(req.env, { allow: profile.env.allow, deny, set }),
+    env,
     credentials,
     routes: profile.routes,
     bestEffort: req.bestEffort,
     bypassProtection: [...new Set(bypass)],
+    rollback: {
+      enabled: profile.rollback?.enabled ?? false,
+      exclude: profile.rollback?.exclude ?? [],
+      guard: profile.guard ?? [],
+      maxFiles: profile.rollback?.maxFiles ?? DEFAULT_MAX_FILES,
+      maxBytes: profile.rollback?.maxBytes ?? DEFAULT_MAX_BYTES,
+    },
   };
 }

@@ -32,6 +32,26 @@ export function credentialEnvNames(credentials: Record<string, string>): string[
 }
 
 /**
+ * Which route reads each `env:` variable, for the reason shown when it is removed.
+ *
+ * @param credentials Route name → credential reference.
+ * @returns Variable name → route name.
+ * @example
+ * ```ts
+ * import { credentialEnvSources } from "./credential_exposure.ts";
+ * console.assert(credentialEnvSources({ openai: "env:REAL_KEY" }).REAL_KEY === "openai");
+ * ```
+ */
+export function credentialEnvSources(credentials: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [route, ref] of Object.entries(credentials)) {
+    const name = ref.startsWith("env:") ? ref.slice("env:".length).trim() : "";
+    if (name !== "" && !Object.hasOwn(out, name)) out[name] = route;
+  }
+  return out;
+}
+
+/**
  * Refuses a `file:` credential that a read grant exposes to the command.
  *
  * @param credentials Route name → credential reference.

@@ -81,9 +81,12 @@ async function profileRule(
 ): Promise<PathRule & { lexical: string } | null> {
   const lexical = expandPath(entry.value.path, ctx.vars);
   const real = await realPathOrNull(lexical);
+  const layer = entry.value.writes === "session" && access.includes("write")
+    ? { writes: "session" as const }
+    : {};
   if (real === null && entry.value.create) {
     const path = await createDir(lexical, entry.origin, ctx);
-    return { path, access, origin: entry.origin, lexical };
+    return { path, access, origin: entry.origin, lexical, ...layer };
   }
   if (real === null) {
     if (entry.value.optional) return null;
@@ -97,7 +100,7 @@ async function profileRule(
       },
     );
   }
-  return { path: real, access, origin: entry.origin, lexical };
+  return { path: real, access, origin: entry.origin, lexical, ...layer };
 }
 
 /** Resolves one flag path; a missing one is a usage error. */
@@ -169,5 +172,7 @@ export async function buildGrants(
     );
     checkKernelPaths(rule);
   }
-  return rules.map(({ path, access, origin }) => ({ path, access, origin }));
+  return rules.map(({ path, access, origin, writes }) =>
+    writes === undefined ? { path, access, origin } : { path, access, origin, writes }
+  );
 }

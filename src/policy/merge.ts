@@ -24,6 +24,17 @@ function unique(values: string[]): string[] {
   return [...new Set(values)];
 }
 
+/** The scalar rollback settings a profile states (later profiles override them). */
+function definedOnly(
+  r: NonNullable<ProfileDoc["rollback"]>,
+): Partial<NonNullable<ProfileDoc["rollback"]>> {
+  const out: Partial<NonNullable<ProfileDoc["rollback"]>> = {};
+  if (r.enabled !== undefined) out.enabled = r.enabled;
+  if (r.maxFiles !== undefined) out.maxFiles = r.maxFiles;
+  if (r.maxBytes !== undefined) out.maxBytes = r.maxBytes;
+  return out;
+}
+
 /**
  * Merges profiles given base first; the last one is the profile asked for.
  *
@@ -78,10 +89,16 @@ export function mergeProfiles(docs: ProfileDoc[]): MergedProfile {
     env: {
       allow: unique(docs.flatMap((d) => d.env.allow)),
       deny: unique(docs.flatMap((d) => d.env.deny)),
+      allowSecrets: unique(docs.flatMap((d) => d.env.allowSecrets)),
       set: Object.assign({}, ...docs.map((d) => d.env.set)),
     },
     credentials: Object.assign({}, ...docs.map((d) => d.credentials)),
     routes: Object.assign({}, ...docs.map((d) => d.routes)),
     bypassProtection: concat(docs.map((d) => d.bypassProtection), id),
+    rollback: {
+      ...Object.assign({}, ...docs.map((d) => definedOnly(d.rollback ?? { exclude: [] }))),
+      exclude: unique(docs.flatMap((d) => d.rollback?.exclude ?? [])),
+    },
+    guard: unique(docs.flatMap((d) => d.guard ?? [])),
   };
 }

@@ -15,7 +15,7 @@ export type * from "./profile_types.ts";
 export { loadProfile } from "./load.ts";
 export { buildPolicy } from "./build.ts";
 export { BUILTIN_PROFILES, findProfile, userProfileDir, userProfiles } from "./locate.ts";
-export { whyPath, whyPort } from "./why.ts";
+export { whyEnv, whyPath, whyPort } from "./why.ts";
 
 /**
  * Resolves the policy for a request: the profile and its `extends` chain, then the flags.

@@ -27,6 +27,12 @@ export interface PathEntry {
   optional: boolean;
   /** Create the directory (mode 0700, with parents) when it is missing, before the run. */
   create: boolean;
+  /**
+   * `session`: the command's writes beneath the path land in a layer of its own, discarded
+   * when the session ends (a shared cache, so a session cannot plant what a later,
+   * unconfined `npx` or `pip` runs). Absent (`"shared"` in a profile): writes go through.
+   */
+  writes?: "session";
 }
 
 /** The `filesystem` section. */
@@ -57,12 +63,26 @@ export interface NetworkSection {
 
 /** The `env` section. */
 export interface EnvSection {
-  /** Names or globs kept although they look like credentials. */
+  /** Names or globs passed besides the built-in allowlist (a glob never passes a credential-looking name). */
   allow: string[];
-  /** Names or globs removed in addition to the built-in credential patterns. */
+  /** Names or globs removed although allowed. */
   deny: string[];
+  /** Exact names passed with their value unchecked, even when it looks like a credential. */
+  allowSecrets: string[];
   /** Variables set for the command (values may use path variables). */
   set: Record<string, string>;
+}
+
+/** The `rollback` section (`true` is `{ "enabled": true }`). */
+export interface RollbackSection {
+  /** Whether runs snapshot the workdir; undefined when the profile does not say. */
+  enabled?: boolean;
+  /** Patterns (gitignore syntax) left out of snapshots. */
+  exclude: string[];
+  /** Most files a snapshot may record; undefined when the profile does not say. */
+  maxFiles?: number;
+  /** Most bytes a snapshot may record; undefined when the profile does not say. */
+  maxBytes?: number;
 }
 
 /** One profile file after parsing and shape validation. */
@@ -89,6 +109,10 @@ export interface ProfileDoc {
   routes: Record<string, RouteConfig>;
   /** Protected paths this profile deliberately lets grants reach. */
   bypassProtection: Sourced<string>[];
+  /** Rollback settings (absent in hand-built profiles: rollback off). */
+  rollback?: RollbackSection;
+  /** Guard patterns added to the built-in guarded paths. */
+  guard?: string[];
 }
 
 /** A profile with its `extends` chain merged in (base first). */

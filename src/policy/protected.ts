@@ -108,6 +108,9 @@ export const PROTECTED_PATHS: readonly ProtectedGroup[] = [
   },
   // airlock's own profiles: writing one widens the next run's sandbox.
   { name: "airlock profiles", paths: ["$XDG_CONFIG_HOME/airlock"] },
+  // airlock's state: audit logs, sessions' runtime directories (bridge sockets, private
+  // /tmp), rollback snapshots — no sandbox may reach another session's or forge a record.
+  { name: "airlock state", paths: ["$XDG_STATE_HOME/airlock"] },
 ];
 
 /** One protected path, expanded. */

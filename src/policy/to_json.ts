@@ -73,9 +73,21 @@ export function profileToJson(profile: MergedProfile): Record<string, unknown> {
       allow_ranges: net.allowRanges.map((r) => r.value),
       ...(net.allowUnixSockets === undefined ? {} : { allow_unix_sockets: net.allowUnixSockets }),
     },
-    env: { allow: profile.env.allow, deny: profile.env.deny, set: profile.env.set },
+    env: {
+      allow: profile.env.allow,
+      deny: profile.env.deny,
+      allow_secrets: profile.env.allowSecrets,
+      set: profile.env.set,
+    },
     credentials: profile.credentials,
     routes: Object.fromEntries(Object.entries(profile.routes).map(([k, r]) => [k, route(r)])),
     bypass_protection: profile.bypassProtection.map((b) => b.value),
+    rollback: {
+      ...(profile.rollback?.enabled === undefined ? {} : { enabled: profile.rollback.enabled }),
+      exclude: profile.rollback?.exclude ?? [],
+      ...(profile.rollback?.maxFiles === undefined ? {} : { max_files: profile.rollback.maxFiles }),
+      ...(profile.rollback?.maxBytes === undefined ? {} : { max_bytes: profile.rollback.maxBytes }),
+    },
+    guard: profile.guard ?? [],
   };
 }

@@ -8,6 +8,8 @@
  * @module
  */
 
+import type { RollbackPolicy } from "../rollback/types.ts";
+
 /** A filesystem right: `read` = read files, list directories, execute; `write` = the full write set. */
 export type Access = "read" | "write";
 
@@ -19,6 +21,11 @@ export interface PathRule {
   access: Access[];
   /** Where the rule came from, for `why` and `--dry-run`: `profile default: filesystem.read[2]`, `--allow`, `workdir`. */
   origin: string;
+  /**
+   * `session`: writes land in a per-session layer over the path (a shared cache) where
+   * the platform can do that (Linux); absent: writes go through.
+   */
+  writes?: "session";
 }
 
 /** How the command may use the network. */
@@ -53,12 +60,26 @@ export interface NetworkPolicy {
 
 /** The command's environment after filtering. */
 export interface EnvPolicy {
-  /** The environment the command gets (never containing a secret value). */
+  /**
+   * The environment the command gets: no value that looks like a credential, except for
+   * names passed with `--env-secret`/`env.allow_secrets` (listed in `unchecked`) and
+   * values given explicitly (`env.set`, `--env NAME=VALUE`).
+   */
   vars: Record<string, string>;
-  /** Names removed because they look like credentials or the profile denies them (names only). */
+  /** Names of airlock's environment the command does not get (names only, sorted). */
   removed: string[];
-  /** Names set or overridden by the profile. */
+  /** Names set or overridden by the profile's `env.set` or `--env NAME=VALUE`. */
   set: string[];
+  /**
+   * Why each removed name was removed: name → reason such as `not on the allowlist` or
+   * `the value looks like a GitHub token` (never a value). Optional, so hand-built
+   * policies need not carry it.
+   */
+  reasons?: Record<string, string>;
+  /** Why each passed name passed (`allowlist`, `--env`, …); only when explained (`why --env`, `--dry-run`). */
+  passed?: Record<string, string>;
+  /** Names passed with their value unchecked (`--env-secret`, `env.allow_secrets`). */
+  unchecked?: string[];
 }
 
 /** A custom proxy route declared in a profile (`routes.NAME`). */
@@ -113,6 +134,8 @@ export interface Policy {
   bestEffort: boolean;
   /** Protected paths the user explicitly allowed with `--bypass-protection`. */
   bypassProtection: string[];
+  /** Rollback of the workdir (profile `rollback`, `guard`); absent in hand-built policies: off. */
+  rollback?: RollbackPolicy;
 }
 
 /** What the command line (and environment) asks for; `resolvePolicy()` turns it into a {@linkcode Policy}. */
@@ -149,6 +172,21 @@ export interface PolicyRequest {
   upstreamCa: string[];
   /** `--best-effort`. */
   bestEffort: boolean;
+  /**
+   * `--env NAME[=VALUE]`: pass NAME from airlock's environment, or set it.
+   * @default []
+   */
+  envFlags?: string[];
+  /**
+   * `--env-secret NAME`: pass NAME with its value unchecked.
+   * @default []
+   */
+  envSecrets?: string[];
+  /**
+   * Record why each variable passed (`EnvPolicy.passed`): `why --env` and `--dry-run`.
+   * @default false
+   */
+  explainEnv?: boolean;
   /** The current directory. */
   cwd: string;
   /** airlock's own environment. */

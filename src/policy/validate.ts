@@ -27,6 +27,7 @@ import {
   ROUTE_NAME,
 } from "./syntax.ts";
 import { validateRoute } from "./validate_route.ts";
+import { ROLLBACK_KEYS, validateGuard, validateRollback } from "./validate_rollback.ts";
 
 /** Known keys of each object in a profile, as documented in `policies/schema.json`. */
 export const PROFILE_KEYS = {
@@ -40,9 +41,11 @@ export const PROFILE_KEYS = {
     "credentials",
     "routes",
     "bypass_protection",
+    "rollback",
+    "guard",
   ],
   filesystem: ["read", "write", "allow"],
-  "filesystem entry": ["path", "optional", "create"],
+  "filesystem entry": ["path", "optional", "create", "writes"],
   network: [
     "mode",
     "allow_ports",
@@ -51,8 +54,9 @@ export const PROFILE_KEYS = {
     "allow_ranges",
     "allow_unix_sockets",
   ],
-  env: ["allow", "deny", "set"],
+  env: ["allow", "deny", "allow_secrets", "set"],
   route: ["upstream", "token", "inject", "env", "token_prefix"],
+  rollback: ROLLBACK_KEYS,
 } as const;
 
 function pathEntries(p: ProfileProblem, key: string, value: unknown): Sourced<PathEntry>[] {
@@ -69,7 +73,11 @@ function pathEntries(p: ProfileProblem, key: string, value: unknown): Sourced<Pa
           throw p.at(`${where}.${flag}`, "must be true or false", obj[flag]);
         }
       }
+      if (obj.writes !== undefined && obj.writes !== "session" && obj.writes !== "shared") {
+        throw p.at(`${where}.writes`, 'must be "session" or "shared"', obj.writes);
+      }
       entry = { path: obj.path, optional: obj.optional === true, create: obj.create === true };
+      if (obj.writes === "session") entry.writes = "session";
     } else {
       throw p.at(where, 'must be a path or { "path": ..., "optional": true }', item);
     }
@@ -117,6 +125,7 @@ function network(p: ProfileProblem, value: unknown): NetworkSection {
 function env(p: ProfileProblem, value: unknown): EnvSection {
   const obj = p.object("env", value ?? {}, PROFILE_KEYS.env);
   const glob = (s: string) => ENV_GLOB.test(s) ? null : "must be a variable name or glob";
+  const name = (s: string) => ENV_NAME.test(s) ? null : "must be a variable name (no glob)";
   const set: Record<string, string> = {};
   for (const [k, v] of Object.entries(p.object("env.set", obj.set ?? {}, null))) {
     if (!ENV_NAME.test(k)) throw p.at(`env.set`, `has an invalid variable name "${k}"`, k);
@@ -126,6 +135,7 @@ function env(p: ProfileProblem, value: unknown): EnvSection {
   return {
     allow: p.strings("env.allow", obj.allow, glob).map((s) => s.value),
     deny: p.strings("env.deny", obj.deny, glob).map((s) => s.value),
+    allowSecrets: p.strings("env.allow_secrets", obj.allow_secrets, name).map((s) => s.value),
     set,
   };
 }
@@ -203,5 +213,7 @@ export function validateProfile(
     credentials: credentials(p, top.credentials),
     routes: routes(p, top.routes),
     bypassProtection: p.strings("bypass_protection", top.bypass_protection, pathSyntaxProblem),
+    rollback: validateRollback(p, top.rollback),
+    guard: validateGuard(p, top.guard),
   };
 }

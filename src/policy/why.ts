@@ -99,3 +99,51 @@ export function whyPort(policy: Policy, port: number, options: { bind: boolean }
     } may be reached; other traffic goes through the proxy`;
   return { allowed: false, question, reason };
 }
+
+/** One variable in the answer to `why --env`: its name and the rule that decided (never its value). */
+export interface EnvEntry {
+  /** The variable name. */
+  name: string;
+  /** Why it passed (`allowlist`, `--env`, …) or why it was removed. */
+  reason: string;
+}
+
+/** The answer to `why --env`. */
+export interface EnvAnswer {
+  /** The variables the command gets, by name, sorted. */
+  passed: EnvEntry[];
+  /** The variables of airlock's environment it does not get, by name, sorted. */
+  removed: EnvEntry[];
+}
+
+/**
+ * Lists what the command's environment holds and what was removed, with the rule for each.
+ * The policy should be resolved with `explainEnv: true`; otherwise passed names have the
+ * reason `passed`.
+ *
+ * @param policy The resolved policy.
+ * @returns Names and reasons, never values.
+ * @example
+ * ```ts
+ * import { whyEnv } from "./why.ts";
+ * import type { Policy } from "./types.ts";
+ * const policy = {
+ *   env: { vars: { PATH: "/bin" }, removed: ["FOO"], set: [], reasons: { FOO: "not on the allowlist" },
+ *     passed: { PATH: "allowlist" } },
+ * } as unknown as Policy;
+ * console.assert(whyEnv(policy).removed[0]?.reason === "not on the allowlist");
+ * console.assert(whyEnv(policy).passed[0]?.reason === "allowlist");
+ * ```
+ */
+export function whyEnv(policy: Policy): EnvAnswer {
+  const env = policy.env;
+  const byName = (a: EnvEntry, b: EnvEntry) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  return {
+    passed: Object.keys(env.vars)
+      .map((name) => ({ name, reason: env.passed?.[name] ?? "passed" }))
+      .sort(byName),
+    removed: env.removed
+      .map((name) => ({ name, reason: env.reasons?.[name] ?? "removed" }))
+      .sort(byName),
+  };
+}

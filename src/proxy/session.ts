@@ -14,6 +14,7 @@
  */
 
 import { SessionLog } from "../audit/session_log.ts";
+import { stateDir } from "../state_dir.ts";
 import { isValidSessionId, newSessionId } from "../audit/session_log.ts";
 import { AirlockError, ProxyError } from "../errors.ts";
 import type { Policy } from "../policy/types.ts";
@@ -250,7 +251,11 @@ export async function startSessionProxy(
         pressure,
       },
       listen,
-      { limits, pressure },
+      {
+        limits,
+        pressure,
+        internalParent: `${stateDir(options.stateEnv ?? Deno.env.toObject())}/run`,
+      },
     );
   } catch (err) {
     await client.close();

@@ -4,15 +4,14 @@
  * seccomp bind only the calling thread; `execve` leaves that one thread, so the whole
  * process that runs the command is confined and nothing asynchronous runs in between).
  *
- * Two callers: the exec helper (`exec_helper.ts`), a child process that airlock
- * supervises, and airlock itself when nothing has to run beside the command
- * (`LaunchOptions.replace`: the command takes over airlock's process, as `exec` does).
+ The caller is the exec helper (`exec_helper.ts`), inside the sandbox's namespaces once
+ * it has built the mount namespace (a Landlock-restricted process can no longer mount).
  *
- * Order: chdir → (helper) own process group, taking the terminal's foreground if
- * airlock had it → (helper) parent-death signal and a check that the parent is alive →
- * Landlock ruleset → no-new-privs → `landlock_restrict_self` → seccomp → no capabilities
- * (root keeps its uid, not its privileges) → default signal dispositions and an empty
- * mask → every descriptor above 2 close-on-exec → `execve`.
+ * Order: chdir → (without namespaces) parent-death signal and a check that airlock is
+ * still the parent → Landlock ruleset → no-new-privs → `landlock_restrict_self` → seccomp
+ * → no capabilities (root keeps its uid, not its privileges; the user namespace's
+ * capabilities go too) → default signal dispositions and an empty mask → every descriptor
+ * above 2 close-on-exec → `ready` on the status pipe → `execve`.
  *
  * Exit codes when it cannot exec: 125 setup failed, 126 not executable (including a
  * program outside the read grants), 127 not found; one line on stderr says why. Keep the
@@ -41,16 +40,13 @@ import {
   cStringArray,
   describeErrno,
   ErrnoError,
-  isatty,
   rawSyscall,
   readErrno,
-  restoreSignal,
   setSignal,
   sys,
   syscallNumbers,
-  tcgetpgrp,
-  tcsetpgrp,
 } from "./syscalls.ts";
+import { writeAll } from "./process/pipe.ts";
 
 /** The sandbox could not be set up. */
 export const EXIT_SETUP = 125;
@@ -62,11 +58,12 @@ const EXIT_NOT_FOUND = 127;
 /** How {@linkcode confineAndExec} is called. */
 export interface ConfineMode {
   /**
-   * True in the exec helper, which airlock supervises: take a process group of its own
-   * (with the terminal's foreground) and die with airlock. False when airlock execs the
-   * command in its own place: the command keeps airlock's process, group and parent.
+   * The airlock process to die with (parent-death signal), when the helper is its direct
+   * child; absent inside the namespaces, whose PID 1 already dies with airlock.
    */
-  supervised: boolean;
+  parentPid?: number;
+  /** A descriptor to write `ready` on right before `execve` (it closes at the exec). */
+  status?: number;
 }
 
 /**
@@ -76,19 +73,19 @@ export interface ConfineMode {
  *
  * Requires `--allow-ffi` and `--allow-read` (run with `-A`).
  *
- * @param plan The plan (`plan.parentPid` is watched only when supervised).
- * @param mode Supervised (exec helper) or in place.
+ * @param plan The plan.
+ * @param mode The parent to die with and the status pipe.
  * @returns Never.
  * @example
  * ```ts ignore
- * confineAndExec(plan, { supervised: false }); // this process becomes the command
+ * confineAndExec(plan, { status: STATUS_FD }); // this process becomes the command
  * ```
  */
 export function confineAndExec(plan: SandboxPlan, mode: ConfineMode): never {
   step(() => Deno.chdir(plan.cwd), `Cannot enter the working directory "${plan.cwd}"`);
-  if (mode.supervised) {
-    step(takeProcessGroup, "Cannot create a process group");
-    step(() => watchParent(plan.parentPid), "Cannot watch the parent process");
+  const parentPid = mode.parentPid;
+  if (parentPid !== undefined) {
+    step(() => watchParent(parentPid), "Cannot watch the parent process");
   }
   if (plan.landlock !== null) {
     const spec = plan.landlock;
@@ -105,27 +102,18 @@ export function confineAndExec(plan: SandboxPlan, mode: ConfineMode): never {
   step(dropAllCapabilities, "Cannot drop capabilities");
   step(resetSignals, "Cannot reset signal handling");
   step(markDescriptorsCloexec, "Cannot close inherited descriptors");
+  if (mode.status !== undefined) {
+    const status = mode.status;
+    step(() => writeAll(status, READY), "Cannot report to airlock");
+  }
   return exec(plan);
 }
 
+/** What the helper writes on its status pipe right before `execve`. */
+const READY = new TextEncoder().encode("ready\n");
+
 function setNoNewPrivs(): void {
   step(() => sys("prctl", PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "Cannot set no-new-privileges");
-}
-
-/**
- * Moves the helper into its own process group; if airlock's group owned the terminal,
- * hands the terminal's foreground to the new group (with SIGTTOU ignored meanwhile).
- */
-function takeProcessGroup(): void {
-  const oldGroup = sys("getpgid", 0);
-  sys("setpgid", 0, 0);
-  if (!isatty(0) || tcgetpgrp(0) !== oldGroup) return;
-  const previous = setSignal(SIGNALS.SIGTTOU, 1);
-  try {
-    tcsetpgrp(0, sys("getpid"));
-  } finally {
-    restoreSignal(SIGNALS.SIGTTOU, previous);
-  }
 }
 
 /**

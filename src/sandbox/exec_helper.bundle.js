@@ -350,6 +350,94 @@ var ERRNO = {
   ENOSYS: 38,
   EOPNOTSUPP: 95
 };
+var F_SETPIPE_SZ = 1031;
+var F_GETPIPE_SZ = 1032;
+var NAMESPACE_SYSCALLS = {
+  x86_64: {
+    mount: 165,
+    mkdirat: 258,
+    symlinkat: 266,
+    pipe2: 293,
+    wait4: 61,
+    read: 0,
+    write: 1,
+    fcntl: 72,
+    clone: 56,
+    clone3: 435,
+    unshare: 272,
+    setns: 308,
+    open_tree: 428,
+    move_mount: 429,
+    mount_setattr: 442,
+    pivot_root: 155,
+    umount2: 166
+  },
+  aarch64: {
+    mount: 40,
+    mkdirat: 34,
+    symlinkat: 36,
+    pipe2: 59,
+    wait4: 260,
+    read: 63,
+    write: 64,
+    fcntl: 25,
+    clone: 220,
+    clone3: 435,
+    unshare: 97,
+    setns: 268,
+    open_tree: 428,
+    move_mount: 429,
+    mount_setattr: 442,
+    pivot_root: 41,
+    umount2: 39
+  }
+};
+var MNT_DETACH = 2;
+var CLONE_NEWUSER = 268435456;
+var OPEN_TREE_CLONE = 1;
+var AT_RECURSIVE = 32768;
+var MOVE_MOUNT_F_EMPTY_PATH = 4;
+var MOUNT_ATTR = {
+  RDONLY: 1,
+  NOSUID: 2,
+  NODEV: 4,
+  NOEXEC: 8
+};
+var MOUNT_ATTR_SIZE_VER0 = 32;
+var MS = {
+  RDONLY: 1,
+  NOSUID: 2,
+  NODEV: 4,
+  NOEXEC: 8,
+  BIND: 4096,
+  REC: 16384,
+  PRIVATE: 1 << 18
+};
+var F_SETFD = 2;
+var FD_CLOEXEC = 1;
+var O_DIRECTORY = 65536;
+var SIOCGIFFLAGS = 35091;
+var SIOCSIFFLAGS = 35092;
+var IFF_UP = 1;
+var IFF_RUNNING = 64;
+var NETLINK_ROUTE = 0;
+var LIBC_SYNC_SYMBOLS = {
+  /** `int open(const char *pathname, int flags, mode_t mode)` */
+  open: LIBC_SYMBOLS.open,
+  /** `int close(int fd)` */
+  close: LIBC_SYMBOLS.close,
+  /** `int syncfs(int fd)` */
+  syncfs: {
+    parameters: [
+      "i32"
+    ],
+    result: "i32"
+  }
+};
+var O_DIRECTORY_FLAGS = {
+  x86_64: 65536 | 524288,
+  aarch64: 16384 | 524288
+};
 
 // src/sandbox/syscalls.ts
 var core;
@@ -557,7 +645,8 @@ function createRuleset(spec) {
   const rulesetFd = unwrap("landlock_create_ruleset", rawSyscall(SYS_LANDLOCK_CREATE_RULESET, addressOf(attr), attr.byteLength));
   const pathAttr = new ArrayBuffer(12);
   const pathView = new DataView(pathAttr);
-  for (const rule of spec.paths.flatMap(expandProc)) {
+  const rules = spec.privateProc ? spec.paths : spec.paths.flatMap(expandProc);
+  for (const rule of rules) {
     const fd = openAt(rule.path, O_PATH | O_CLOEXEC);
     if (fd === -ERRNO.ENOENT) continue;
     if (fd < 0) throw new ErrnoError(`open("${rule.path}")`, -fd);
@@ -668,30 +757,42 @@ function buildSeccompProgram(options) {
     nr.add_key,
     nr.request_key
   ]) a.jeq(denied, "eperm");
+  const ns = x86 ? NAMESPACE_SYSCALLS.x86_64 : NAMESPACE_SYSCALLS.aarch64;
+  a.jeq(ns.clone3, "enosys").jeq(ns.setns, "eperm");
+  a.jeq(ns.clone, "newuser").jeq(ns.unshare, "newuser");
   a.jeq(nr.ioctl, "ioctl");
   if (options.restrictSockets) {
     a.jeq(nr.socket, "socket");
+    if (!options.allowUnixSockets) a.jeq(nr.socketpair, "socketpair");
     a.jeq(nr.sendto, "flags3").jeq(nr.sendmmsg, "flags3").jeq(nr.sendmsg, "flags2");
     if (options.denyListen) a.jeq(nr.listen, "eperm");
   }
   a.ret(SECCOMP_RET.ALLOW);
   a.label("ioctl").load(argLow(1)).jeq(TIOCSTI, "eperm").jeq(TIOCLINUX, "eperm");
   a.ret(SECCOMP_RET.ALLOW);
+  a.label("newuser").load(argLow(0)).and(CLONE_NEWUSER).jeq(CLONE_NEWUSER, "eperm");
+  a.ret(SECCOMP_RET.ALLOW);
   if (options.restrictSockets) {
     a.label("flags3").load(argLow(3)).and(MSG_FASTOPEN).jeq(MSG_FASTOPEN, "eperm");
     a.ret(SECCOMP_RET.ALLOW);
     a.label("flags2").load(argLow(2)).and(MSG_FASTOPEN).jeq(MSG_FASTOPEN, "eperm");
     a.ret(SECCOMP_RET.ALLOW);
+    if (!options.allowUnixSockets) {
+      a.label("socketpair").load(argLow(0)).jeq(AF.UNIX, 0, "eperm");
+      a.load(argLow(1)).and(SOCK.TYPE_MASK).jeq(SOCK.STREAM, "allow", "eperm");
+    }
     a.label("socket").load(argLow(0));
     a.jeq(AF.UNIX, options.allowUnixSockets ? "allow" : "eperm");
-    a.jeq(AF.NETLINK, "allow").jeq(AF.INET, "inet").jeq(AF.INET6, "inet");
+    a.jeq(AF.NETLINK, "netlink").jeq(AF.INET, "inet").jeq(AF.INET6, "inet");
     a.ret(SECCOMP_RET.ERRNO | ERRNO.EPERM);
+    a.label("netlink").load(argLow(2)).jeq(NETLINK_ROUTE, "allow", "eperm");
     a.label("inet").load(argLow(1)).and(SOCK.TYPE_MASK).jeq(SOCK.STREAM, 0, "eperm");
     a.load(argLow(2)).jeq(0, "allow").jeq(IPPROTO_TCP, "allow");
     a.ret(SECCOMP_RET.ERRNO | ERRNO.EPERM);
   }
   a.label("allow").ret(SECCOMP_RET.ALLOW);
   a.label("eperm").ret(SECCOMP_RET.ERRNO | ERRNO.EPERM);
+  a.label("enosys").ret(SECCOMP_RET.ERRNO | ERRNO.ENOSYS);
   a.label("kill").ret(SECCOMP_RET.KILL_PROCESS);
   return a.assemble();
 }
@@ -717,15 +818,102 @@ function installSeccomp(program) {
   void fprog.byteLength;
 }
 
+// src/sandbox/namespaces/mount_calls.ts
+function nsCall(name, what, ...args) {
+  syscallNumbers();
+  const table = Deno.build.arch === "aarch64" ? NAMESPACE_SYSCALLS.aarch64 : NAMESPACE_SYSCALLS.x86_64;
+  return unwrap(`${name} ${what}`, rawSyscall(table[name], ...args));
+}
+function cloneMount(path, recursive) {
+  const name = cString(path);
+  const flags = OPEN_TREE_CLONE | O_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+  return nsCall("open_tree", path, AT_FDCWD, addressOf(name), flags);
+}
+function attachMount(fd, target) {
+  const empty = cString("");
+  const to = cString(target);
+  nsCall("move_mount", target, fd, addressOf(empty), AT_FDCWD, addressOf(to), MOVE_MOUNT_F_EMPTY_PATH);
+}
+function setMountAttributes(target, attrs, recursive) {
+  const byFd = typeof target === "number";
+  const path = cString(byFd ? "" : target);
+  const attr = new BigUint64Array([
+    BigInt(attrs.set),
+    BigInt(attrs.clear ?? 0),
+    BigInt(attrs.propagation ?? 0),
+    0n
+  ]);
+  const flags = (recursive ? AT_RECURSIVE : 0) | (byFd ? AT_EMPTY_PATH : 0);
+  nsCall("mount_setattr", byFd ? `fd ${target}` : target, byFd ? target : AT_FDCWD, addressOf(path), flags, addressOf(attr), MOUNT_ATTR_SIZE_VER0);
+}
+function mountFilesystem(fstype, target, flags, data) {
+  const type = cString(fstype);
+  const to = cString(target);
+  const options = cString(data);
+  nsCall("mount", `${fstype} on ${target}`, addressOf(type), addressOf(to), addressOf(type), flags, data === "" ? 0 : addressOf(options));
+}
+function pivotRoot(newRoot, putOld, putOldInside) {
+  const to = cString(newRoot);
+  const old = cString(putOld);
+  nsCall("pivot_root", newRoot, addressOf(to), addressOf(old));
+  Deno.chdir("/");
+  const inside = cString(putOldInside);
+  nsCall("umount2", putOldInside, addressOf(inside), MNT_DETACH);
+}
+
+// src/sandbox/process/pipe.ts
+function writeAll(fd, bytes) {
+  try {
+    if (nsCall("fcntl", "F_GETPIPE_SZ", fd, F_GETPIPE_SZ) < bytes.length) {
+      nsCall("fcntl", "F_SETPIPE_SZ", fd, F_SETPIPE_SZ, bytes.length);
+    }
+  } catch {
+  }
+  let offset = 0;
+  while (offset < bytes.length) {
+    const chunk = bytes.subarray(offset);
+    offset += nsCall("write", `fd ${fd}`, fd, addressOf(chunk), chunk.length);
+  }
+}
+function readMessage(fd) {
+  const one = new Uint8Array(1);
+  let header = "";
+  for (; ; ) {
+    const n = nsCall("read", `fd ${fd}`, fd, addressOf(one), 1);
+    if (n === 0) {
+      if (header === "") return null;
+      throw new Error("Cannot read the message: the input ended inside its header");
+    }
+    if (one[0] === 10) break;
+    header += String.fromCharCode(one[0]);
+    if (!/^\d{1,9}$/.test(header)) throw new Error("Cannot read the message: malformed header");
+  }
+  const body = new Uint8Array(Number(header));
+  let offset = 0;
+  while (offset < body.length) {
+    const rest = body.subarray(offset);
+    const n = nsCall("read", `fd ${fd}`, fd, addressOf(rest), rest.length);
+    if (n === 0) throw new Error("Cannot read the message: the input ended inside it");
+    offset += n;
+  }
+  return new TextDecoder().decode(body);
+}
+function closeFd(fd) {
+  try {
+    sys("close", fd);
+  } catch {
+  }
+}
+
 // src/sandbox/confine_exec.ts
 var EXIT_SETUP = 125;
 var EXIT_NOT_EXECUTABLE = 126;
 var EXIT_NOT_FOUND = 127;
 function confineAndExec(plan, mode) {
   step(() => Deno.chdir(plan.cwd), `Cannot enter the working directory "${plan.cwd}"`);
-  if (mode.supervised) {
-    step(takeProcessGroup, "Cannot create a process group");
-    step(() => watchParent(plan.parentPid), "Cannot watch the parent process");
+  const parentPid = mode.parentPid;
+  if (parentPid !== void 0) {
+    step(() => watchParent(parentPid), "Cannot watch the parent process");
   }
   if (plan.landlock !== null) {
     const spec = plan.landlock;
@@ -742,21 +930,15 @@ function confineAndExec(plan, mode) {
   step(dropAllCapabilities, "Cannot drop capabilities");
   step(resetSignals, "Cannot reset signal handling");
   step(markDescriptorsCloexec, "Cannot close inherited descriptors");
+  if (mode.status !== void 0) {
+    const status = mode.status;
+    step(() => writeAll(status, READY), "Cannot report to airlock");
+  }
   return exec(plan);
 }
+var READY = new TextEncoder().encode("ready\n");
 function setNoNewPrivs() {
   step(() => sys("prctl", PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "Cannot set no-new-privileges");
-}
-function takeProcessGroup() {
-  const oldGroup = sys("getpgid", 0);
-  sys("setpgid", 0, 0);
-  if (!isatty(0) || tcgetpgrp(0) !== oldGroup) return;
-  const previous = setSignal(SIGNALS.SIGTTOU, 1);
-  try {
-    tcsetpgrp(0, sys("getpid"));
-  } finally {
-    restoreSignal(SIGNALS.SIGTTOU, previous);
-  }
 }
 function watchParent(parentPid) {
   sys("prctl", PR_SET_PDEATHSIG, SIGNALS.SIGKILL, 0, 0, 0);
@@ -828,6 +1010,13 @@ var LIBSYSTEM_SYMBOLS = {
     parameters: [],
     result: "pointer"
   },
+  /** `char *ttyname(int fd)`: the terminal device of a descriptor, or NULL. */
+  ttyname: {
+    parameters: [
+      "i32"
+    ],
+    result: "pointer"
+  },
   /** `int execve(const char *path, char *const argv[], char *const envp[])` */
   execve: {
     parameters: [
@@ -875,8 +1064,8 @@ var LIBSYSTEM_SYMBOLS = {
   }
 };
 var LIBSYSTEM_PATH = "/usr/lib/libSystem.B.dylib";
-var F_SETFD = 2;
-var FD_CLOEXEC = 1;
+var F_SETFD2 = 2;
+var FD_CLOEXEC2 = 1;
 var SIG_SETMASK_DARWIN = 3;
 var NSIG_DARWIN = 32;
 
@@ -915,7 +1104,7 @@ function execSeatbelt(plan, fail2) {
   }
   c.sigprocmask(SIG_SETMASK_DARWIN, new Uint8Array(4), null);
   const max = c.getdtablesize();
-  for (let fd = 3; fd < max; fd++) c.fcntl(fd, F_SETFD, FD_CLOEXEC);
+  for (let fd = 3; fd < max; fd++) c.fcntl(fd, F_SETFD2, FD_CLOEXEC2);
   const file = cString(plan.file);
   const argv = cStringArray(plan.argv);
   const envp = cStringArray(plan.envp);
@@ -929,72 +1118,372 @@ function execSeatbelt(plan, fail2) {
   return fail2(e === ENOENT ? 127 : 126, `Cannot run "${plan.file}": errno ${e}`);
 }
 
+// src/sandbox/namespaces/mount_plan.ts
+var DEVICE_NODES = [
+  "null",
+  "zero",
+  "full",
+  "random",
+  "urandom",
+  "tty"
+];
+
+// src/sandbox/namespaces/mount_apply.ts
+var STAGE = "/tmp";
+var HARDENED = MOUNT_ATTR.NOSUID | MOUNT_ATTR.NODEV;
+function applyMounts(plan) {
+  const binds = plan.binds.map((b) => ({
+    path: b.path,
+    fd: cloneMount(b.path, true),
+    writable: b.writable
+  }));
+  const devices = [
+    ...DEVICE_NODES.map((n) => `/dev/${n}`),
+    ...plan.devices
+  ].filter(exists).map((path) => ({
+    path,
+    fd: cloneMount(path, false),
+    writable: true,
+    device: true
+  }));
+  const tmp = cloneMount(plan.tmp, false);
+  const shm = cloneMount(plan.shm, false);
+  const overlays = plan.overlays.map((o) => {
+    const options = `lowerdir=${escapeOption(o.path)},upperdir=${escapeOption(o.upper)},workdir=${escapeOption(o.work)},userxattr`;
+    try {
+      mountFilesystem("overlay", o.path, MS.NOSUID | MS.NODEV, options);
+      return {
+        path: o.path,
+        fd: cloneMount(o.path, false),
+        writable: true
+      };
+    } catch (err) {
+      console.error(`airlock: ${o.path}: ${err instanceof Error ? err.message : err}; the session gets an empty directory there instead`);
+      return {
+        path: o.path,
+        fd: cloneMount(o.upper, false),
+        writable: true
+      };
+    }
+  });
+  const devNull = cloneMount("/dev/null", false);
+  const root = cloneMount("/", true);
+  setMountAttributes(root, {
+    set: MOUNT_ATTR.RDONLY | HARDENED
+  }, true);
+  attachMount(root, STAGE);
+  pivotRoot(STAGE, `${STAGE}/proc`, "/proc");
+  close(root);
+  mountFilesystem("proc", "/proc", MS.NOSUID | MS.NODEV | MS.NOEXEC, "");
+  mountFilesystem("tmpfs", "/dev", MS.NOSUID | MS.NOEXEC, "mode=0755,size=1m");
+  for (const device of devices) {
+    makeMountPoint(device.path, false);
+    attach(device);
+  }
+  Deno.mkdirSync("/dev/pts");
+  Deno.mkdirSync("/dev/shm");
+  mountFilesystem("devpts", "/dev/pts", MS.NOSUID | MS.NOEXEC, "newinstance,ptmxmode=0666,mode=0620");
+  Deno.symlinkSync("pts/ptmx", "/dev/ptmx");
+  Deno.symlinkSync("/proc/self/fd", "/dev/fd");
+  [
+    "stdin",
+    "stdout",
+    "stderr"
+  ].forEach((name, i) => Deno.symlinkSync(`/proc/self/fd/${i}`, `/dev/${name}`));
+  attach({
+    path: "/dev/shm",
+    fd: shm,
+    writable: true
+  });
+  setMountAttributes("/dev", {
+    set: MOUNT_ATTR.RDONLY
+  }, false);
+  attach({
+    path: "/tmp",
+    fd: tmp,
+    writable: true
+  });
+  for (const bind of [
+    ...binds,
+    ...overlays
+  ]) {
+    makeMountPoint(bind.path, isDirectoryFd(bind.fd));
+    attach(bind);
+  }
+  for (const path of plan.readOnly) {
+    attach({
+      path,
+      fd: cloneMount(path, false),
+      writable: false
+    });
+  }
+  for (const path of plan.masks) mask(path, devNull);
+  close(devNull);
+}
+function attach(mount) {
+  const set = (mount.device ? MOUNT_ATTR.NOSUID : HARDENED) | (mount.writable ? 0 : MOUNT_ATTR.RDONLY);
+  setMountAttributes(mount.fd, {
+    set,
+    clear: mount.writable ? MOUNT_ATTR.RDONLY : 0
+  }, true);
+  attachMount(mount.fd, mount.path);
+  close(mount.fd);
+}
+function mask(path, devNull) {
+  let info;
+  try {
+    info = Deno.lstatSync(path);
+  } catch {
+    return;
+  }
+  if (info.isSymlink) return;
+  if (info.isDirectory) {
+    mountFilesystem("tmpfs", path, MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, "size=4k,mode=000");
+    return;
+  }
+  const fd = cloneMount(`/proc/self/fd/${devNull}`, false);
+  attach({
+    path,
+    fd,
+    writable: false
+  });
+}
+function makeMountPoint(path, directory) {
+  if (exists(path)) return;
+  const parent = path.slice(0, path.lastIndexOf("/")) || "/";
+  Deno.mkdirSync(parent, {
+    recursive: true
+  });
+  if (directory) Deno.mkdirSync(path);
+  else Deno.writeFileSync(path, new Uint8Array(), {
+    createNew: true,
+    mode: 384
+  });
+}
+function escapeOption(path) {
+  return path.replace(/[\\,:]/g, (c) => `\\${c}`);
+}
+function exists(path) {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function close(fd) {
+  sys("close", fd);
+}
+
+// src/sandbox/namespaces/kernel_setup.ts
+var MAX_USER_NAMESPACES = "/proc/sys/user/max_user_namespaces";
+function bringLoopbackUp() {
+  const fd = sys("socket", AF.INET, SOCK.DGRAM, 0);
+  try {
+    const ifreq = new Uint8Array(40);
+    ifreq.set(new TextEncoder().encode("lo"));
+    const view = new DataView(ifreq.buffer);
+    sys("ioctl", fd, SIOCGIFFLAGS, addressOf(ifreq));
+    view.setInt16(16, view.getInt16(16, true) | IFF_UP | IFF_RUNNING, true);
+    sys("ioctl", fd, SIOCSIFFLAGS, addressOf(ifreq));
+  } finally {
+    sys("close", fd);
+  }
+}
+function forbidUserNamespaces() {
+  Deno.writeTextFileSync(MAX_USER_NAMESPACES, "0");
+}
+
 // src/sandbox/plan.ts
 var PLAN_ENV = "AIRLOCK_SANDBOX_PLAN";
-var PLAN_FIFO_ENV = "AIRLOCK_SANDBOX_PLAN_FIFO";
-var PLAN_PARENT_ENV = "AIRLOCK_SANDBOX_PARENT_PID";
+var PLAN_FD = 3;
+var STATUS_FD = 4;
 function parsePlan(text) {
   const plan = JSON.parse(text);
   const strings = (v) => Array.isArray(v) && v.every((s) => typeof s === "string");
-  if (typeof plan !== "object" || plan === null || typeof plan.file !== "string" || !plan.file.startsWith("/") || !strings(plan.argv) || plan.argv.length === 0 || !strings(plan.envp) || typeof plan.cwd !== "string" || typeof plan.parentPid !== "number" || plan.landlock !== null && typeof plan.landlock !== "object" || plan.seccomp !== null && typeof plan.seccomp !== "object" || plan.seatbelt !== void 0 && typeof plan.seatbelt !== "string") {
+  if (typeof plan !== "object" || plan === null || typeof plan.file !== "string" || !plan.file.startsWith("/") || !strings(plan.argv) || plan.argv.length === 0 || !strings(plan.envp) || typeof plan.cwd !== "string" || typeof plan.parentPid !== "number" || plan.landlock !== null && typeof plan.landlock !== "object" || plan.seccomp !== null && typeof plan.seccomp !== "object" || plan.seatbelt !== void 0 && typeof plan.seatbelt !== "string" || plan.namespaces !== void 0 && plan.namespaces !== null && (typeof plan.namespaces !== "object" || typeof plan.namespaces.mounts !== "object")) {
     throw new TypeError("Cannot read the sandbox plan: a field is missing or malformed");
   }
   return plan;
 }
+function missingRequirement(plan, required) {
+  for (const need of required) {
+    const ok = need === "landlock" ? plan.landlock !== null && plan.landlock.handledFs !== 0 : need === "seccomp" ? plan.seccomp !== null : need === "namespaces" ? plan.namespaces != null : plan.namespaces != null && plan.namespaces.network;
+    if (!ok) return need;
+  }
+  return null;
+}
+
+// src/bridge/spec.ts
+var BRIDGE_ENV = "AIRLOCK_BRIDGE";
+
+// src/sandbox/bridge_start.ts
+var READY_TIMEOUT_MS = 15e3;
+var BRIDGE_MAIN = new URL("../bridge/inside_main.ts", import.meta.url);
+function bridgeCommand(execPath, entry) {
+  const base = execPath.slice(execPath.lastIndexOf("/") + 1);
+  if (base !== "deno") return [
+    execPath,
+    "__sandbox-bridge"
+  ];
+  return [
+    execPath,
+    "run",
+    "-A",
+    "--no-config",
+    decodeURIComponent(entry.pathname)
+  ];
+}
+function startBridge(spec, dirFd) {
+  const config = JSON.stringify({
+    fd: dirFd,
+    forward: spec.forward,
+    reverse: spec.reverse
+  });
+  const child = new Deno.Command("/bin/sh", {
+    args: [
+      "-c",
+      '"$@" </dev/null &',
+      "sh",
+      ...bridgeCommand(Deno.execPath(), BRIDGE_MAIN)
+    ],
+    env: {
+      ...Deno.env.toObject(),
+      [BRIDGE_ENV]: config
+    },
+    clearEnv: true,
+    cwd: "/",
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+    detached: true
+  }).spawn();
+  return waitReady(child);
+}
+async function waitReady(child) {
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error("it did not start in time")), READY_TIMEOUT_MS);
+  });
+  try {
+    let text = "";
+    while (!text.includes("ready\n")) {
+      const { value, done } = await Promise.race([
+        reader.read(),
+        timeout
+      ]);
+      if (done) throw new Error("it ended before listening");
+      text += value;
+    }
+  } finally {
+    clearTimeout(timer);
+    reader.releaseLock();
+    await child.status;
+  }
+}
 
 // src/sandbox/exec_helper.ts
-function execHelperMain(_args) {
-  const fifo = Deno.env.get(PLAN_FIFO_ENV);
-  let text = Deno.env.get(PLAN_ENV);
-  if (fifo !== void 0) {
-    const parent = Number(Deno.env.get(PLAN_PARENT_ENV));
-    step(() => watchParent(parent), "Cannot watch the parent process");
-    text = step(() => readPlanLine(fifo), "Cannot receive the sandbox plan");
-    if (text === "") Deno.exit(0);
+function requirements(args) {
+  const flag = args.find((a) => a.startsWith("--require="));
+  if (flag === void 0 || flag === "--require=") return [];
+  return flag.slice("--require=".length).split(",");
+}
+async function execHelperMain(args) {
+  const required = requirements(args);
+  const fromEnv = Deno.env.get(PLAN_ENV);
+  if (fromEnv !== void 0) {
+    const plan2 = receive(fromEnv, required);
+    if (plan2.seatbelt !== void 0) return execSeatbelt(plan2, fail);
+    return confineAndExec(plan2, {
+      parentPid: plan2.parentPid
+    });
   }
+  for (const fd of [
+    PLAN_FD,
+    STATUS_FD
+  ]) {
+    step(() => nsCall("fcntl", `fd ${fd}`, fd, F_SETFD, FD_CLOEXEC), "Cannot receive the sandbox plan");
+  }
+  const first = step(() => readMessage(PLAN_FD), "Cannot receive the sandbox plan");
+  if (first === null) Deno.exit(0);
+  const plan = receive(first, required);
+  const pid = step(() => Deno.readLinkSync("/proc/self"), "Cannot read the helper's pid");
+  report(`pid ${pid}
+`);
+  const ns = plan.namespaces ?? null;
+  let bridgeReady = null;
+  if (ns !== null) {
+    const bridge = ns.bridge;
+    const dirFd = bridge === null ? -1 : step(() => openDirectory(bridge.dir), "Cannot open the bridge directory");
+    if (ns.network) step(bringLoopbackUp, "Cannot bring up the sandbox's loopback interface");
+    step(() => applyMounts(ns.mounts), "Cannot build the sandbox's mount namespace");
+    step(forbidUserNamespaces, "Cannot forbid new user namespaces");
+    if (bridge !== null) bridgeReady = startBridge(bridge, dirFd);
+  }
+  const second = step(() => readMessage(PLAN_FD), "Cannot receive the sandbox plan");
+  const update = second === null ? {
+    abort: true
+  } : JSON.parse(second);
+  if (update.abort) Deno.exit(0);
+  for (const [name, value] of Object.entries(update.env ?? {})) {
+    plan.envp = [
+      ...plan.envp.filter((e) => !e.startsWith(`${name}=`)),
+      `${name}=${value}`
+    ];
+  }
+  if (bridgeReady !== null) {
+    try {
+      await bridgeReady;
+    } catch (err) {
+      fail(EXIT_SETUP, `Cannot start the network bridge: ${messageOf(err)}`);
+    }
+  }
+  closeFd(PLAN_FD);
+  step(takeTerminal, "Cannot create a process group");
+  const parentPid = ns === null ? plan.parentPid : void 0;
+  return confineAndExec(plan, {
+    ...parentPid === void 0 ? {} : {
+      parentPid
+    },
+    status: STATUS_FD
+  });
+}
+function receive(text, required) {
   let plan;
   try {
-    if (text === void 0) throw new Error(`${PLAN_ENV} is not set`);
     plan = parsePlan(text);
   } catch (err) {
     return fail(EXIT_SETUP, `Cannot start the sandbox helper: ${messageOf(err)}`);
   }
-  if (plan.seatbelt !== void 0) return execSeatbelt(plan, fail);
-  return confineAndExec(plan, {
-    supervised: true
-  });
+  const missing = missingRequirement(plan, required);
+  if (missing !== null) {
+    return fail(EXIT_SETUP, `Cannot start the sandbox: the plan lacks ${missing}, which this launch requires`);
+  }
+  return plan;
 }
-function readPlanLine(fifo) {
-  const file = Deno.openSync(fifo, {
-    read: true
-  });
+function takeTerminal() {
+  const oldGroup = sys("getpgid", 0);
+  sys("setpgid", 0, 0);
+  if (!isatty(0) || tcgetpgrp(0) !== oldGroup) return;
+  const previous = setSignal(SIGNALS.SIGTTOU, 1);
   try {
-    Deno.removeSync(fifo);
-    Deno.removeSync(fifo.slice(0, fifo.lastIndexOf("/")));
+    tcsetpgrp(0, sys("getpid"));
+  } finally {
+    restoreSignal(SIGNALS.SIGTTOU, previous);
+  }
+}
+function report(line) {
+  try {
+    writeAll(STATUS_FD, new TextEncoder().encode(line));
   } catch {
   }
-  const chunks = [];
-  const buf = new Uint8Array(65536);
-  try {
-    for (; ; ) {
-      const n = file.readSync(buf);
-      if (n === null || n === 0) return "";
-      const chunk = buf.slice(0, n);
-      const nl = chunk.indexOf(10);
-      chunks.push(nl < 0 ? chunk : chunk.subarray(0, nl));
-      if (nl >= 0) break;
-    }
-  } finally {
-    file.close();
-  }
-  const all = new Uint8Array(chunks.reduce((size, c) => size + c.length, 0));
-  let offset = 0;
-  for (const c of chunks) {
-    all.set(c, offset);
-    offset += c.length;
-  }
-  return new TextDecoder().decode(all);
+}
+function openDirectory(path) {
+  const fd = openAt(path, O_PATH | O_DIRECTORY);
+  if (fd < 0) throw new Error(`open ${path}: errno ${-fd}`);
+  return fd;
 }
 
 // src/sandbox/exec_helper_entry.ts
-if (import.meta.main) execHelperMain(Deno.args);
+if (import.meta.main) await execHelperMain(Deno.args);

@@ -9,4 +9,4 @@
 
 import { execHelperMain } from "./exec_helper.ts";
 
-if (import.meta.main) execHelperMain(Deno.args);
+if (import.meta.main) await execHelperMain(Deno.args);

@@ -84,7 +84,7 @@ export function landlockAbi(): number {
  * Creates a ruleset and adds every rule of `spec`. Paths that do not exist are skipped (a
  * grant on nothing grants nothing); a rule on a regular file carries only file rights; a
  * grant on `/proc` is split by {@linkcode expandProcRule} (so it reaches only this
- * process's own `/proc/PID`).
+ * process's own `/proc/PID`) unless the `/proc` is the sandbox's own (`privateProc`).
  *
  * @param spec The ruleset to build.
  * @returns The ruleset file descriptor (close-on-exec).
@@ -104,7 +104,8 @@ export function createRuleset(spec: LandlockSpec): number {
   // struct landlock_path_beneath_attr is packed: u64 allowed_access, s32 parent_fd.
   const pathAttr = new ArrayBuffer(12);
   const pathView = new DataView(pathAttr);
-  for (const rule of spec.paths.flatMap(expandProc)) {
+  const rules = spec.privateProc ? spec.paths : spec.paths.flatMap(expandProc);
+  for (const rule of rules) {
     const fd = openAt(rule.path, O_PATH | O_CLOEXEC);
     if (fd === -ERRNO.ENOENT) continue; // a grant on nothing grants nothing
     if (fd < 0) throw new ErrnoError(`open("${rule.path}")`, -fd);

@@ -62,6 +62,12 @@ export interface LandlockSpec {
   paths: LandlockPathRule[];
   /** Port rules. */
   ports: LandlockPortRule[];
+  /**
+   * The command has a private `/proc` (its own PID namespace): a `/proc` grant is kept
+   * whole, since every process there belongs to the sandbox. Without it the grant is
+   * split (see {@linkcode expandProcRule}).
+   */
+  privateProc?: boolean;
 }
 
 /**
@@ -172,6 +178,8 @@ export interface PlanLandlockOptions {
   abi: number;
   /** The proxy's TCP port, granted for connect. */
   proxyPort?: number | undefined;
+  /** Whether the command gets a private `/proc` (PID namespace). */
+  privateProc?: boolean;
 }
 
 /**
@@ -211,5 +219,13 @@ export function planLandlock(policy: Policy, options: PlanLandlockOptions): Land
   const scoped = abi >= FEATURE_ABI["scope.signal"]!
     ? SCOPE.SIGNAL | SCOPE.ABSTRACT_UNIX_SOCKET
     : 0;
-  return { abi, handledFs, handledNet, scoped, paths, ports };
+  return {
+    abi,
+    handledFs,
+    handledNet,
+    scoped,
+    paths,
+    ports,
+    privateProc: options.privateProc ?? false,
+  };
 }

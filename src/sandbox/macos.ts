@@ -15,7 +15,16 @@ import { lazyImport } from "../lazy_import.ts";
 import type { SandboxPlan } from "./plan.ts";
 import { readGrantChecker, resolveCommand } from "./resolve_command.ts";
 import { buildSeatbeltProfile } from "./sbpl.ts";
-import type { EnforcementReport, LaunchOptions, Sandbox, SandboxCapabilities } from "./types.ts";
+import type {
+  EnforcementReport,
+  LaunchHints,
+  LaunchOptions,
+  LayerCheck,
+  PreparedLaunch,
+  Sandbox,
+  SandboxCapabilities,
+} from "./types.ts";
+import { DeferredLaunch } from "./deferred_launch.ts";
 
 /** What Seatbelt enforces, as reported features. */
 const SEATBELT_FEATURES = ["fs", "net.tcp", "net.unix", "scope.signal"];
@@ -37,6 +46,20 @@ export class MacosSandbox implements Sandbox {
       kernel: `macOS ${Deno.osRelease()}`,
       features: Object.fromEntries(SEATBELT_FEATURES.map((f) => [f, available])),
     };
+  }
+
+  /**
+   * Reports Seatbelt.
+   *
+   * @returns One check.
+   */
+  diagnose(): Promise<LayerCheck[]> {
+    const caps = this.capabilities();
+    return Promise.resolve([{
+      name: "seatbelt",
+      ok: caps.available,
+      detail: caps.available ? `sandbox_init on ${caps.kernel}` : `not available on ${caps.kernel}`,
+    }]);
   }
 
   /**
@@ -71,7 +94,17 @@ export class MacosSandbox implements Sandbox {
       "../sandbox/launcher.ts", // resolves the same from the fast-path bundle (src/cli/)
       import.meta.url,
     );
-    return await launchHelper(this.plan(policy, options), { manageTerminal: false });
+    return await launchHelper(this.plan(policy, options));
+  }
+
+  /**
+   * Seatbelt has nothing to start early: the helper starts when the launch runs.
+   *
+   * @param _hints Unused.
+   * @returns A deferred launch.
+   */
+  prepare(_hints: LaunchHints): PreparedLaunch {
+    return new DeferredLaunch(this);
   }
 
   /**
@@ -102,9 +135,27 @@ export class MacosSandbox implements Sandbox {
     };
     // An empty profile (best effort without Seatbelt) makes the helper exec unconfined.
     plan.seatbelt = report.dropped.length === 0
-      ? buildSeatbeltProfile(policy, { proxyPort: options.proxyPort })
+      ? buildSeatbeltProfile(policy, { proxyPort: options.proxyPort, terminal: ownTerminal() })
       : "";
     return plan;
+  }
+}
+
+/** The terminal on standard input (`ttyname(0)`), or undefined. */
+function ownTerminal(): string | undefined {
+  try {
+    const lib = Deno.dlopen(LIBSYSTEM_PATH, {
+      ttyname: { parameters: ["i32"], result: "pointer" },
+    });
+    try {
+      // SAFETY: ttyname returns NULL or a NUL-terminated static buffer, read at once.
+      const ptr = lib.symbols.ttyname(0);
+      return ptr === null ? undefined : new Deno.UnsafePointerView(ptr).getCString();
+    } finally {
+      lib.close();
+    }
+  } catch {
+    return undefined;
   }
 }
 

@@ -9,9 +9,26 @@ import { SandboxUnavailableError } from "../errors.ts";
 import type { Policy } from "../policy/types.ts";
 import { LinuxSandbox } from "./linux.ts";
 import { MacosSandbox } from "./macos.ts";
-import type { EnforcementReport, LaunchOptions, Sandbox, SandboxCapabilities } from "./types.ts";
+import type {
+  EnforcementReport,
+  LaunchHints,
+  LaunchOptions,
+  LayerCheck,
+  PreparedLaunch,
+  Sandbox,
+  SandboxCapabilities,
+} from "./types.ts";
+import { DeferredLaunch } from "./deferred_launch.ts";
 
-export type { EnforcementReport, LaunchOptions, Sandbox, SandboxCapabilities } from "./types.ts";
+export type {
+  EnforcementReport,
+  LaunchHints,
+  LaunchOptions,
+  LayerCheck,
+  PreparedLaunch,
+  Sandbox,
+  SandboxCapabilities,
+} from "./types.ts";
 
 /**
  * The sandbox for the running operating system.
@@ -56,6 +73,12 @@ class UnsupportedSandbox implements Sandbox {
       `Cannot sandbox on this operating system: current value is ${this.#os}`,
       { hint: "airlock supports Linux (Landlock) and macOS (Seatbelt)" },
     );
+  }
+  prepare(_hints: LaunchHints): PreparedLaunch {
+    return new DeferredLaunch(this);
+  }
+  diagnose(): Promise<LayerCheck[]> {
+    return Promise.resolve([{ name: "sandbox", ok: false, detail: `unsupported: ${this.#os}` }]);
   }
   run(policy: Policy, options: LaunchOptions): Promise<number> {
     return Promise.reject(this.check(policy, options));

@@ -5,9 +5,14 @@
  * The profile denies by default. Reads (`file-read*`, and `process-exec` so a program
  * outside the read grants cannot run) and writes (`file-write*`) are allowed beneath each
  * granted path; every ancestor of a grant may have its metadata read (path resolution
- * needs it). Network: `open` allows everything; otherwise only TCP connects to the granted
- * ports (and the proxy port) and binds of the granted ports; UNIX sockets only when
- * allowed. Signals and process inspection stay within the sandbox.
+ * needs it). Metadata writes — mode, owner, extended attributes, times, flags — are
+ * denied explicitly before any grant, so only a write grant (a later, more specific rule)
+ * allows them; devices get data writes only. Network: `open` allows everything;
+ * otherwise TCP connects only to `localhost` on the granted ports and the proxy's port —
+ * `*:PORT` would admit every host on that port — binds only on `localhost`, and UNIX
+ * sockets only when allowed. Terminals: the command's own (`/dev/tty` and the one airlock
+ * runs on) and new pseudo-terminals it opens, no other. Signals and process inspection
+ * stay within the sandbox.
  *
  * @module
  */
@@ -18,7 +23,13 @@ import type { Policy } from "../policy/types.ts";
 export interface SeatbeltOptions {
   /** The proxy's TCP port, granted for connect. */
   proxyPort?: number | undefined;
+  /** The terminal airlock runs on (`/dev/ttys003`), the only one the command may open. */
+  terminal?: string | undefined;
 }
+
+/** Metadata writes Landlock's counterpart would not see; denied outside the write grants. */
+const METADATA_WRITES =
+  "file-write-mode file-write-owner file-write-xattr file-write-times file-write-flags";
 
 /** Rules every process needs to start and run at all. */
 const BASE_RULES = [
@@ -31,10 +42,9 @@ const BASE_RULES = [
   "(allow ipc-posix-sem)",
   "(allow ipc-posix-shm-read-data ipc-posix-shm-write-data)",
   "(allow pseudo-tty)",
-  '(allow file-read* file-write* (literal "/dev/null") (literal "/dev/zero") (literal "/dev/tty") (literal "/dev/ptmx"))',
+  '(allow file-read* file-write-data (literal "/dev/null") (literal "/dev/zero") (literal "/dev/tty") (literal "/dev/ptmx"))',
   '(allow file-read* (literal "/dev/random") (literal "/dev/urandom"))',
-  '(allow file-read* file-write* (regex #"^/dev/ttys[0-9]+$"))',
-  '(allow file-ioctl (literal "/dev/tty") (regex #"^/dev/ttys[0-9]+$"))',
+  '(allow file-ioctl (literal "/dev/tty"))',
   '(allow mach-lookup (global-name "com.apple.system.opendirectoryd.libinfo") (global-name "com.apple.system.notification_center") (global-name "com.apple.logd") (global-name "com.apple.system.logger"))',
   "(allow user-preference-read)",
 ];
@@ -79,7 +89,11 @@ export function ancestors(path: string): string[] {
  * ```
  */
 export function buildSeatbeltProfile(policy: Policy, options: SeatbeltOptions = {}): string {
-  const lines = [...BASE_RULES];
+  const lines = [...BASE_RULES, `(deny ${METADATA_WRITES})`];
+  if (options.terminal !== undefined && /^\/dev\/ttys[0-9]+$/.test(options.terminal)) {
+    const tty = sbplString(options.terminal);
+    lines.push(`(allow file-read* file-write-data file-ioctl (literal ${tty}))`);
+  }
   const read = policy.paths.filter((r) => r.access.includes("read")).map((r) => r.path);
   const write = policy.paths.filter((r) => r.access.includes("write")).map((r) => r.path);
   const metadata = new Set<string>();
@@ -95,7 +109,9 @@ export function buildSeatbeltProfile(policy: Policy, options: SeatbeltOptions = 
     lines.push(`(allow file-read* process-exec (subpath ${sbplString(path)}))`);
   }
   for (const path of write) {
-    lines.push(`(allow file-write* (subpath ${sbplString(path)}))`);
+    // A device takes data, never a new mode, owner or times (root could chmod /dev/null).
+    const rights = path === "/dev" || path.startsWith("/dev/") ? "file-write-data" : "file-write*";
+    lines.push(`(allow ${rights} (subpath ${sbplString(path)}))`);
   }
   lines.push(...networkRules(policy, options));
   return `${lines.join("\n")}\n`;
@@ -108,10 +124,10 @@ function networkRules(policy: Policy, options: SeatbeltOptions): string[] {
   const connect = new Set(net.connectPorts);
   if (options.proxyPort !== undefined) connect.add(options.proxyPort);
   for (const port of connect) {
-    rules.push(`(allow network-outbound (remote tcp "*:${port}"))`);
+    rules.push(`(allow network-outbound (remote tcp "localhost:${port}"))`);
   }
   for (const port of new Set(net.bindPorts)) {
-    rules.push(`(allow network-bind network-inbound (local tcp "*:${port}"))`);
+    rules.push(`(allow network-bind network-inbound (local tcp "localhost:${port}"))`);
   }
   if (net.allowUnixSockets) {
     rules.push(

@@ -3,15 +3,21 @@
  * `prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog)`.
  *
  * Always: kill on a foreign architecture (and x32 syscalls on x86_64); `EPERM` for
- * io_uring (its operations bypass seccomp), the kernel keyring syscalls, and the
- * terminal-injection ioctls `TIOCSTI`/`TIOCLINUX`. When sockets are restricted (network
- * mode other than `open`): `socket()` may create only TCP sockets (AF_INET/AF_INET6,
- * SOCK_STREAM, protocol 0 or IPPROTO_TCP, which Landlock then limits by port), netlink
+ * io_uring (its operations bypass seccomp), the kernel keyring syscalls, the
+ * terminal-injection ioctls `TIOCSTI`/`TIOCLINUX`, new user namespaces (`clone` and
+ * `unshare` with `CLONE_NEWUSER`: the usual kernel privilege-escalation surface) and
+ * `setns`; `ENOSYS` for `clone3`, whose flags live in memory the filter cannot read, so
+ * libc falls back to `clone`. When sockets are restricted (network mode other than
+ * `open`): `socket()` may create only TCP sockets (AF_INET/AF_INET6, SOCK_STREAM,
+ * protocol 0 or IPPROTO_TCP, which Landlock then limits by port), `NETLINK_ROUTE`
  * sockets, and AF_UNIX sockets when allowed; everything else (UDP, raw, packet, SCTP,
- * MPTCP, other families) gets `EPERM`. `socketpair()` stays allowed. Sends with
- * `MSG_FASTOPEN` get `EPERM` too: TCP Fast Open connects inside `sendto`/`sendmsg`
- * without the `connect()` hook, and Landlock (ABI ≤ 7, Linux 6.18) does not see it — a
- * confined process reached an ungranted port that way.
+ * MPTCP, other netlink protocols such as nf_tables' NETLINK_NETFILTER, other families)
+ * gets `EPERM`. `socketpair()` may make only AF_UNIX stream pairs unless AF_UNIX sockets
+ * are allowed: a datagram pair can `sendto()` any pathname datagram socket (`/dev/log`,
+ * journald) and a read-only mount does not stop it. Sends with `MSG_FASTOPEN` get
+ * `EPERM` too: TCP Fast Open connects inside `sendto`/`sendmsg` without the `connect()`
+ * hook, and Landlock (ABI ≤ 7, Linux 6.18) does not see it — a confined process reached
+ * an ungranted port that way.
  *
  * @module
  */
@@ -21,9 +27,12 @@ import {
   AUDIT_ARCH_AARCH64,
   AUDIT_ARCH_X86_64,
   BPF,
+  CLONE_NEWUSER,
   ERRNO,
   IPPROTO_TCP,
   MSG_FASTOPEN,
+  NAMESPACE_SYSCALLS,
+  NETLINK_ROUTE,
   PR_SET_SECCOMP,
   SECCOMP_DATA,
   SECCOMP_MODE_FILTER,
@@ -152,15 +161,22 @@ export function buildSeccompProgram(options: SeccompOptions): BpfInstruction[] {
     a.jeq(denied, "eperm");
   }
   for (const denied of [nr.keyctl, nr.add_key, nr.request_key]) a.jeq(denied, "eperm");
+  const ns = x86 ? NAMESPACE_SYSCALLS.x86_64 : NAMESPACE_SYSCALLS.aarch64;
+  a.jeq(ns.clone3, "enosys").jeq(ns.setns, "eperm");
+  a.jeq(ns.clone, "newuser").jeq(ns.unshare, "newuser");
   a.jeq(nr.ioctl, "ioctl");
   if (options.restrictSockets) {
     a.jeq(nr.socket, "socket");
+    if (!options.allowUnixSockets) a.jeq(nr.socketpair, "socketpair");
     a.jeq(nr.sendto, "flags3").jeq(nr.sendmmsg, "flags3").jeq(nr.sendmsg, "flags2");
     if (options.denyListen) a.jeq(nr.listen, "eperm");
   }
   a.ret(SECCOMP_RET.ALLOW);
 
   a.label("ioctl").load(argLow(1)).jeq(TIOCSTI, "eperm").jeq(TIOCLINUX, "eperm");
+  a.ret(SECCOMP_RET.ALLOW);
+  // clone(flags, …) and unshare(flags): flags is args[0] on both architectures.
+  a.label("newuser").load(argLow(0)).and(CLONE_NEWUSER).jeq(CLONE_NEWUSER, "eperm");
   a.ret(SECCOMP_RET.ALLOW);
 
   if (options.restrictSockets) {
@@ -170,16 +186,23 @@ export function buildSeccompProgram(options: SeccompOptions): BpfInstruction[] {
     a.ret(SECCOMP_RET.ALLOW);
     a.label("flags2").load(argLow(2)).and(MSG_FASTOPEN).jeq(MSG_FASTOPEN, "eperm");
     a.ret(SECCOMP_RET.ALLOW);
+    if (!options.allowUnixSockets) {
+      // socketpair(domain, type, …): only AF_UNIX stream pairs (no address to send to).
+      a.label("socketpair").load(argLow(0)).jeq(AF.UNIX, 0, "eperm");
+      a.load(argLow(1)).and(SOCK.TYPE_MASK).jeq(SOCK.STREAM, "allow", "eperm");
+    }
     a.label("socket").load(argLow(0));
     a.jeq(AF.UNIX, options.allowUnixSockets ? "allow" : "eperm");
-    a.jeq(AF.NETLINK, "allow").jeq(AF.INET, "inet").jeq(AF.INET6, "inet");
+    a.jeq(AF.NETLINK, "netlink").jeq(AF.INET, "inet").jeq(AF.INET6, "inet");
     a.ret(SECCOMP_RET.ERRNO | ERRNO.EPERM);
+    a.label("netlink").load(argLow(2)).jeq(NETLINK_ROUTE, "allow", "eperm");
     a.label("inet").load(argLow(1)).and(SOCK.TYPE_MASK).jeq(SOCK.STREAM, 0, "eperm");
     a.load(argLow(2)).jeq(0, "allow").jeq(IPPROTO_TCP, "allow");
     a.ret(SECCOMP_RET.ERRNO | ERRNO.EPERM);
   }
   a.label("allow").ret(SECCOMP_RET.ALLOW);
   a.label("eperm").ret(SECCOMP_RET.ERRNO | ERRNO.EPERM);
+  a.label("enosys").ret(SECCOMP_RET.ERRNO | ERRNO.ENOSYS);
   a.label("kill").ret(SECCOMP_RET.KILL_PROCESS);
   return a.assemble();
 }

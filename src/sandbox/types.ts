@@ -27,17 +27,47 @@ export interface SandboxCapabilities {
 export interface LaunchOptions {
   /** The command and its arguments; `argv[0]` is resolved through `PATH`. */
   argv: string[];
-  /** TCP port of airlock's proxy, added to the connect grants in `proxy` mode. */
+  /**
+   * TCP port of airlock's proxy as the command reaches it, added to the connect grants in
+   * `proxy` mode (on Linux, the bridge's port inside the sandbox's network namespace).
+   */
   proxyPort?: number;
   /**
-   * Run the command in place of this process, as `exec` does, when nothing has to run
-   * beside it (no proxy): this process confines itself and `execve`s the command, which
-   * keeps its pid, parent, process group and terminal, so signals and the exit status
-   * need no relaying. `run()` then never settles. Ignored where the platform has no
-   * in-place launch (macOS: always a supervised helper). Default: false (a helper process
-   * confines and execs the command; this process stays outside and waits).
+   * Absolute paths bound read-only onto themselves in the sandbox's mount namespace for
+   * this launch, even inside a write grant (verified instruction files). Linux only.
    */
-  replace?: boolean;
+  readOnlyPaths?: string[];
+  /** Keep the private `/tmp` when the session ends (`--keep-tmp`). Linux only. */
+  keepTmp?: boolean;
+}
+
+/** What the command line says before the policy is resolved (a launch starts early). */
+export interface LaunchHints {
+  /** Whether the network will be restricted (every mode but `open`). */
+  network: boolean;
+  /** `--best-effort`. */
+  bestEffort: boolean;
+}
+
+/**
+ * A launch started before its policy is known, so the sandbox's own start-up overlaps
+ * airlock's: `start()` once the policy is resolved, `run()` once the proxy runs,
+ * `dispose()` always.
+ */
+export interface PreparedLaunch {
+  /** The session's id (shared with the audit log), or null when none was created. */
+  readonly sessionId: string | null;
+  /**
+   * Hands the sandbox its plan.
+   *
+   * @throws {SandboxUnavailableError} When a needed feature is missing (not best effort).
+   * @throws {CommandNotFoundError} When the command is not found (exit 127).
+   */
+  start(policy: Policy, options: LaunchOptions): void;
+  /** Adds the proxy's variables, runs the command and resolves to its exit status. */
+  run(env?: Record<string, string>): Promise<number>;
+  /** Ends a launch that did not run, and removes what the session left; returns a kept `/tmp`. */
+  dispose(keepTmp?: boolean): Promise<string | null>;
 }
 
 /** What would be (or was) enforced, and what `--best-effort` dropped. */
@@ -46,10 +76,27 @@ export interface EnforcementReport {
   enforced: string[];
   /** Features the policy needs but the kernel lacks, dropped under `--best-effort`. */
   dropped: string[];
+  /** For each dropped feature, the protections the run goes without (one line each). */
+  lost?: string[];
+}
+
+/** One protection layer as `airlock doctor` reports it. */
+export interface LayerCheck {
+  /** The layer (`landlock`, `seccomp`, `mount namespace`, `launch`, `seatbelt`). */
+  name: string;
+  /** Whether it works here. */
+  ok: boolean;
+  /** What was found, one line. */
+  detail: string;
 }
 
 /** A kernel-enforced sandbox. */
 export interface Sandbox {
+  /**
+   * Tries every layer for real (`airlock doctor`): what the kernel offers, each
+   * namespace kind, and a confined `/bin/true`.
+   */
+  diagnose(): Promise<LayerCheck[]>;
   /** Probes the kernel; never throws. */
   capabilities(): SandboxCapabilities;
   /**
@@ -58,11 +105,12 @@ export interface Sandbox {
    * not best effort; otherwise reports what will be enforced and dropped.
    */
   check(policy: Policy, options: LaunchOptions): EnforcementReport;
+  /** Starts a launch before its policy is known (see {@linkcode PreparedLaunch}). */
+  prepare(hints: LaunchHints): PreparedLaunch;
   /**
    * Runs the command confined by the policy and resolves to its exit status
    * (its own code, or 128+N when killed by signal N). The sandbox is applied in a
-   * helper process that execs the command; this process stays outside — unless
-   * `options.replace` asks for the command to take this process's place.
+   * helper process that execs the command; this process stays outside.
    */
   run(policy: Policy, options: LaunchOptions): Promise<number>;
 }

@@ -34,6 +34,8 @@ const SAME: string[][] = [
   ["run", "-p", "default", "-p", "codex", "--", "true"],
   ["run", "--allow-port=80", "--allow-port", "81", "--", "true"],
   ["run", "--profile", "", "--", "true"],
+  ["run", "--env", "JAVA_HOME", "--env=MODE=dev", "--env", "A=", "--", "true"],
+  ["run", "--env-secret", "GITHUB_TOKEN", "--env-secret=NPM_TOKEN", "--", "true"],
   ["shell"],
   ["shell", "-p", "aider", "--net", "none", "--dry-run"],
 ];
@@ -62,6 +64,7 @@ const DEFERRED: string[][] = [
   ["run", "-p=codex", "--", "ls"],
   ["run", "--workdir", "-x", "--", "ls"], // a value that looks like a flag
   ["run", "-ab", "--", "ls"],
+  ["run", "--env", "--", "ls"], // --env without its value
   ["shell", "extra"],
   ["why", "--path", "/"],
 ];

@@ -91,13 +91,13 @@ const shCases: ShCase[] = [
 ];
 
 /**
- * The two launch modes: without a proxy the command takes airlock's process (its parent is
- * whoever started airlock); with one (here forced by an allowed domain) airlock stays
- * outside as the command's parent. Cases about the parent run in both.
+ * The two launch shapes: without a proxy, and with one (here forced by an allowed domain:
+ * the network bridge runs beside the command). Both run the command in its own PID
+ * namespace with airlock outside as its supervisor; cases about the parent run in both.
  */
 const LAUNCH_MODES = [
-  { name: "in place", flags: [] as string[] },
-  { name: "supervised", flags: ["--allow-domain", "example.com"] },
+  { name: "without a proxy", flags: [] as string[] },
+  { name: "with a proxy", flags: ["--allow-domain", "example.com"] },
 ];
 
 const parentCases: ShCase[] = [
@@ -124,8 +124,12 @@ for (const c of cases) {
     const denied = await airlockSh(d, c.denied(d), c.mode.flags);
     ok(denied.code !== 0, `expected a failure, got 0: ${denied.stdout}`);
     ok(!denied.stdout.includes("outside-secret"), denied.stdout);
-    // Landlock answers EACCES/EPERM, and EXDEV for a denied rename or link (refer).
-    match(denied.stderr, /Permission denied|Operation not permitted|cross-device link/i);
+    // Landlock answers EACCES/EPERM, and EXDEV for a denied rename or link (refer); the
+    // mount namespace answers EROFS for writes outside the write grants.
+    match(
+      denied.stderr,
+      /Permission denied|Operation not permitted|cross-device link|Read-only file system/i,
+    );
     const control = await airlockSh(d, c.control(d), c.mode.flags);
     equal(control.code, 0, `control failed: ${control.stderr}`);
   });
@@ -133,7 +137,7 @@ for (const c of cases) {
 
 for (const mode of LAUNCH_MODES) {
   Deno.test(
-    `airlock run launches ${mode.name}: the command's pid or parent`,
+    `airlock run ${mode.name}: the command is PID 2 of its own PID namespace, below airlock`,
     linuxOnly,
     async () => {
       await using d = await sandboxDirs();
@@ -157,9 +161,7 @@ for (const mode of LAUNCH_MODES) {
       }).spawn();
       const out = await airlock.output();
       equal(out.code, 0, new TextDecoder().decode(out.stderr));
-      const [pid, ppid] = new TextDecoder().decode(out.stdout).trim().split(" ").map(Number);
-      if (mode.flags.length === 0) equal(pid, airlock.pid, "the command takes airlock's process");
-      else equal(ppid, airlock.pid, "airlock stays outside as the command's parent");
+      equal(new TextDecoder().decode(out.stdout), "2 1\n", "the command's own PID namespace");
     },
   );
 }
@@ -354,7 +356,8 @@ Deno.test(
   linuxOnly,
   async () => {
     await using d = await sandboxDirs();
-    const r = await airlockSh(d, "env", [], {
+    // Only allowlisted names pass by default: HARMLESS_SETTING needs --env.
+    const r = await airlockSh(d, "env", ["--env", "HARMLESS_SETTING"], {
       OPENAI_API_KEY: "sk-real-looking-value-1",
       GITHUB_TOKEN: "ghp_real-looking-value-2",
       AWS_SECRET_ACCESS_KEY: "aws-real-looking-value-3",

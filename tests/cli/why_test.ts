@@ -66,8 +66,10 @@ Deno.test("airlock why --json prints one object", async () => {
 Deno.test("airlock why rejects missing or conflicting questions with exit 2", async () => {
   await using fx = await fixture();
   const cases: [string[], RegExp][] = [
-    [[], /give exactly one of --path and --port/],
-    [["--path", "/x", "--port", "1"], /give exactly one of --path and --port/],
+    [[], /give exactly one of --path, --port and --env/],
+    [["--path", "/x", "--port", "1"], /give exactly one of --path, --port and --env/],
+    [["--env", "--port", "1"], /give exactly one of --path, --port and --env/],
+    [["--env", "1BAD"], /--env: a variable name uses letters/],
     [["--port", "0"], /--port: a port must be an integer from 1 to 65535/],
     [["--path", "/x", "--op", "exec"], /--op/],
   ];

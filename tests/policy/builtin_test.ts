@@ -133,6 +133,7 @@ Deno.test("policies/schema.json names the same keys as the validator", async () 
   deepEqual(keys(schema.properties.network), [...PROFILE_KEYS.network].sort());
   deepEqual(keys(schema.properties.env), [...PROFILE_KEYS.env].sort());
   deepEqual(keys(schema.$defs.route), [...PROFILE_KEYS.route].sort());
+  deepEqual(keys(schema.properties.rollback.oneOf[1]), [...PROFILE_KEYS.rollback].sort());
   deepEqual(
     keys(schema.$defs.pathList.items.oneOf[1]),
     [...PROFILE_KEYS["filesystem entry"]].sort(),

@@ -198,3 +198,41 @@ Deno.test("validateProfile() rejects bad keys and values with one-line messages"
     equal(err.message.includes("\n"), false, label);
   }
 });
+
+Deno.test("validateProfile() checks rollback and guard", async (t) => {
+  const { validateProfile } = await import("../../src/policy/validate.ts");
+  const meta = { name: "p", file: "p.json", builtin: false };
+  await t.step("true, false and the object form", () => {
+    const on = validateProfile({ rollback: true }, meta);
+    if (on.rollback?.enabled !== true) throw new Error("rollback: true");
+    const obj = validateProfile({
+      rollback: { exclude: ["data/"], max_files: 10, max_bytes: "1MiB" },
+      guard: ["Makefile"],
+    }, meta);
+    if (obj.rollback?.maxBytes !== 1024 * 1024 || obj.guard?.[0] !== "Makefile") {
+      throw new Error(JSON.stringify(obj.rollback));
+    }
+  });
+  const bad: [unknown, RegExp][] = [
+    [{ rollback: "yes" }, /rollback must be an object/],
+    [{ rollback: { max_files: 0 } }, /rollback\.max_files must be a positive integer/],
+    [{ rollback: { max_bytes: "lots" } }, /rollback\.max_bytes must be a positive byte count/],
+    [
+      { rollback: { exclude: [""] } },
+      /rollback\.exclude\[0\] must be a non-empty gitignore pattern/,
+    ],
+    [{ rollback: { keep: 1 } }, /unknown key "rollback\.keep"/],
+    [{ guard: "Makefile" }, /guard must be/],
+  ];
+  for (const [raw, message] of bad) {
+    await t.step(`refuses ${JSON.stringify(raw)}`, () => {
+      try {
+        validateProfile(raw, meta);
+      } catch (err) {
+        if (!message.test((err as Error).message)) throw err;
+        return;
+      }
+      throw new Error("accepted");
+    });
+  }
+});

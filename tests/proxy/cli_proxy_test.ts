@@ -26,7 +26,7 @@ Deno.test({
   name: "airlock proxy writes --env-file, serves, and stops on SIGTERM",
   sanitizeResources: false,
   async fn() {
-    const state = await Deno.makeTempDir({ prefix: "airlock-cli-" });
+    const state = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "airlock-cli-" });
     const envFile = `${state}/proxy.env`;
     const child = new Deno.Command(Deno.execPath(), {
       args: [
@@ -80,7 +80,7 @@ Deno.test({
 });
 
 Deno.test("airlock proxy exits 125 with one line when a credential is missing", async () => {
-  const state = await Deno.makeTempDir({ prefix: "airlock-cli-" });
+  const state = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "airlock-cli-" });
   try {
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", MAIN, "proxy", "--credential", "openai=env:AIRLOCK_TEST_UNSET"],
@@ -101,7 +101,7 @@ Deno.test({
   name: "airlock proxy --json prints one object with the port, session, audit file and variables",
   sanitizeResources: false,
   async fn() {
-    const state = await Deno.makeTempDir({ prefix: "airlock-cli-" });
+    const state = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "airlock-cli-" });
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", MAIN, "proxy", "--json", "--credential", "openai=env:AIRLOCK_TEST_KEY"],
       env: { XDG_STATE_HOME: state, AIRLOCK_TEST_KEY: "sk-real-json" },

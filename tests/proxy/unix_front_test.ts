@@ -150,6 +150,12 @@ Deno.test({
       assertEquals((Deno.statSync(path).mode ?? 0) & 0o777, 0o600);
       assert(Deno.statSync(path).isSocket);
       assertEquals(h.proxy.port, h.bridge!.port);
+      // The internal sockets: in airlock's state directory (outside every grant), 0700.
+      const run = `${h.stateHome}/airlock/run`;
+      const internal = [...Deno.readDirSync(run)].filter((e) => e.name.startsWith("proxy-"));
+      assertEquals(internal.length, 1);
+      assertEquals((Deno.statSync(`${run}/${internal[0]!.name}`).mode ?? 0) & 0o777, 0o700);
+      assert(Deno.statSync(`${run}/${internal[0]!.name}/reverse.sock`).isSocket);
       // New TCP listeners of this process: the bridge (the test's) and the upstream hop.
       const added = [...listeningPorts()].filter((p) => !before.has(p) && p !== h.up.port);
       const own = added.filter((p) => p !== h.bridge!.port);

@@ -111,6 +111,18 @@ export interface RunOptions {
   leakFds?: boolean;
 }
 
+/**
+ * Options that run a test with Landlock and seccomp alone — no namespaces — so a test of
+ * one of those layers is not passed by another (give the policy `bestEffort: true`).
+ */
+export const LANDLOCK_ONLY: RunOptions = { airlockEnv: { AIRLOCK_TEST_NO_NAMESPACES: "1" } };
+
+/**
+ * Options that run a test with the namespaces and seccomp but no Landlock (the ABI is
+ * pretended away; give the policy `bestEffort: true`), to test the namespaces alone.
+ */
+export const WITHOUT_LANDLOCK: RunOptions = { airlockEnv: { AIRLOCK_TEST_PRETEND_ABI: "0" } };
+
 /** The driver script that calls `getSandbox().run()`. */
 export const DRIVER = new URL("./_run_policy.ts", import.meta.url).pathname;
 
@@ -252,4 +264,41 @@ export async function makeDirs(): Promise<Dirs> {
       await Deno.remove(outside, { recursive: true }).catch(() => {});
     },
   };
+}
+
+/**
+ * The pids (as the host sees them) of the processes whose command line contains a
+ * marker — how a test finds a confined process, whose own `$$` is its pid inside the
+ * sandbox's PID namespace.
+ *
+ * @param marker A unique string in the process's argv.
+ * @returns The pids, possibly none.
+ */
+export function findPids(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name) || Number(entry.name) === Deno.pid) continue;
+    try {
+      const cmdline = Deno.readTextFileSync(`/proc/${entry.name}/cmdline`);
+      if (cmdline.includes(marker)) pids.push(Number(entry.name));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
+/**
+ * Waits until a process has ended (gone, or a zombie), up to about five seconds.
+ *
+ * @param pid The process.
+ * @returns Whether it ended.
+ */
+export async function ended(pid: number): Promise<boolean> {
+  for (let i = 0; i < 500; i++) {
+    const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => "");
+    if (stat === "" || /^\d+ \([^)]*\) Z/.test(stat)) return true;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return false;
 }

@@ -38,11 +38,30 @@ Deno.test("decideEnforcement() on a full kernel drops nothing", () => {
     "fs.ioctl_dev",
     "fs.refer",
     "fs.truncate",
+    "namespaces",
     "net.tcp",
     "scope.abstract_unix",
     "scope.signal",
     "seccomp",
   ]);
+});
+
+Deno.test("decideEnforcement() fails closed without the namespace layer, naming the cause and fix", () => {
+  const ns = {
+    available: false as const,
+    reason: "user namespaces are disabled",
+    hint: "sysctl x=1",
+  };
+  throws(() => decideEnforcement(makePolicy({ workdir: "/w" }), 7, true, ns), (err: unknown) => {
+    ok(
+      err instanceof Error &&
+        /namespace layer is missing: user namespaces are disabled/.test(err.message),
+    );
+    ok(/sysctl x=1, or pass --best-effort/.test((err as { hint?: string }).hint ?? ""));
+    return true;
+  });
+  const report = decideEnforcement(makePolicy({ workdir: "/w", bestEffort: true }), 7, true, ns);
+  assertEquals(report.dropped, ["namespaces"]);
 });
 
 Deno.test("LinuxSandbox.capabilities() reports the kernel's Landlock ABI", linuxOnly, () => {

@@ -3,6 +3,7 @@
  * Landlock, UDP and UNIX sockets through seccomp and Landlock scoping.
  */
 
+import { NO_NAMESPACES_ENV } from "../../src/sandbox/namespaces/support.ts";
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import dgram from "node:dgram";
 import { makeDirs, makePolicy, PYTHON, runConfined, runPython } from "./_helpers.ts";
@@ -307,13 +308,28 @@ except OSError as e:
     try {
       const control = await new Deno.Command(PYTHON, { args: ["-c", client] }).output();
       assertEquals(new TextDecoder().decode(control.stdout), "connected hi\n");
+      // Landlock alone (no namespaces): scoping refuses the connection (EPERM).
+      const landlockOnly = { airlockEnv: { [NO_NAMESPACES_ENV]: "1" } };
       const withUnix = await runPython(
-        makePolicy({ workdir: d.workdir, allowUnixSockets: true }),
+        makePolicy({ workdir: d.workdir, allowUnixSockets: true, bestEffort: true }),
         client,
+        landlockOnly,
       );
       assertEquals(withUnix.stdout, "denied 1\n", withUnix.stderr);
-      const noUnix = await runPython(makePolicy({ workdir: d.workdir }), client);
+      // seccomp refuses the socket itself when UNIX sockets are not allowed.
+      const noUnix = await runPython(
+        makePolicy({ workdir: d.workdir, bestEffort: true }),
+        client,
+        landlockOnly,
+      );
       assertEquals(noUnix.stdout, "denied 1\n", noUnix.stderr);
+      // The network namespace alone (Landlock pretended away): the name does not exist there.
+      const namespaceOnly = await runPython(
+        makePolicy({ workdir: d.workdir, allowUnixSockets: true, bestEffort: true }),
+        client,
+        { airlockEnv: { AIRLOCK_TEST_PRETEND_ABI: "0" } },
+      );
+      assertEquals(namespaceOnly.stdout, "denied 111\n", namespaceOnly.stderr);
     } finally {
       server.kill("SIGKILL");
       await reader.cancel();

@@ -4,8 +4,19 @@
  * parent death and signal forwarding.
  */
 
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { lines, makeDirs, makePolicy, runBash, runPython, spawnConfined } from "./_helpers.ts";
+import { deepStrictEqual as assertEquals, equal, ok } from "node:assert/strict";
+import {
+  ended,
+  findPids,
+  LANDLOCK_ONLY,
+  lines,
+  makeDirs,
+  makePolicy,
+  runBash,
+  runPython,
+  spawnConfined,
+  WITHOUT_LANDLOCK,
+} from "./_helpers.ts";
 
 const linuxOnly = { ignore: Deno.build.os !== "linux" };
 
@@ -31,11 +42,47 @@ Deno.test(
     const sibling = startSibling();
     try {
       const r = await runBash(
-        makePolicy({ workdir: d.workdir }),
+        makePolicy({ workdir: d.workdir, bestEffort: true }),
         `kill -0 $$; echo "self=$?"; kill -0 $PPID; echo "parent=$?"; kill -TERM ${sibling.pid}; echo "sibling=$?"`,
+        LANDLOCK_ONLY,
       );
       assertEquals(r.stdout, "self=0\nparent=1\nsibling=1\n", r.stderr);
       ok(r.stderr.includes("Operation not permitted"), r.stderr);
+    } finally {
+      await stopSibling(sibling);
+    }
+  },
+);
+
+Deno.test(
+  "the PID namespace alone hides airlock and every process outside the sandbox",
+  linuxOnly,
+  async () => {
+    await using d = await makeDirs();
+    const sibling = startSibling();
+    try {
+      const r = await runPython(
+        makePolicy({ workdir: d.workdir, bestEffort: true }),
+        `
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+print("self", os.getpid(), "parent", os.getppid())
+for name, pid in (("airlock", ${Deno.pid}), ("sibling", ${sibling.pid})):
+    for what, rc in (("signal", libc.kill(pid, 0)), ("ptrace", libc.ptrace(16, pid, None, None))):
+        print(name, what, "reached" if rc == 0 else "missing %d" % ctypes.get_errno())
+    print(name, "proc", "readable" if os.path.exists("/proc/%d/environ" % pid) else "absent")
+print(sorted(int(p) for p in os.listdir("/proc") if p.isdigit())[:2])
+`,
+        WITHOUT_LANDLOCK,
+      );
+      assertEquals(
+        r.stdout,
+        "self 2 parent 1\n" +
+          ["airlock", "sibling"].map((n) =>
+            `${n} signal missing 3\n${n} ptrace missing 3\n${n} proc absent\n`
+          ).join("") + "[1, 2]\n",
+        r.stderr,
+      );
     } finally {
       await stopSibling(sibling);
     }
@@ -47,7 +94,7 @@ Deno.test("landlock denies ptrace of the parent and of a sibling", linuxOnly, as
   const sibling = startSibling();
   try {
     const r = await runPython(
-      makePolicy({ workdir: d.workdir }),
+      makePolicy({ workdir: d.workdir, bestEffort: true }),
       `
 import ctypes, os
 libc = ctypes.CDLL(None, use_errno=True)
@@ -55,6 +102,7 @@ for name, pid in (("parent", os.getppid()), ("sibling", ${sibling.pid})):
     rc = libc.ptrace(16, pid, None, None)  # PTRACE_ATTACH
     print(name, "attached" if rc == 0 else "denied %d" % ctypes.get_errno())
 `,
+      LANDLOCK_ONLY,
     );
     assertEquals(r.stdout, "parent denied 1\nsibling denied 1\n", r.stderr);
   } finally {
@@ -70,9 +118,10 @@ Deno.test(
     const sibling = startSibling();
     try {
       const r = await runBash(
-        makePolicy({ workdir: d.workdir }),
+        makePolicy({ workdir: d.workdir, bestEffort: true }),
         `read -d '' first < /proc/self/environ; echo "\${first%%=*}"; ` +
           `cat /proc/$PPID/environ; echo "parent=$?"; cat /proc/${sibling.pid}/environ; echo "sibling=$?"`,
+        LANDLOCK_ONLY,
       );
       assertEquals(r.stdout, "PATH\nparent=1\nsibling=1\n", r.stderr);
       ok(!r.stdout.includes("sibling-secret-value"));
@@ -164,29 +213,24 @@ Deno.test("run() forwards SIGTERM to the command", linuxOnly, async () => {
 
 Deno.test("run() kills the command when airlock dies", linuxOnly, async () => {
   await using d = await makeDirs();
+  const marker = `airlock-orphan-${crypto.randomUUID()}`;
   const child = spawnConfined(makePolicy({ workdir: d.workdir }), [
     "bash",
     "-c",
-    "echo $$; exec sleep 1000",
+    `echo started; exec -a ${marker} sleep 1000`,
   ]);
   const out = lines(child.stdout);
-  const pid = Number((await out.next()).value);
-  ok(pid > 0);
-  // Wait until bash has become sleep.
-  while (!(await Deno.readTextFile(`/proc/${pid}/cmdline`).catch(() => "")).startsWith("sleep")) {
+  equal((await out.next()).value, "started");
+  let pids: number[] = [];
+  while (pids.length === 0) {
+    pids = findPids(marker);
     await new Promise((r) => setTimeout(r, 10));
   }
   child.kill("SIGKILL");
   await child.status;
   await child.stderr.cancel();
   for await (const _ of out) { /* drain */ }
-  let alive = true;
-  for (let i = 0; i < 500 && alive; i++) {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => "");
-    alive = stat !== "" && !/^\d+ \([^)]*\) Z/.test(stat);
-    if (alive) await new Promise((r) => setTimeout(r, 10));
-  }
-  assertEquals(alive, false, `process ${pid} outlived airlock`);
+  for (const pid of pids) ok(await ended(pid), `process ${pid} outlived airlock`);
 });
 
 Deno.test("run() drops every capability, even when airlock runs as root", {

@@ -29,9 +29,10 @@ Deno.test("buildSeatbeltProfile() allows only granted TCP ports and the proxy po
     bindPorts: [3000],
   });
   const sbpl = buildSeatbeltProfile(policy, { proxyPort: 41000 });
-  ok(sbpl.includes('(allow network-outbound (remote tcp "*:443"))'));
-  ok(sbpl.includes('(allow network-outbound (remote tcp "*:41000"))'));
-  ok(sbpl.includes('(allow network-bind network-inbound (local tcp "*:3000"))'));
+  ok(sbpl.includes('(allow network-outbound (remote tcp "localhost:443"))'));
+  ok(sbpl.includes('(allow network-outbound (remote tcp "localhost:41000"))'));
+  ok(sbpl.includes('(allow network-bind network-inbound (local tcp "localhost:3000"))'));
+  ok(!sbpl.includes('"*:'), "a port rule for every host");
   ok(!sbpl.includes("(allow network*)"));
   ok(!sbpl.includes("AF_UNIX"));
 });
@@ -58,4 +59,33 @@ Deno.test("sbplString() escapes quotes and backslashes so a path cannot inject r
 Deno.test("ancestors() lists every proper ancestor, root first", () => {
   assertEquals(ancestors("/a/b/c"), ["/", "/a", "/a/b"]);
   assertEquals(ancestors("/"), ["/"]);
+});
+
+Deno.test("buildSeatbeltProfile() denies metadata writes before the write grants allow them", () => {
+  const lines = buildSeatbeltProfile(makePolicy({ workdir: "/Users/me/proj" })).split("\n");
+  const deny = lines.indexOf(
+    "(deny file-write-mode file-write-owner file-write-xattr file-write-times file-write-flags)",
+  );
+  const grant = lines.indexOf('(allow file-write* (subpath "/Users/me/proj"))');
+  ok(deny >= 0 && grant > deny, "the grant must come after (and override) the denial");
+  ok(
+    !lines.some((l) => l.includes("file-write*") && l.includes("/dev/null")),
+    "devices: data only",
+  );
+});
+
+Deno.test("buildSeatbeltProfile() allows the command's own terminal and no other", () => {
+  const sbpl = buildSeatbeltProfile(makePolicy({ workdir: "/w" }), { terminal: "/dev/ttys004" });
+  ok(sbpl.includes('(allow file-read* file-write-data file-ioctl (literal "/dev/ttys004"))'));
+  ok(!sbpl.includes("ttys[0-9]"), "a rule for every terminal");
+  const none = buildSeatbeltProfile(makePolicy({ workdir: "/w" }), { terminal: "/dev/ttys0 evil" });
+  ok(!none.includes("evil"));
+});
+
+Deno.test("buildSeatbeltProfile() matches the golden profile for the default shape", async () => {
+  const policy = makePolicy({ workdir: "/Users/me/proj", net: "proxy", connectPorts: [5432] });
+  const sbpl = buildSeatbeltProfile(policy, { proxyPort: 41000, terminal: "/dev/ttys001" });
+  const golden = new URL("./fixtures/seatbelt_default.sb", import.meta.url);
+  if (Deno.env.get("AIRLOCK_UPDATE_GOLDEN") === "1") await Deno.writeTextFile(golden, sbpl);
+  assertEquals(sbpl, await Deno.readTextFile(golden));
 });

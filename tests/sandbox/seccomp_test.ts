@@ -3,7 +3,9 @@ import {
   AF,
   AUDIT_ARCH_AARCH64,
   AUDIT_ARCH_X86_64,
+  CLONE_NEWUSER,
   MSG_FASTOPEN,
+  NAMESPACE_SYSCALLS,
   SECCOMP_RET,
   SOCK,
   SYSCALLS_AARCH64,
@@ -11,6 +13,7 @@ import {
   TIOCSTI,
 } from "../../ffi/libc.ts";
 import {
+  type BpfInstruction,
   buildSeccompProgram,
   encodeProgram,
   type SeccompOptions,
@@ -159,4 +162,57 @@ Deno.test("buildSeccompProgram() denies listen() only when asked (nothing may li
   const listen = { nr: SYSCALLS_X86_64.listen, arch: AUDIT_ARCH_X86_64, args: [3, 128] };
   assertEquals(runBpf(x86, listen), ALLOW);
   assertEquals(runBpf(buildSeccompProgram({ ...restricted, denyListen: true }), listen), EPERM);
+});
+
+const NS = NAMESPACE_SYSCALLS.x86_64;
+const ENOSYS = SECCOMP_RET.ERRNO | 38;
+const call = (prog: BpfInstruction[], nr: number, args: number[] = []) =>
+  runBpf(prog, { nr, arch: AUDIT_ARCH_X86_64, args });
+
+Deno.test("buildSeccompProgram() denies new user namespaces through clone and unshare, in every mode", () => {
+  const open = buildSeccompProgram({ ...restricted, restrictSockets: false });
+  for (const prog of [x86, open]) {
+    assertEquals(call(prog, NS.clone, [CLONE_NEWUSER | 17]), EPERM);
+    assertEquals(call(prog, NS.unshare, [CLONE_NEWUSER]), EPERM);
+    assertEquals(call(prog, NS.unshare, [CLONE_NEWUSER | 0x20000 /* NEWNS */]), EPERM);
+    // Threads and plain forks go through (clone without CLONE_NEWUSER).
+    assertEquals(call(prog, NS.clone, [0x3d0f00 /* pthread flags */]), ALLOW);
+    assertEquals(call(prog, NS.unshare, [0x20000]), ALLOW);
+    assertEquals(call(prog, NS.setns, [3, 0]), EPERM);
+  }
+});
+
+Deno.test("buildSeccompProgram() answers clone3 with ENOSYS so libc falls back to clone", () => {
+  assertEquals(call(x86, NS.clone3, [0, 88]), ENOSYS);
+  const arm = buildSeccompProgram({ ...restricted, arch: "aarch64" });
+  assertEquals(
+    runBpf(arm, { nr: NAMESPACE_SYSCALLS.aarch64.clone3, arch: AUDIT_ARCH_AARCH64 }),
+    ENOSYS,
+  );
+  assertEquals(
+    runBpf(arm, {
+      nr: NAMESPACE_SYSCALLS.aarch64.unshare,
+      arch: AUDIT_ARCH_AARCH64,
+      args: [CLONE_NEWUSER],
+    }),
+    EPERM,
+  );
+});
+
+Deno.test("buildSeccompProgram() allows only NETLINK_ROUTE among netlink protocols", () => {
+  assertEquals(socket(x86, AF.NETLINK, SOCK.RAW, 0), ALLOW);
+  assertEquals(socket(x86, AF.NETLINK, SOCK.DGRAM, 12 /* NETLINK_NETFILTER */), EPERM);
+  assertEquals(socket(x86, AF.NETLINK, SOCK.RAW, 9 /* NETLINK_AUDIT */), EPERM);
+  assertEquals(socket(x86, AF.NETLINK, SOCK.RAW, 16 /* NETLINK_GENERIC */), EPERM);
+});
+
+Deno.test("buildSeccompProgram() denies AF_UNIX datagram and seqpacket pairs unless UNIX sockets are allowed", () => {
+  const pair = (prog: BpfInstruction[], type: number) =>
+    call(prog, SYSCALLS_X86_64.socketpair, [AF.UNIX, type, 0]);
+  assertEquals(pair(x86, SOCK.DGRAM), EPERM);
+  assertEquals(pair(x86, SOCK.DGRAM | SOCK_CLOEXEC), EPERM);
+  assertEquals(pair(x86, SOCK.SEQPACKET), EPERM);
+  assertEquals(pair(x86, SOCK.STREAM | SOCK_CLOEXEC), ALLOW);
+  const allowUnix = buildSeccompProgram({ ...restricted, allowUnixSockets: true });
+  assertEquals(pair(allowUnix, SOCK.DGRAM), ALLOW);
 });
