@@ -59,7 +59,7 @@ export interface AuditRecord {
   count?: number;
   /** Position in the log, from 1 (set by {@linkcode SessionLog.write}). */
   seq?: number;
-  /** SHA-256 hex of the previous record's line (of the nonce, for the first). */
+  /** SHA-256 hex of the previous line (the chain's header, holding the nonce, for the first). */
   prev?: string;
 }
 

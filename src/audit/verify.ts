@@ -1,7 +1,8 @@
 /**
  * Verifying a session's audit chain (`airlock audit verify`): every record's `seq` is its
- * position and its `prev` is the SHA-256 of the line before (of the session's nonce for
- * the first); the log ends with a seal whose hash `session.json` also holds. The first
+ * position and its `prev` is the SHA-256 of the line before (the first line is a header
+ * holding the session's random nonce, so the first record hashes it); the log ends with
+ * a seal whose hash `session.json` also holds. The first
  * break is reported with what it means:
  *
  * - `edited`: a record's bytes changed (the next record's `prev`, or the seal's, no longer
