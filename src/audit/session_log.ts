@@ -287,6 +287,9 @@ function recordSeal(dir: string, tail: ChainTail): void {
  * ```
  */
 export function appendChained(dir: string, record: object): boolean {
+  // In this process the session's open log (the proxy's) writes it: one chain, no lock.
+  const open = OPEN_LOGS.get(dir);
+  if (open) return open.write(record as AuditRecord);
   let file: Deno.FsFile | undefined;
   try {
     file = Deno.openSync(`${dir}/audit.jsonl`, {
@@ -313,6 +316,9 @@ export function appendChained(dir: string, record: object): boolean {
     } catch { /* closed */ }
   }
 }
+
+/** The logs open in this process, by session directory (see {@linkcode appendChained}). */
+const OPEN_LOGS = new Map<string, SessionLog>();
 
 /** An open audit log. */
 export class SessionLog {
@@ -377,32 +383,32 @@ export class SessionLog {
         });
         tail = { seq: 0, prev: header.hash, sealed: false, size: header.bytes };
       }
-      return new SessionLog(dir, file, tail);
+      const log = new SessionLog(dir, file, tail);
+      OPEN_LOGS.set(dir, log);
+      return log;
     } finally {
       file.unlockSync();
     }
   }
 
   /**
-   * Appends one record, chained to the line before (another writer's too: under the lock,
-   * a size other than this log's own last write means one appended, and the chain is read
-   * again). Never throws: a failing disk must not break a proxied request.
+   * Appends one record, chained to the line before. The other writers of this process go
+   * through this log ({@linkcode appendChained}), and none of another process appends
+   * while a session runs (rollback's restore waits for the run's lock on its store), so
+   * no lock is taken per record; `open()` and `close()` take it. Never throws: a failing
+   * disk must not break a proxied request.
    *
    * @param record The record (`seq` and `prev` are set here).
+   * @returns True when written.
    */
-  write(record: AuditRecord | RollbackAuditRecord): void {
+  write(record: AuditRecord | RollbackAuditRecord): boolean {
     const file = this.#file;
-    if (!file) return;
+    if (!file) return false;
     try {
-      file.lockSync(true);
-      try {
-        if (file.statSync().size !== this.#tail.size) this.#tail = readTail(file);
-        this.#tail = appendAfter(file, this.#tail, record);
-      } finally {
-        file.unlockSync();
-      }
+      this.#tail = appendAfter(file, this.#tail, record);
+      return true;
     } catch {
-      // Best effort: the request itself goes on (verify reports the gap).
+      return false; // best effort: the request itself goes on (verify reports the gap)
     }
   }
 
@@ -414,6 +420,7 @@ export class SessionLog {
     const file = this.#file;
     if (!file) return;
     this.#file = null;
+    OPEN_LOGS.delete(this.dir);
     try {
       file.lockSync(true);
       if (file.statSync().size !== this.#tail.size) this.#tail = readTail(file);

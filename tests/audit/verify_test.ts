@@ -253,7 +253,7 @@ Deno.test("appendChained() keeps one chain across writers, and re-seals after a 
       decision: "allowed",
     };
     log.write(route);
-    // Another writer (rollback) appends through its own descriptor, in between.
+    // Another writer of this process (rollback) appends in between (through the open log).
     assert(appendChained(log.dir, { kind: "rollback", event: "snapshot", snapshot: "s1" }));
     log.write(route);
     assert(appendChained(log.dir, { kind: "rollback", event: "after", snapshot: "s1" }));
