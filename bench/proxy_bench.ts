@@ -382,7 +382,8 @@ function fmt(n: number, digits = 2): string {
 async function main(): Promise<void> {
   for (const k of ["HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"]) Deno.env.delete(k);
   const ca = await createTestCa();
-  const dir = await Deno.makeTempDir({ prefix: "airlock-bench-" });
+  // Not under /tmp: the default profile grants /tmp, which may not contain the state directory.
+  const dir = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "airlock-bench-" });
   let upstream: Deno.HttpServer;
   try {
     upstream = startUpstream(ca.certPem, ca.keyPem);

@@ -15,7 +15,7 @@ import {
 } from "./session_log.ts";
 
 /** A session summary for `airlock audit list`. */
-export interface SessionSummary extends Omit<Partial<SessionInfo>, "nonce" | "sealed"> {
+export interface SessionSummary extends Omit<Partial<SessionInfo>, "sealed"> {
   /** The session id. */
   id: string;
   /** Number of records. */
@@ -94,8 +94,9 @@ export function listSessions(
     } catch {
       // no log yet
     }
-    const requests = records.filter((r) => r.kind !== "seal");
-    const { nonce: _nonce, sealed, ...shown } = info;
+    // The chain's header and seals are not requests.
+    const requests = records.filter((r) => r.kind !== "seal" && (r.kind as string) !== "start");
+    const { sealed, ...shown } = info;
     return {
       ...shown,
       id,

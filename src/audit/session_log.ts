@@ -4,16 +4,18 @@
  * the session. Records hold names, sizes, times and decisions — never a header value,
  * a query value or a secret.
  *
- * The log is tamper-evident: record `seq` N carries `prev`, the SHA-256 (hex) of record
- * N−1's exact bytes (its line without the newline; for the first record, of the
- * session's random `nonce` in `session.json`), and `close()` appends a seal record
- * (`kind: "seal"`, the record count, chained like the others) and writes the seal's hash
- * into `session.json` (`sealed`). `verify.ts` finds the first record edited, inserted,
- * removed, reordered or cut off, and tells a session that ended without a seal (crashed,
- * or still running) from a log cut after its seal. This detects changes by anyone who
- * does not rewrite the whole chain and `session.json` together. The sandboxed command
- * must not be able to write the audit directory at all: no profile grants it, and it is
- * not yet a protected path (see docs/proxy.md).
+ * The log is tamper-evident: its first line is a header (`kind: "start"`, `seq` 0, a random
+ * `nonce`); record `seq` N carries `prev`, the SHA-256 (hex) of line N−1's exact bytes
+ * (without the newline), so the first record hashes the header and its nonce. `close()`
+ * appends a seal (`kind: "seal"`, `count` = `seq` − 1, chained like the others) and writes
+ * its hash into `session.json` (`sealed`). Every writer of a session's log — the proxy
+ * here, rollback's records (`appendChained`) — appends under an exclusive lock and chains
+ * to whatever line is last; a record appended after a seal is followed by a new seal.
+ * `verify.ts` finds the first record edited, inserted, removed, reordered or cut off, and
+ * tells a session that ended without a seal (crashed, or still running) from a log cut
+ * after its seal. This detects changes by anyone who does not rewrite the whole chain
+ * and `session.json` together; the state directory is a protected path, so the sandboxed
+ * command can do neither.
  *
  * @module
  */
@@ -57,7 +59,7 @@ export interface AuditRecord {
   count?: number;
   /** Position in the log, from 1 (set by {@linkcode SessionLog.write}). */
   seq?: number;
-  /** SHA-256 hex of the previous record's line (of the nonce, for the first). */
+  /** SHA-256 hex of the previous line (the chain's header, holding the nonce, for the first). */
   prev?: string;
 }
 
@@ -83,9 +85,9 @@ export interface RollbackAuditRecord {
   path?: string;
   /** Short detail: counts, the change kind, the command's exit status. */
   detail?: string;
-  /** Position in the chain (set by the log). */
+  /** Position in the log (set by the chain, see {@linkcode appendChained}). */
   seq?: number;
-  /** SHA-256 hex of the previous record's line (set by the log). */
+  /** SHA-256 hex of the previous line (set by the chain). */
   prev?: string;
 }
 
@@ -101,9 +103,7 @@ export interface SessionInfo {
   routes: string[];
   /** The profile in force. */
   profile: string;
-  /** Random hex the first record's `prev` hashes (set by {@linkcode SessionLog.open}). */
-  nonce?: string;
-  /** Written by `close()`: the seal's position and the SHA-256 hex of its line. */
+  /** Written by `close()` (and by later appenders): the last seal's `seq` and line hash. */
   sealed?: { time: string; count: number; hash: string };
 }
 
@@ -163,6 +163,173 @@ export function isValidSessionId(id: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id);
 }
 
+/** The chain state after a log's last line. */
+interface ChainTail {
+  /** The last line's `seq` (−1 for an empty log). */
+  seq: number;
+  /** SHA-256 hex of the last line. */
+  prev: string;
+  /** Whether the last line is a seal. */
+  sealed: boolean;
+  /** The file size it was read at. */
+  size: number;
+}
+
+function randomHex(bytes: number): string {
+  return [...crypto.getRandomValues(new Uint8Array(bytes))]
+    .map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Reads the chain state from the end of an open log (the caller holds the lock). */
+function readTail(file: Deno.FsFile): ChainTail {
+  const size = file.statSync().size;
+  if (size === 0) return { seq: -1, prev: "", sealed: false, size };
+  let span = Math.min(size, 16 * 1024);
+  for (;;) {
+    const buf = new Uint8Array(span);
+    file.seekSync(size - span, Deno.SeekMode.Start);
+    let got = 0;
+    while (got < span) got += file.readSync(buf.subarray(got)) ?? span;
+    const text = new TextDecoder().decode(buf);
+    const body = text.endsWith("\n") ? text.slice(0, -1) : text;
+    const start = body.lastIndexOf("\n");
+    if (start < 0 && span < size) {
+      span = Math.min(size, span * 4);
+      continue;
+    }
+    const line = body.slice(start + 1);
+    let seq = -1;
+    let sealed = false;
+    try {
+      const r = JSON.parse(line) as { seq?: unknown; kind?: unknown };
+      if (typeof r.seq === "number") seq = r.seq;
+      sealed = r.kind === "seal";
+    } catch { /* a torn line: the next record chains to it, verify reports it */ }
+    return { seq, prev: sha256Hex(line), sealed, size };
+  }
+}
+
+/** Writes one line; returns the line's hash. */
+function writeLine(file: Deno.FsFile, value: unknown): { hash: string; bytes: number } {
+  const line = JSON.stringify(value);
+  const bytes = new TextEncoder().encode(line + "\n");
+  let off = 0;
+  while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
+  return { hash: sha256Hex(line), bytes: bytes.length };
+}
+
+/** Appends `record` after `tail` (and a header first for an empty log). */
+function appendAfter(
+  file: Deno.FsFile,
+  tail: ChainTail,
+  record: object,
+): ChainTail {
+  let { seq, prev, size } = tail;
+  if (seq < 0 && size === 0) {
+    const header = writeLine(file, {
+      kind: "start",
+      time: new Date().toISOString(),
+      seq: 0,
+      nonce: randomHex(32),
+    });
+    seq = 0;
+    prev = header.hash;
+    size += header.bytes;
+  }
+  const written = writeLine(file, { ...record, seq: seq + 1, prev });
+  const kind = (record as { kind?: unknown }).kind;
+  return { seq: seq + 1, prev: written.hash, sealed: kind === "seal", size: size + written.bytes };
+}
+
+function sealRecord(seq: number): AuditRecord {
+  return {
+    time: new Date().toISOString(),
+    kind: "seal",
+    method: "-",
+    status: 0,
+    bytesUp: 0,
+    bytesDown: 0,
+    durationMs: 0,
+    decision: "sealed",
+    count: seq,
+  };
+}
+
+function recordSeal(dir: string, tail: ChainTail): void {
+  let info: Record<string, unknown> = {};
+  try {
+    info = JSON.parse(Deno.readTextFileSync(`${dir}/session.json`));
+  } catch { /* none yet */ }
+  writeJsonAtomic(`${dir}/session.json`, {
+    ...info,
+    sealed: { time: new Date().toISOString(), count: tail.seq, hash: tail.prev },
+  });
+}
+
+/**
+ * Appends one record to a session's audit log from any writer (rollback's records,
+ * `airlock rollback restore` after the session), chained to whatever line is last, under
+ * an exclusive lock; a log that ended with a seal gets a new seal after the record, and
+ * `session.json` records it. Requires `--allow-read` and `--allow-write` to the session
+ * directory.
+ *
+ * @param dir The session directory (it must exist).
+ * @param record The record (`seq` and `prev` are set here).
+ * @returns True when written.
+ * @example
+ * ```ts
+ * import { appendChained } from "./session_log.ts";
+ * const dir = await Deno.makeTempDir();
+ * appendChained(dir, { kind: "rollback", event: "snapshot" });
+ * const lines = Deno.readTextFileSync(`${dir}/audit.jsonl`).trim().split("\n");
+ * console.assert(lines.length === 2 && JSON.parse(lines[1]!).seq === 1);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function appendChained(dir: string, record: object): boolean {
+  // In this process the session's open log (the proxy's) writes it: one chain, no lock.
+  const open = OPEN_LOGS.get(dir);
+  if (open) return open.write(record as AuditRecord);
+  let file: Deno.FsFile | undefined;
+  try {
+    file = Deno.openSync(`${dir}/audit.jsonl`, {
+      read: true,
+      append: true,
+      create: true,
+      mode: 0o600,
+    });
+    file.lockSync(true);
+    const before = readTail(file);
+    let tail = appendAfter(file, before, record);
+    if (before.sealed) {
+      tail = appendAfter(file, tail, sealRecord(tail.seq));
+      file.syncSync();
+      recordSeal(dir, tail);
+    }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    try {
+      file?.unlockSync();
+      file?.close();
+    } catch { /* closed */ }
+  }
+}
+
+/** The logs open in this process, by session directory (see {@linkcode appendChained}). */
+const OPEN_LOGS = new Map<string, SessionLog>();
+
+/**
+ * Whether this process holds a session's log open (the session proxy's, for instance).
+ *
+ * @param dir The session directory.
+ * @returns True when it is open here.
+ */
+export function isLogOpen(dir: string): boolean {
+  return OPEN_LOGS.has(dir);
+}
+
 /** An open audit log. */
 export class SessionLog {
   /** The session directory. */
@@ -170,29 +337,25 @@ export class SessionLog {
   /** The JSONL file path. */
   readonly path: string;
   #file: Deno.FsFile | null;
-  #encoder = new TextEncoder();
-  #info: SessionInfo;
-  #seq = 0;
-  #prev: string;
+  #tail: ChainTail;
 
-  private constructor(dir: string, file: Deno.FsFile, info: SessionInfo) {
+  private constructor(dir: string, file: Deno.FsFile, tail: ChainTail) {
     this.dir = dir;
     this.path = `${dir}/audit.jsonl`;
     this.#file = file;
-    this.#info = info;
-    this.#prev = sha256Hex(info.nonce ?? "");
+    this.#tail = tail;
   }
 
   /**
-   * Creates the session directory (mode 0700) and opens its audit file (mode 0600),
-   * writing `session.json` with a fresh nonce. Requires `--allow-read` and
-   * `--allow-write` to the state directory.
+   * Creates the session directory (mode 0700), writes `session.json` (mode 0600; fields of
+   * one another writer made first are kept unless `info` sets them) and opens its audit
+   * file (mode 0600), writing the chain's header when it is new. Requires `--allow-read`
+   * and `--allow-write` to the state directory.
    *
    * @param info The session metadata, written to `session.json`.
    * @param env The environment for the state directory.
    * @returns The open log.
    * @throws {Deno.errors.PermissionDenied} When the directory cannot be created.
-   * @throws {Deno.errors.AlreadyExists} When the session's log exists already.
    * @example
    * ```ts ignore
    * const log = SessionLog.open({ id, started, port, routes: ["openai"], profile: "default" });
@@ -206,43 +369,56 @@ export class SessionLog {
   ): SessionLog {
     const dir = `${sessionsDir(env)}/${info.id}`;
     Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const nonce = [...crypto.getRandomValues(new Uint8Array(32))]
-      .map((b) => b.toString(16).padStart(2, "0")).join("");
-    const full = { ...info, nonce };
-    // A new chain never continues an old file: the log is created, not appended to.
+    let existing: Record<string, unknown> = {};
+    try {
+      existing = JSON.parse(Deno.readTextFileSync(`${dir}/session.json`));
+    } catch { /* a new session */ }
+    writeJsonAtomic(`${dir}/session.json`, { ...existing, ...info });
     const file = Deno.openSync(`${dir}/audit.jsonl`, {
-      write: true,
+      read: true,
       append: true,
-      createNew: true,
+      create: true,
       mode: 0o600,
     });
-    writeJsonAtomic(`${dir}/session.json`, full);
-    return new SessionLog(dir, file, full);
+    file.lockSync(true);
+    try {
+      let tail = readTail(file);
+      if (tail.size === 0) {
+        // Write the header now, so every later record chains to this log's nonce.
+        const header = writeLine(file, {
+          kind: "start",
+          time: new Date().toISOString(),
+          seq: 0,
+          nonce: randomHex(32),
+        });
+        tail = { seq: 0, prev: header.hash, sealed: false, size: header.bytes };
+      }
+      const log = new SessionLog(dir, file, tail);
+      OPEN_LOGS.set(dir, log);
+      return log;
+    } finally {
+      file.unlockSync();
+    }
   }
 
   /**
-   * Appends one record, chained to the one before. Never throws: a failing disk must
-   * not break a proxied request.
+   * Appends one record, chained to the line before. The other writers of this process go
+   * through this log ({@linkcode appendChained}), and none of another process appends
+   * while a session runs (rollback's restore waits for the run's lock on its store), so
+   * no lock is taken per record; `open()` and `close()` take it. Never throws: a failing
+   * disk must not break a proxied request.
    *
    * @param record The record (`seq` and `prev` are set here).
+   * @returns True when written.
    */
-  write(record: AuditRecord | RollbackAuditRecord): void {
-    if (!this.#file) return;
-    this.#append({ ...record, seq: this.#seq + 1, prev: this.#prev });
-  }
-
-  #append(record: AuditRecord | RollbackAuditRecord): string | undefined {
+  write(record: AuditRecord | RollbackAuditRecord): boolean {
+    const file = this.#file;
+    if (!file) return false;
     try {
-      const line = JSON.stringify(record);
-      const bytes = this.#encoder.encode(line + "\n");
-      let off = 0;
-      while (off < bytes.length) off += this.#file!.writeSync(bytes.subarray(off));
-      this.#seq++;
-      this.#prev = sha256Hex(line);
-      return this.#prev;
+      this.#tail = appendAfter(file, this.#tail, record);
+      return true;
     } catch {
-      // Best effort: the request itself goes on (verify reports the gap).
-      return undefined;
+      return false; // best effort: the request itself goes on (verify reports the gap)
     }
   }
 
@@ -251,34 +427,24 @@ export class SessionLog {
    * writes are dropped.
    */
   close(): void {
-    if (!this.#file) return;
-    const time = new Date().toISOString();
-    const count = this.#seq;
-    const hash = this.#append({
-      time,
-      kind: "seal",
-      method: "-",
-      status: 0,
-      bytesUp: 0,
-      bytesDown: 0,
-      durationMs: 0,
-      decision: "sealed",
-      count,
-      seq: count + 1,
-      prev: this.#prev,
-    });
-    try {
-      this.#file.syncSync();
-    } catch { /* best effort */ }
-    this.#file.close();
+    const file = this.#file;
+    if (!file) return;
     this.#file = null;
-    if (hash === undefined) return;
+    OPEN_LOGS.delete(this.dir);
     try {
-      writeJsonAtomic(`${this.dir}/session.json`, {
-        ...this.#info,
-        sealed: { time, count: count + 1, hash },
-      });
-    } catch { /* the seal record is in the log; verify says session.json lacks it */ }
+      file.lockSync(true);
+      if (file.statSync().size !== this.#tail.size) this.#tail = readTail(file);
+      this.#tail = appendAfter(file, this.#tail, sealRecord(this.#tail.seq));
+      file.syncSync();
+      recordSeal(this.dir, this.#tail);
+    } catch {
+      // verify reports the missing seal
+    } finally {
+      try {
+        file.unlockSync();
+      } catch { /* closed */ }
+      file.close();
+    }
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * Verifying a session's audit chain (`airlock audit verify`): every record's `seq` is its
- * position and its `prev` is the SHA-256 of the line before (of the session's nonce for
- * the first); the log ends with a seal whose hash `session.json` also holds. The first
+ * position and its `prev` is the SHA-256 of the line before (the first line is a header
+ * holding the session's random nonce, so the first record hashes it); the log ends with
+ * a seal whose hash `session.json` also holds. The first
  * break is reported with what it means:
  *
  * - `edited`: a record's bytes changed (the next record's `prev`, or the seal's, no longer
@@ -14,7 +15,9 @@
  * - `seal-mismatch`: the seal differs from the one `session.json` holds.
  *
  * A log that is intact but has no seal, and a `session.json` without one, is `unsealed`:
- * the session crashed or is still running — not evidence of tampering.
+ * the session crashed or is still running — not evidence of tampering. Seals in the
+ * middle of a log are fine when the chain goes on through them (a record appended after
+ * a session ended is followed by a new seal); the last one must match `session.json`.
  *
  * @module
  */
@@ -79,23 +82,24 @@ function tampered(
  *
  * @param id The session id (for the result).
  * @param text The contents of `audit.jsonl`.
- * @param info The contents of `session.json` (its `nonce` and `sealed`).
+ * @param info The contents of `session.json` (its `sealed`).
  * @returns The outcome.
  * @example
  * ```ts
  * import { verifyChain } from "./verify.ts";
  * import { sha256Hex } from "./session_log.ts";
- * const r1 = JSON.stringify({ kind: "route", seq: 1, prev: sha256Hex("n") });
+ * const h = JSON.stringify({ kind: "start", seq: 0, nonce: "ab".repeat(32) });
+ * const r1 = JSON.stringify({ kind: "route", seq: 1, prev: sha256Hex(h) });
  * const seal = JSON.stringify({ kind: "seal", count: 1, seq: 2, prev: sha256Hex(r1) });
- * const info = { nonce: "n", sealed: { time: "", count: 2, hash: sha256Hex(seal) } };
- * console.assert(verifyChain("s", `${r1}\n${seal}\n`, info).status === "intact");
- * console.assert(verifyChain("s", `${r1}\n`, info).problem?.kind === "cut");
+ * const info = { sealed: { time: "", count: 2, hash: sha256Hex(seal) } };
+ * console.assert(verifyChain("s", `${h}\n${r1}\n${seal}\n`, info).status === "intact");
+ * console.assert(verifyChain("s", `${h}\n${r1}\n`, info).problem?.kind === "cut");
  * ```
  */
 export function verifyChain(
   id: string,
   text: string,
-  info: Pick<SessionInfo, "nonce" | "sealed">,
+  info: Pick<SessionInfo, "sealed">,
 ): VerifyResult {
   const raw = text.split("\n");
   const torn = raw.at(-1) !== "";
@@ -108,79 +112,96 @@ export function verifyChain(
       return { record: null, line };
     }
   });
-  let prev = sha256Hex(info.nonce ?? "");
-  for (let i = 0; i < lines.length; i++) {
+  const header = lines[0]?.record as { kind?: unknown; seq?: unknown; nonce?: unknown } | null;
+  if (
+    !header || header.kind !== "start" || header.seq !== 0 || typeof header.nonce !== "string" ||
+    !/^[0-9a-f]{64}$/.test(header.nonce)
+  ) {
+    if (lines.length === 0 && !info.sealed) {
+      return { id, status: "unsealed", records: 0, sealed: false };
+    }
+    return tampered(id, 0, "edited", 1, "the log does not start with its header (seq 0, nonce)");
+  }
+  let prev = sha256Hex(lines[0]!.line);
+  let records = 0;
+  let last: { seq: number; hash: string; kind: string } = { seq: 0, hash: prev, kind: "start" };
+  for (let i = 1; i < lines.length; i++) {
     const { record, line } = lines[i]!;
     const position = i + 1;
-    const isLast = i === lines.length - 1;
     if (record === null) {
-      if (isLast && torn) {
-        return tampered(id, i, "truncated", position, `line ${position} is cut off mid-record`);
+      if (i === lines.length - 1 && torn) {
+        return tampered(
+          id,
+          records,
+          "truncated",
+          position,
+          `line ${position} is cut off mid-record`,
+        );
       }
-      return tampered(id, i, "edited", position, `line ${position} is not a JSON record`);
+      return tampered(id, records, "edited", position, `line ${position} is not a JSON record`);
     }
-    if (record.seq !== position) {
+    if (record.seq !== i) {
       const seq = record.seq;
       const next = lines[i + 1]?.record?.seq;
-      if (seq === position + 1 && next === position) {
+      if (seq === i + 1 && next === i) {
         return tampered(
           id,
-          i,
+          records,
           "reordered",
           position,
-          `records ${position} and ${position + 1} are in each other's place`,
+          `lines ${position} and ${position + 1} are in each other's place`,
         );
       }
-      if (typeof seq === "number" && seq > position) {
+      if (typeof seq === "number" && seq > i) {
         return tampered(
           id,
-          i,
+          records,
           "removed",
           position,
-          `record${seq - position > 1 ? "s" : ""} ${position}${
-            seq - position > 1 ? `–${seq - 1}` : ""
-          } removed before line ${position}`,
+          `${seq - i === 1 ? "a record" : `${seq - i} records`} removed before line ${position}`,
         );
       }
-      return tampered(id, i, "inserted", position, `line ${position} was inserted`);
+      return tampered(id, records, "inserted", position, `line ${position} was inserted`);
     }
     if (record.prev !== prev) {
-      return i === 0
-        ? tampered(id, 0, "edited", 1, "record 1 does not follow the session's nonce")
-        : tampered(id, i, "edited", i, `record ${i} was edited`);
+      return i === 1
+        ? tampered(id, 0, "edited", 1, "the header was edited")
+        : tampered(id, records, "edited", i, `line ${i} was edited`);
     }
     prev = sha256Hex(line);
     if (record.kind === "seal") {
-      if (!isLast) {
-        return tampered(id, i, "inserted", position + 1, `line ${position + 1} follows the seal`);
+      if (record.count !== i - 1) {
+        return tampered(id, records, "edited", position, "a seal's count does not match the log");
       }
-      if (record.count !== i) {
-        return tampered(id, i, "edited", position, "the seal's count does not match the log");
-      }
-      if (info.sealed && (info.sealed.hash !== prev || info.sealed.count !== position)) {
-        return tampered(
-          id,
-          i,
-          "seal-mismatch",
-          position,
-          "the seal differs from the one session.json holds",
-        );
-      }
-      return { id, status: "intact", records: i, sealed: true };
+    } else {
+      records++;
     }
+    last = { seq: i, hash: prev, kind: record.kind };
+  }
+  if (last.kind === "seal") {
+    if (!info.sealed || info.sealed.hash !== last.hash || info.sealed.count !== last.seq) {
+      return tampered(
+        id,
+        records,
+        "seal-mismatch",
+        lines.length,
+        "the last seal differs from the one session.json holds",
+      );
+    }
+    return { id, status: "intact", records, sealed: true };
   }
   if (info.sealed) {
     return tampered(
       id,
-      lines.length,
+      records,
       "cut",
       lines.length + 1,
-      `the log ends after ${lines.length} lines, but the session was sealed after ${
-        info.sealed.count - 1
-      } records`,
+      `the log ends after line ${lines.length} without the seal session.json records (line ${
+        info.sealed.count + 1
+      })`,
     );
   }
-  return { id, status: "unsealed", records: lines.length, sealed: false };
+  return { id, status: "unsealed", records, sealed: false };
 }
 
 /**

@@ -56,12 +56,15 @@ export function formatSessions(sessions: SessionSummary[]): string {
  * ```
  */
 export function formatRecords(records: (AuditRecord | RollbackAuditRecord)[]): string {
+  // The chain's header (`kind: "start"`) is not a request.
+  records = records.filter((r) => (r.kind as string) !== "start");
   if (records.length === 0) return "no requests recorded\n";
   const rows = records.map((r) =>
     r.kind === "rollback" ? rollbackRow(r) : [
       r.time,
       r.route ?? r.kind,
       r.method,
+      // (kind "limit": no target; the decision, detail and count say what happened)
       r.kind === "route" ? (r.path ?? "") : `${r.host ?? ""}${r.path ?? ""}`,
       // (kind "limit": the path is empty; the decision, detail and count say what happened)
       String(r.status),
@@ -76,12 +79,6 @@ export function formatRecords(records: (AuditRecord | RollbackAuditRecord)[]): s
     ["TIME", "ROUTE", "METHOD", "TARGET", "STATUS", "UP", "DOWN", "TIME", "DECISION"],
     ...rows,
   ]);
-}
-
-/** A rollback record in the request table's columns. */
-function rollbackRow(r: RollbackAuditRecord): string[] {
-  const what = r.path ?? (r.root ? `root ${r.root.slice(0, 16)}` : "");
-  return [r.time, "rollback", r.event, `${r.snapshot} ${what}`, "", "", "", "", r.detail ?? ""];
 }
 
 /**
@@ -102,6 +99,12 @@ export function formatVerify(r: VerifyResult): string {
     return `${id}: unsealed (${r.records} records chained, no seal: the session crashed or is still running; its last record cannot be checked)`;
   }
   return `${id}: TAMPERED: ${r.problem?.kind} at line ${r.problem?.line}: ${r.problem?.message}`;
+}
+
+/** A rollback record in the request table's columns. */
+function rollbackRow(r: RollbackAuditRecord): string[] {
+  const what = r.path ?? (r.root ? `root ${r.root.slice(0, 16)}` : "");
+  return [r.time, "rollback", r.event, `${r.snapshot} ${what}`, "", "", "", "", r.detail ?? ""];
 }
 
 function table(rows: string[][]): string {

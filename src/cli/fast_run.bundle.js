@@ -5692,12 +5692,7 @@ async function runConfined(argv, values) {
     }
     const rollback = policy.rollback?.enabled ? await (await lazyImport("../rollback/run.ts", import.meta.url)).prepareRollback(policy, values, {
       sessionId: launch.sessionId,
-      stateHidden: launch.hidesState,
-      ...proxy ? {
-        log: {
-          write: (r) => proxy.record(r)
-        }
-      } : {}
+      stateHidden: launch.hidesState
     }) : null;
     const exited = await launch.run(proxy?.env ?? {});
     const status = rollback ? await rollback.afterExit(exited) : exited;

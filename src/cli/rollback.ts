@@ -154,7 +154,7 @@ export function register(program: Command): void {
         "../rollback/restore.ts",
         import.meta.url,
       );
-      const { recordRestore } = await lazyImport<
+      const { appendRollbackRecord } = await lazyImport<
         typeof import("../rollback/audit_records.ts")
       >("../rollback/audit_records.ts", import.meta.url);
       const selection = paths.length > 0
@@ -184,7 +184,7 @@ export function register(program: Command): void {
           } in ${found.manifest.workdir}`,
         );
         if (!values.dryRun) {
-          recordRestore(found.manifest, {
+          appendRollbackRecord(found.manifest, {
             event: "restore",
             path: selection ? selection.join(",") : "*",
             detail: `${result.steps.length} steps`,

@@ -131,7 +131,6 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
       )).prepareRollback(policy, values, {
         sessionId: launch.sessionId,
         stateHidden: launch.hidesState,
-        ...(proxy ? { log: { write: (r) => proxy!.record(r) } } : {}),
       })
       : null;
     const exited = await launch.run(proxy?.env ?? {});

@@ -58,6 +58,43 @@ export interface ServeOptions {
   limits?: ProxyLimits;
   /** Where refusals under pressure are counted (default: one on `egress.audit`). */
   pressure?: PressureLog;
+  /**
+   * The directory to make the private directory of the internal sockets in (airlock's
+   * `$XDG_STATE_HOME/airlock/run`, outside every grant); the system's temporary directory
+   * when not given, or when socket paths there would be too long for `sun_path`.
+   */
+  internalParent?: string;
+}
+
+/** Longest UNIX socket path (`sun_path` holds 108 bytes with the NUL on Linux, 104 on macOS). */
+const MAX_SOCKET_PATH = 100;
+
+/** `PID START` as the launch's stale-directory sweep reads it (`src/sandbox/session_dir.ts`). */
+function ownerLine(): string | undefined {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${Deno.pid}/stat`);
+    return `${Deno.pid} ${stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? ""}\n`;
+  } catch {
+    return undefined; // no /proc (macOS): nothing sweeps the directory of a killed proxy
+  }
+}
+
+async function makeInternalDir(parent: string | undefined): Promise<string> {
+  if (parent !== undefined && parent.length + 24 <= MAX_SOCKET_PATH) {
+    try {
+      await Deno.mkdir(parent, { recursive: true, mode: 0o700 });
+      const dir = await Deno.makeTempDir({ dir: parent, prefix: "proxy-" });
+      await Deno.chmod(dir, 0o700);
+      const owner = ownerLine();
+      if (owner) await Deno.writeTextFile(`${dir}/owner`, owner, { mode: 0o600 });
+      return dir;
+    } catch {
+      // fall back to the temporary directory
+    }
+  }
+  const dir = await Deno.makeTempDir({ prefix: "airlock-proxy-" });
+  await Deno.chmod(dir, 0o700);
+  return dir;
 }
 
 type Kind = "egress" | "reverse";
@@ -158,8 +195,7 @@ export async function serveProxy(
 ): Promise<ProxyServer> {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const pressure = options.pressure ?? new PressureLog(egress.audit);
-  const internalDir = await Deno.makeTempDir({ prefix: "airlock-proxy-" });
-  await Deno.chmod(internalDir, 0o700);
+  const internalDir = await makeInternalDir(options.internalParent);
   const removeInternal = () => Deno.remove(internalDir, { recursive: true }).catch(() => {});
   let listener: Deno.Listener;
   try {

@@ -13,7 +13,8 @@
  * @module
  */
 
-import { type AuditRecord, type RollbackAuditRecord, SessionLog } from "../audit/session_log.ts";
+import { SessionLog } from "../audit/session_log.ts";
+import { stateDir } from "../state_dir.ts";
 import { isValidSessionId, newSessionId } from "../audit/session_log.ts";
 import { AirlockError, ProxyError } from "../errors.ts";
 import type { Policy } from "../policy/types.ts";
@@ -44,8 +45,6 @@ export interface SessionProxy {
   sessionId: string;
   /** The audit JSONL file. */
   auditPath: string;
-  /** Appends a record to the session's audit log (chained like the proxy's own). */
-  record(record: AuditRecord | RollbackAuditRecord): void;
   /** Stops serving and closes the audit log. */
   close(): Promise<void>;
 }
@@ -252,7 +251,11 @@ export async function startSessionProxy(
         pressure,
       },
       listen,
-      { limits, pressure },
+      {
+        limits,
+        pressure,
+        internalParent: `${stateDir(options.stateEnv ?? Deno.env.toObject())}/run`,
+      },
     );
   } catch (err) {
     await client.close();
@@ -294,7 +297,6 @@ export async function startSessionProxy(
     env,
     sessionId,
     auditPath: log.path,
-    record: (r) => log?.write(r),
     close() {
       closing ??= (async () => {
         await server.close();

@@ -1,15 +1,15 @@
 /**
- * Rollback records in the session audit logs, always through the tamper-evident chain
- * (`SessionLog`): reading back the Merkle root recorded when a snapshot was taken (for
- * `verify`), writing a run's records into the run's log, and recording a restore made
- * later with `airlock rollback restore` in a session of its own.
+ * Rollback records in the session audit logs: reading back the Merkle root recorded when
+ * a snapshot was taken (for `verify`), and appending a record for a restore made later
+ * with `airlock rollback restore` to the session the snapshot belongs to.
  *
  * @module
  */
 
 import {
+  appendChained,
+  isLogOpen,
   isValidSessionId,
-  newSessionId,
   type RollbackAuditRecord,
   type SessionInfo,
   SessionLog,
@@ -52,69 +52,56 @@ export function auditedRoot(
   return null;
 }
 
-/** Somewhere rollback records go: a session's chained audit log (`SessionLog.write`). */
-export interface AuditSink {
-  /** Appends one record, chained to the ones before. */
-  write(record: RollbackAuditRecord): void;
-}
-
 /**
- * Records a restore made later with `airlock rollback restore`. The snapshot's own
- * session log is sealed, and appending to it would break its chain: the restore gets a
- * session log of its own, naming the snapshot's session in its detail.
+ * Appends a rollback record to the snapshot's session log (one `O_APPEND` write).
  *
  * @param manifest The snapshot.
  * @param record The record (time, kind and workdir are filled in).
  * @param env The environment (state directory).
- * @returns The new session's id, or null when it could not be written.
+ * @returns True when written; false when the snapshot has no session log.
  * @example Recording a restore
  * ```ts ignore
- * recordRestore(manifest, { event: "restore", path: "*", detail: "12 steps" });
+ * appendRollbackRecord(manifest, { event: "restore", path: "*", detail: "12 steps" });
  * ```
  */
-export function recordRestore(
+export function appendRollbackRecord(
   manifest: Manifest,
   record: Omit<RollbackAuditRecord, "time" | "kind" | "workdir" | "snapshot">,
   env: Record<string, string | undefined> = Deno.env.toObject(),
-): string | null {
-  const id = newSessionId();
+): boolean {
+  if (!manifest.session || !isValidSessionId(manifest.session)) return false;
+  const full: RollbackAuditRecord = {
+    time: new Date().toISOString(),
+    kind: "rollback",
+    workdir: manifest.workdir,
+    snapshot: manifest.id,
+    ...record,
+  };
+  const dir = `${sessionsDir(env)}/${manifest.session}`;
   try {
-    const log = SessionLog.open(
-      { id, started: new Date().toISOString(), port: 0, routes: [], profile: "rollback restore" },
-      env,
-    );
-    log.write({
-      time: new Date().toISOString(),
-      kind: "rollback",
-      workdir: manifest.workdir,
-      snapshot: manifest.id,
-      ...record,
-      detail: [record.detail, manifest.session ? `snapshot of session ${manifest.session}` : ""]
-        .filter(Boolean).join("; "),
-    });
-    log.close();
-    return id;
+    Deno.statSync(`${dir}/audit.jsonl`);
   } catch {
-    return null;
+    return false; // the snapshot's session has no log
   }
+  // Chained to the log's last line, re-sealed when the session was sealed (issue 10).
+  return appendChained(dir, full);
 }
 
-/** A session's audit log as rollback writes it. */
+/** A session's audit log opened for rollback records. */
 export interface RollbackLog {
   /** Appends one record (time, kind and workdir are filled in); never throws. */
   write(record: Omit<RollbackAuditRecord, "time" | "kind" | "workdir">): void;
-  /** Closes the log (seals it) when rollback opened it; nothing for a shared one. */
+  /** Closes the file. */
   close(): void;
 }
 
 /**
- * The audit log of a run's rollback records: the run's shared log when the session proxy
- * opened one (so every record of the session is one chain, sealed when the proxy closes),
- * else a session log of rollback's own, sealed when the run's rollback ends.
+ * Opens a session's audit log for appending, creating the session directory (0700) and
+ * its `session.json` (0600) only when the session has none yet: the proxy, when it runs,
+ * writes its own description first, which is kept.
  *
- * @param info The session's description, used when rollback opens the log.
+ * @param info The session's description, used when there is none yet.
  * @param workdir The workdir the records are about.
- * @param shared The run's log, when there is one.
  * @param env The environment (state directory).
  * @returns The log.
  * @throws {Deno.errors.PermissionDenied} When the directory cannot be created.
@@ -128,20 +115,29 @@ export interface RollbackLog {
 export function openRollbackLog(
   info: SessionInfo,
   workdir: string,
-  shared?: AuditSink,
   env: Record<string, string | undefined> = Deno.env.toObject(),
 ): RollbackLog {
-  const own = shared === undefined ? SessionLog.open(info, env) : null;
-  const sink: AuditSink = shared ?? own!;
+  const dir = `${sessionsDir(env)}/${info.id}`;
+  // With the session proxy, its open log takes the records (one chain, sealed when the
+  // proxy stops); without it, rollback opens the session's log and seals it at close().
+  const own = isLogOpen(dir) ? null : SessionLog.open(info, env);
+  let open = true;
   return {
     write(record) {
-      try {
-        sink.write({ time: new Date().toISOString(), kind: "rollback", workdir, ...record });
-      } catch {
-        // Best effort, as for the proxy's records: the run goes on.
-      }
+      if (!open) return;
+      const full: RollbackAuditRecord = {
+        time: new Date().toISOString(),
+        kind: "rollback",
+        workdir,
+        ...record,
+      };
+      // Chained like the proxy's records (issue 10); best effort, as for the proxy's
+      // records: the run goes on.
+      if (own !== null) own.write(full);
+      else appendChained(dir, full);
     },
     close() {
+      open = false;
       own?.close();
     },
   };

@@ -9,7 +9,7 @@
  */
 
 import { newSessionId, sessionsDir } from "../audit/session_log.ts";
-import { type AuditSink, openRollbackLog } from "./audit_records.ts";
+import { openRollbackLog } from "./audit_records.ts";
 import { formatError, UsageError } from "../errors.ts";
 import type { Policy } from "../policy/types.ts";
 import { diffEntries } from "./diff.ts";
@@ -85,7 +85,7 @@ function settings(policy: Policy): RollbackPolicy {
  * @param policy The resolved policy.
  * @param flags The run flags.
  * @param options The launch's session id (the audit log the launch and the proxy share;
- *   a new one when absent), the run's audit log when the proxy opened one, and the
+ *   a new one when absent), whether the sandbox hides the state directory, and the
  *   environment (state directory).
  * @returns The run's rollback, or null when rollback is off.
  * @throws {UsageError} When `--rollback` is combined with `--no-workdir`.
@@ -102,7 +102,6 @@ export function prepareRollback(
   flags: RollbackFlags,
   options: {
     sessionId?: string | null;
-    log?: AuditSink;
     /** The sandbox hides airlock's state directory whatever the grants (mount namespace). */
     stateHidden?: boolean;
     env?: Record<string, string | undefined>;
@@ -155,7 +154,6 @@ export function prepareRollback(
       profile: policy.profile,
     },
     workdir,
-    options.log,
     env,
   );
   const record = (r: Parameters<typeof log.write>[0]) => log.write(r);

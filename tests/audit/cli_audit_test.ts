@@ -62,10 +62,14 @@ Deno.test({
       assertEquals(show.code, 0, show.stderr);
       assert(show.stdout.includes("denied-token (token of route anthropic)"), show.stdout);
       const json = await airlock(["audit", "show", h.proxy.sessionId, "--json"], h.stateHome);
-      assertEquals(json.stdout.trim().split("\n").map((l) => JSON.parse(l).decision), [
-        "allowed",
-        "denied-token",
-      ]);
+      assertEquals(
+        json.stdout.trim().split("\n").map((l) => JSON.parse(l)).filter((r) => r.kind !== "start")
+          .map((r) => r.decision),
+        [
+          "allowed",
+          "denied-token",
+        ],
+      );
       const missing = await airlock(["audit", "show", "no-such-session"], h.stateHome);
       assertEquals(missing.code, 125);
       assert(missing.stderr.startsWith("airlock: Cannot show session"));

@@ -39,12 +39,14 @@ Deno.test("SessionLog writes JSONL under XDG_STATE_HOME with private modes, read
     assertEquals((await Deno.stat(log.path)).mode! & 0o777, 0o600);
     assertEquals((await Deno.stat(log.dir)).mode! & 0o777, 0o700);
     const back = readSession("s1", env);
+    // The chain's header, the two records, the seal.
     assertEquals(back.map((r) => r.kind === "rollback" ? r.event : r.decision), [
+      undefined,
       "allowed",
       "denied-token",
       "sealed",
     ]);
-    assertEquals(back.map((r) => r.seq), [1, 2, 3]);
+    assertEquals(back.map((r) => r.seq), [0, 1, 2, 3]);
     const list = listSessions(env);
     assertEquals(list.length, 1);
     assertEquals(list[0]!.requests, 2);

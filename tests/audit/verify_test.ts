@@ -6,7 +6,7 @@
  */
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { SessionLog, sha256Hex } from "../../src/audit/session_log.ts";
+import { appendChained, SessionLog, sha256Hex } from "../../src/audit/session_log.ts";
 import { verifyChain, verifySession } from "../../src/audit/verify.ts";
 import { type Harness, startHarness } from "../proxy/_support/harness.ts";
 
@@ -44,7 +44,7 @@ Deno.test({
     const { h, text } = await session();
     const result = verifySession(h.proxy.sessionId, { XDG_STATE_HOME: h.stateHome });
     assertEquals(result.status, "intact");
-    assertEquals(result.records, lines(text).length - 1);
+    assertEquals(result.records, lines(text).length - 2); // without the header and the seal
     assert(result.records >= 5);
     assertEquals(result.sealed, true);
     const seal = JSON.parse(lines(text).at(-1)!);
@@ -75,11 +75,12 @@ const TAMPERING: [string, (l: string[]) => string, string, number][] = [
   ["a removed record", (l) => [l[0], ...l.slice(2)].join("\n") + "\n", "removed", 2],
   ["two removed records", (l) => [l[0], ...l.slice(3)].join("\n") + "\n", "removed", 2],
   ["an inserted copy", (l) => [l[0], l[1], l[1], ...l.slice(2)].join("\n") + "\n", "inserted", 3],
+  // A forged record with the right seq but no valid prev reads as an edit of the line before.
   [
     "an inserted forged record",
-    (l) => [l[0], `{"kind":"route","path":"/x","seq":2}`, ...l.slice(1)].join("\n") + "\n",
+    (l) => [l[0], l[1], `{"kind":"route","path":"/x","seq":2}`, ...l.slice(2)].join("\n") + "\n",
     "edited",
-    1,
+    2,
   ],
   [
     "two swapped records",
@@ -120,9 +121,11 @@ Deno.test({
       JSON.stringify({ ...seal, time: "2020-01-01T00:00:00.000Z" }),
     ];
     assertEquals(verifyChain("s", forged.join("\n") + "\n", info).problem?.kind, "seal-mismatch");
+    const header = JSON.parse(l[0]!);
+    const forgedHeader = [JSON.stringify({ ...header, nonce: "00".repeat(32) }), ...l.slice(1)];
     assertEquals(
-      verifyChain("s", text, { ...info, nonce: "00" }).problem?.message,
-      "record 1 does not follow the session's nonce",
+      verifyChain("s", forgedHeader.join("\n") + "\n", info).problem?.message,
+      "the header was edited",
     );
   },
 });
@@ -180,9 +183,11 @@ Deno.test("sha256Hex() chains each record to the previous one's exact bytes", as
     log.close();
     const info = JSON.parse(Deno.readTextFileSync(`${log.dir}/session.json`));
     const l = lines(Deno.readTextFileSync(log.path));
-    assertEquals(JSON.parse(l[0]!).prev, sha256Hex(info.nonce));
+    assertEquals(JSON.parse(l[0]!).kind, "start");
+    assert(/^[0-9a-f]{64}$/.test(JSON.parse(l[0]!).nonce));
     assertEquals(JSON.parse(l[1]!).prev, sha256Hex(l[0]!));
-    assertEquals(info.sealed.hash, sha256Hex(l[2]!));
+    assertEquals(JSON.parse(l[2]!).prev, sha256Hex(l[1]!));
+    assertEquals(info.sealed.hash, sha256Hex(l[3]!));
     assertEquals((Deno.statSync(`${log.dir}/session.json`).mode ?? 0) & 0o777, 0o600);
   } finally {
     await Deno.remove(state, { recursive: true });
@@ -227,4 +232,52 @@ Deno.test({
   async fn() {
     await shared?.h.close();
   },
+});
+
+Deno.test("appendChained() keeps one chain across writers, and re-seals after a seal", async () => {
+  const state = await Deno.makeTempDir();
+  try {
+    const env = { XDG_STATE_HOME: state };
+    const log = SessionLog.open(
+      { id: "multi", started: "", port: 1, routes: [], profile: "p" },
+      env,
+    );
+    const route = {
+      time: "",
+      kind: "route" as const,
+      method: "GET",
+      status: 200,
+      bytesUp: 0,
+      bytesDown: 0,
+      durationMs: 0,
+      decision: "allowed",
+    };
+    log.write(route);
+    // Another writer of this process (rollback) appends in between (through the open log).
+    assert(appendChained(log.dir, { kind: "rollback", event: "snapshot", snapshot: "s1" }));
+    log.write(route);
+    assert(appendChained(log.dir, { kind: "rollback", event: "after", snapshot: "s1" }));
+    log.close();
+    assertEquals(verifySession("multi", env).status, "intact");
+    // After the session: a later record (airlock rollback restore) is chained and re-sealed.
+    assert(appendChained(log.dir, { kind: "rollback", event: "restore", snapshot: "s1" }));
+    const result = verifySession("multi", env);
+    assertEquals([result.status, result.records], ["intact", 5]);
+    const l = lines(Deno.readTextFileSync(log.path));
+    assertEquals(l.map((x) => JSON.parse(x).kind), [
+      "start",
+      "route",
+      "rollback",
+      "route",
+      "rollback",
+      "seal",
+      "rollback",
+      "seal",
+    ]);
+    // Cutting the later record and its seal is caught: session.json has the new seal.
+    Deno.writeTextFileSync(log.path, l.slice(0, 6).join("\n") + "\n");
+    assertEquals(verifySession("multi", env).problem?.kind, "seal-mismatch");
+  } finally {
+    await Deno.remove(state, { recursive: true });
+  }
 });

@@ -150,20 +150,30 @@ Deno.test({
       assertEquals((Deno.statSync(path).mode ?? 0) & 0o777, 0o600);
       assert(Deno.statSync(path).isSocket);
       assertEquals(h.proxy.port, h.bridge!.port);
+      // The internal sockets: in airlock's state directory (outside every grant), 0700.
+      const run = `${h.stateHome}/airlock/run`;
+      const internal = [...Deno.readDirSync(run)].filter((e) => e.name.startsWith("proxy-"));
+      assertEquals(internal.length, 1, [...Deno.readDirSync(run)].map((e) => e.name).join());
+      assertEquals((Deno.statSync(`${run}/${internal[0]!.name}`).mode ?? 0) & 0o777, 0o700);
+      assert(Deno.statSync(`${run}/${internal[0]!.name}/reverse.sock`).isSocket);
       // New TCP listeners of this process: the bridge (the test's) and the upstream hop.
       const added = [...listeningPorts()].filter((p) => !before.has(p) && p !== h.up.port);
       const own = added.filter((p) => p !== h.bridge!.port);
-      assert(own.length <= 1, `the proxy listens on TCP ports ${own.join(", ")}`);
+      assert(
+        own.length <= 1,
+        `the proxy listens on TCP ports ${own.join(", ")} (bridge ${
+          h.bridge!.port
+        }, upstream ${h.up.port})`,
+      );
       for (const port of own) {
-        // That one is the upstream hop: it serves nothing to a client.
+        // That one is the upstream hop: it serves nothing to a client (it may reset us).
         const c = await Deno.connect({ hostname: "127.0.0.1", port });
-        await c.write(
+        const head = await c.write(
           enc.encode(
             `GET /openai/v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${h.proxy.env
               .OPENAI_API_KEY!}\r\n\r\n`,
           ),
-        );
-        const head = await readHead(c).catch(() => "");
+        ).then(() => readHead(c)).catch(() => "");
         c.close();
         assert(status(head) !== 200, head);
       }

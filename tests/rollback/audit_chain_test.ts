@@ -1,8 +1,8 @@
 /**
  * Rollback's records go through the session's tamper-evident chain: a run with the proxy
  * shares one chain with it, a run without gets its own sealed session, and a later
- * `airlock rollback restore` records into a new session instead of appending to a sealed
- * one — so `airlock audit verify --all` finds every session intact.
+ * `airlock rollback restore` appends to the snapshot's session under the log's lock and
+ * seals it again — so `airlock audit verify --all` finds every session intact.
  */
 
 import { equal, ok } from "node:assert/strict";
@@ -36,7 +36,7 @@ Deno.test(
       status: string;
       sealed: boolean;
     }[];
-    equal(results.length, 3, verify.stdout); // two runs and the restore
+    equal(results.length, 2, verify.stdout); // the two runs (the restore joins the second)
     ok(results.every((r) => r.status === "intact" && r.sealed), verify.stdout);
   },
 );

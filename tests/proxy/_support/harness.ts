@@ -192,7 +192,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 export function auditRecords(h: Harness): Record<string, unknown>[] {
   return Deno.readTextFileSync(h.proxy.auditPath).split("\n").filter(Boolean).map((l) =>
     JSON.parse(l)
-  );
+  ).filter((r) => r.kind !== "start"); // the chain's header
 }
 
 /**
