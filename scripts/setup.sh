@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh Debian/Ubuntu machine: installs the pinned Deno (from the
-# npm registry package `deno`), the Debian packages the tests and benchmarks use, and
-# caches the project's npm dependencies. Safe to run again; it only installs what is missing.
+# npm registry package `deno`), the Debian packages the tests and benchmarks use, caches
+# the project's npm dependencies and builds the bundles (build output, not in git). Safe to run again; it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,4 +54,6 @@ deno install --quiet >/dev/null
 if [ -f tests/clients/package.json ]; then
   (cd tests/clients && npm install --no-audit --no-fund --silent >/dev/null)
 fi
+# 4. Build output: the bundles a launch loads while they are fresh (src/bundles.ts).
+deno run -A scripts/build_bundles.ts --if-stale >/dev/null
 log "ready: $(deno --version | head -1)"
