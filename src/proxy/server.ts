@@ -31,8 +31,12 @@ import type { EgressServer } from "./egress_server.ts";
 export interface ProxyServer {
   /** The port it listens on. */
   port: number;
-  /** Stops listening and ends every open connection and tunnel. */
-  close(): Promise<void>;
+  /**
+   * Stops listening and ends every open connection and tunnel. With `drainMs`, first
+   * lets open requests and streams finish (idle keep-alive connections close) and tunnels
+   * end, for at most that long.
+   */
+  close(drainMs?: number): Promise<void>;
 }
 
 /** Largest request head accepted (bytes); larger gets 431. */
@@ -226,9 +230,23 @@ export function serveProxy(
 
   return Promise.resolve({
     port: (listener.addr as Deno.NetAddr).port,
-    async close() {
+    async close(drainMs = 0) {
       listener.close();
       await accepting;
+      if (drainMs > 0) {
+        // Deno.serve's shutdown finishes in-flight responses and closes idle connections;
+        // the spliced front connections then end on their own. Tunnels get the rest.
+        const deadline = Date.now() + drainMs;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          reverseServer.shutdown(),
+          new Promise((done) => timer = setTimeout(done, drainMs)),
+        ]);
+        clearTimeout(timer);
+        while (conns.size > 0 && Date.now() < deadline) {
+          await new Promise((done) => setTimeout(done, 25));
+        }
+      }
       for (const c of conns) closeQuietly(c);
       for (const s of sockets) s.destroy();
       await (await egressServer?.catch(() => undefined))?.close();

@@ -35,8 +35,8 @@ export interface SessionProxy {
   sessionId: string;
   /** The audit JSONL file. */
   auditPath: string;
-  /** Stops serving and closes the audit log. */
-  close(): Promise<void>;
+  /** Stops serving (after draining open streams for up to `drainMs`) and closes the audit log. */
+  close(drainMs?: number): Promise<void>;
 }
 
 /** Options of {@linkcode startSessionProxy}. */
@@ -212,8 +212,8 @@ export async function startSessionProxy(
     env,
     sessionId,
     auditPath: log.path,
-    async close() {
-      await server.close();
+    async close(drainMs?: number) {
+      await server.close(drainMs);
       await client.close();
       log?.close();
       wipe();
