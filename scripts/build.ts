@@ -100,15 +100,17 @@ async function walk(dir: URL, prefix: string, out: string[]): Promise<void> {
   }
 }
 
-/** Files under the includes; bundles and build info are build output, made per build. */
+/** Build output, made per build (bundles, build info): never taken from the tree. */
+const GENERATED = new Set([...BUNDLES.map((b) => b.output), BUILD_INFO]);
+
+/** Files under the includes, without build output. */
 async function includedFiles(): Promise<string[]> {
-  const generated = new Set([...BUNDLES.map((b) => b.output), BUILD_INFO]);
   const files: string[] = [];
   for (const include of INCLUDES) {
     if (include.endsWith("/")) await walk(new URL(include, ROOT), include, files);
     else files.push(include);
   }
-  return files.filter((f) => !generated.has(f) && !f.endsWith(".tmp"));
+  return files.filter((f) => !GENERATED.has(f) && !f.endsWith(".tmp"));
 }
 
 /**
@@ -147,7 +149,8 @@ export async function embeddedSet(): Promise<EmbeddedSet> {
     const npm = new Set<string>();
     for (const { specifier } of info.modules) {
       if (specifier.startsWith(ROOT.href)) {
-        files.add(decodeURIComponent(specifier.slice(ROOT.href.length)));
+        const path = decodeURIComponent(specifier.slice(ROOT.href.length));
+        if (!GENERATED.has(path)) files.add(path);
       } else if (specifier.startsWith("npm:/")) {
         npm.add(/^npm:\/((?:@[^/]+\/)?[^/@]+@[^/]+)/.exec(specifier)?.[1] ?? specifier);
       }
