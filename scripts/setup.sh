@@ -14,6 +14,8 @@ APT_PACKAGES=(
   git curl openssl ca-certificates                 # real clients in proxy tests
   python3-pip                                      # pip as a proxy client in tests
   procps iproute2                                  # ps/pgrep in tests
+  zsh fish                                         # completion scripts (zsh -n, fish complete -C)
+  shellcheck ruby                                  # install.sh lint, Homebrew formula (ruby -c)
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }

@@ -41,6 +41,8 @@ const COMMAND_FILES: Record<string, () => Promise<CommandModule>> = {
   proxy: () => lazyImport<typeof import("./proxy.ts")>("./proxy.ts", import.meta.url),
   audit: () => lazyImport<typeof import("./audit.ts")>("./audit.ts", import.meta.url),
   trust: () => lazyImport<typeof import("./trust.ts")>("./trust.ts", import.meta.url),
+  completions: () =>
+    lazyImport<typeof import("./completions.ts")>("./completions.ts", import.meta.url),
 };
 
 /**
