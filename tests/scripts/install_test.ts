@@ -29,6 +29,7 @@ const TOOLS = [
   "head",
   "printf",
   "sha256sum",
+  "dirname",
   "curl",
   "wget",
 ];
@@ -402,6 +403,36 @@ Deno.test("install.sh upgrades in place, and --uninstall removes the binary", as
       const twice = await m.run(["--uninstall"]);
       equal(twice.code, 0);
       match(twice.stderr, /nothing to uninstall/);
+    } finally {
+      await Deno.remove(m.dir, { recursive: true });
+    }
+  });
+});
+
+Deno.test("the Dev Container Feature's install.sh installs through the same verification", async () => {
+  await withRelease(["0.1.0", "0.2.0"], async (release) => {
+    const m = await machine(release, "Linux", "x86_64");
+    const feature = new URL("../../packaging/devcontainer/src/airlock/install.sh", import.meta.url)
+      .pathname;
+    const run = (env: Record<string, string>) =>
+      runProcess("/bin/sh", [feature], {
+        clearEnv: true,
+        env: { PATH: m.bin, HOME: m.home, DOWNLOADBASE: release.base, ...env },
+        cwd: m.dir,
+      });
+    try {
+      const r = await run({ VERSION: "0.1.0", INSTALLDIR: `${m.dir}/usr/local/bin` });
+      equal(r.code, 0, r.stderr);
+      match(r.stderr, /no apt-get, apk or dnf/);
+      ok((await installed(`${m.dir}/usr/local/bin/airlock`))!.includes("airlock 0.1.0"));
+      const latest = await run({ VERSION: "latest", INSTALLDIR: `${m.dir}/latest` });
+      equal(latest.code, 0, latest.stderr);
+      ok((await installed(`${m.dir}/latest/airlock`))!.includes("airlock 0.2.0"));
+      release.mode = "corrupt";
+      const bad = await run({ VERSION: "0.2.0", INSTALLDIR: `${m.dir}/bad` });
+      equal(bad.code, 1);
+      match(bad.stderr, /does not match SHA256SUMS/);
+      equal(await installed(`${m.dir}/bad/airlock`), null);
     } finally {
       await Deno.remove(m.dir, { recursive: true });
     }
