@@ -40,7 +40,7 @@ export function parseSums(text: string): Map<string, string> {
   const sums = new Map<string, string>();
   for (const line of text.split("\n")) {
     if (line === "") continue;
-    const m = /^([0-9a-f]{64})  ([A-Za-z0-9._+-]+)$/.exec(line);
+    const m = /^([0-9a-f]{64}) {2}([A-Za-z0-9._+-]+)$/.exec(line);
     if (!m) throw new Error(`Cannot read SHA256SUMS: malformed line "${line}"`);
     sums.set(m[2]!, m[1]!);
   }
