@@ -28,6 +28,7 @@ interface ProxyFlagValues extends PolicyFlagValues {
   advertise?: string;
   health?: string;
   drainTimeout?: string;
+  log?: boolean;
 }
 
 /** How long SIGTERM waits for open requests and streams by default, in seconds. */
@@ -102,13 +103,14 @@ export function register(program: Command): void {
       "write HOST[:PORT] into the variables (default: the --listen port)",
     )
     .option("--health <host:port>", "serve GET /healthz on HOST:PORT (503 while draining)")
+    .option("--log", "also print each audit record (JSON, no secrets) to stderr")
     .option(
       "--drain-timeout <seconds>",
       `on SIGTERM, let open requests finish for up to SECONDS (default ${DEFAULT_DRAIN_SECONDS})`,
     )
     .action(async (values: ProxyFlagValues) => {
       const port = values.port === undefined ? 0 : parsePort("--port", values.port);
-      const { parseHostPort, advertiseEnv, startRelay, startHealth } = await import(
+      const { parseHostPort, advertiseEnv, startRelay, startHealth, tailAudit } = await import(
         "./proxy_sidecar.ts"
       );
       const listenAt = values.listen === undefined
@@ -138,6 +140,8 @@ export function register(program: Command): void {
         if (relay) extras.push(relay);
         const health = healthAt ? startHealth(healthAt, () => !draining) : undefined;
         if (health) extras.push(health);
+        const tail = values.log ? tailAudit(proxy.auditPath) : undefined;
+        if (tail) extras.push({ stopAccepting: () => {}, close: () => tail.stop() });
         // Listen for SIGINT/SIGTERM before announcing readiness: a client that stops us as
         // soon as it reads the variables must get a clean shutdown, not the default action.
         const stopped = new Promise<void>((done) => {

@@ -9,7 +9,9 @@
  *   (base URLs, `HTTPS_PROXY`, and `NO_PROXY`, so the base-URL requests are not sent
  *   through the proxy variables back to itself);
  * - `--health HOST:PORT` answers `GET /healthz` with 200 while the proxy accepts
- *   connections and 503 once it drains (for a compose `healthcheck`).
+ *   connections and 503 once it drains (for a compose `healthcheck`);
+ * - `--log` copies each audit record (one JSON line: route, status, bytes, decision; never
+ *   a token or header value) to stderr as it is written, for `docker logs`.
  *
  * @module
  */
@@ -201,5 +203,69 @@ export function startHealth(at: HostPort, healthy: () => boolean): Listener {
     port: server.addr.port,
     stopAccepting: () => {},
     close: () => server.shutdown(),
+  };
+}
+
+/** A running copy of the audit log to stderr. */
+export interface AuditTail {
+  /** Copies what is left and stops. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Copies the lines appended to `path` to `out` (stderr), checking every `everyMs`.
+ *
+ * Requires `--allow-read`.
+ *
+ * @param path The session's `audit.jsonl`.
+ * @param out Where the lines go (default: stderr).
+ * @param everyMs The polling interval (default 200 ms).
+ * @returns The tail; `stop()` flushes it.
+ */
+export function tailAudit(
+  path: string,
+  out: { writeSync(p: Uint8Array): number } = Deno.stderr,
+  everyMs = 200,
+): AuditTail {
+  let offset = 0;
+  let pending = new Uint8Array(0);
+  const copy = () => {
+    let bytes: Uint8Array;
+    try {
+      const file = Deno.openSync(path, { read: true });
+      try {
+        const size = file.statSync().size;
+        if (size <= offset) return;
+        file.seekSync(offset, Deno.SeekMode.Start);
+        bytes = new Uint8Array(size - offset);
+        let n = 0;
+        while (n < bytes.length) {
+          const r = file.readSync(bytes.subarray(n));
+          if (r === null) break;
+          n += r;
+        }
+        bytes = bytes.subarray(0, n);
+        offset += n;
+      } finally {
+        file.close();
+      }
+    } catch {
+      return; // not written yet
+    }
+    const all = new Uint8Array(pending.length + bytes.length);
+    all.set(pending);
+    all.set(bytes, pending.length);
+    const end = all.lastIndexOf(0x0a) + 1; // whole lines only
+    let off = 0;
+    while (off < end) off += out.writeSync(all.subarray(off, end));
+    pending = all.slice(end);
+  };
+  const timer = setInterval(copy, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      copy();
+      return Promise.resolve();
+    },
   };
 }

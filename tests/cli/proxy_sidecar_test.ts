@@ -1,6 +1,7 @@
 /**
  * `airlock proxy` as a sidecar container's entrypoint, as a real process: it accepts
  * clients on `--listen`, advertises that address in the variables, answers `/healthz`,
+ * copies its audit records to stderr with `--log`,
  * and on SIGTERM lets an open stream finish (health 503, no new connections) before it
  * exits 0 — or cuts it after `--drain-timeout`.
  */
@@ -171,7 +172,7 @@ Deno.test({
   async fn() {
     const ca = await createTestCa();
     const up = slowUpstream(ca, 2, 5);
-    const s = await startSidecar(ca, up.addr.port, []);
+    const s = await startSidecar(ca, up.addr.port, ["--log"]);
     try {
       match(
         s.info.env.FAKE_BASE_URL!,
@@ -195,6 +196,17 @@ Deno.test({
       const other = await fetch(`http://127.0.0.1:${s.info.healthPort}/`);
       await other.body?.cancel();
       equal(other.status, 404);
+      // --log: each audit record reaches stderr as one JSON line, without secrets.
+      s.child.kill("SIGTERM");
+      equal((await s.child.status).code, 0);
+      const records = (await s.stderr).split("\n").filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l));
+      equal(
+        records.map((r) => [r.route, r.status, r.decision]),
+        [["fake", 200, "allowed"], ["fake", 401, "denied-token"]],
+      );
+      ok(!(await s.stderr).includes("sk-sidecar-real"));
+      ok(!(await s.stderr).includes(s.info.env.FAKE_API_KEY!), "no phantom token either");
     } finally {
       await s.cleanup();
       await up.shutdown();
