@@ -266,14 +266,28 @@ export async function compile(target: string): Promise<string> {
  *
  * Requires `--allow-read`, `--allow-write` and `--allow-run` (GNU `tar`, `sha256sum`).
  *
- * @param version The version (must equal `src/version.ts`).
+ * @param version The version (must equal `src/version.ts`, unless `options.anyVersion`).
  * @param dir The directory holding the binaries.
+ * @param options `docs`: the directory holding `README.md` and `LICENSE` (default: the
+ *   repository); `anyVersion`: skip the version check (tests).
  * @returns The archive names.
  * @throws {Error} On a version mismatch, a missing binary or file.
  */
-export async function archive(version: string, dir: string): Promise<string[]> {
-  if (version !== VERSION) {
+export async function archive(
+  version: string,
+  dir: string,
+  options: { docs?: string; anyVersion?: boolean } = {},
+): Promise<string[]> {
+  if (version !== VERSION && !options.anyVersion) {
     throw new Error(`Cannot archive ${version}: src/version.ts says ${VERSION}`);
+  }
+  const docs = options.docs === undefined ? ROOT : new URL(`file://${options.docs}/`);
+  for (const doc of ["README.md", "LICENSE"]) {
+    try {
+      await Deno.stat(new URL(doc, docs));
+    } catch {
+      throw new Error(`Cannot archive ${version}: ${doc} is missing (every archive carries it)`);
+    }
   }
   const names: string[] = [];
   for (const target of Object.keys(TARGETS)) {
@@ -284,7 +298,7 @@ export async function archive(version: string, dir: string): Promise<string[]> {
       await Deno.copyFile(`${dir}/airlock-${target}`, `${stage}/${top}/airlock`);
       await Deno.chmod(`${stage}/${top}/airlock`, 0o755);
       for (const doc of ["README.md", "LICENSE"]) {
-        await Deno.copyFile(new URL(doc, ROOT), `${stage}/${top}/${doc}`);
+        await Deno.copyFile(new URL(doc, docs), `${stage}/${top}/${doc}`);
       }
       const tarball = `${top}.tar.gz`;
       await run("tar", [

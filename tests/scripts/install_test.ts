@@ -7,6 +7,7 @@
 
 import { deepStrictEqual as equal, match, ok } from "node:assert/strict";
 import { type ProcessResult, runProcess } from "../_process.ts";
+import { archive } from "../../scripts/build.ts";
 
 const INSTALL = new URL("../../install.sh", import.meta.url).pathname;
 const TARGETS = ["x86_64-linux", "aarch64-linux", "x86_64-macos", "aarch64-macos"];
@@ -43,30 +44,23 @@ interface Release {
   close(): Promise<void>;
 }
 
-async function sh(cmd: string, args: string[], cwd: string): Promise<void> {
-  const r = await runProcess(cmd, args, { cwd });
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}`);
-}
-
-/** Builds `airlock-V-T.tar.gz` for every target and SHA256SUMS in `dir`. */
+/**
+ * Builds a release in `dir` the way the release workflow does (`scripts/build.ts archive`),
+ * from stand-in binaries that print `airlock VERSION`: so the installer is tested against
+ * the archive layout the release really has.
+ */
 async function buildRelease(dir: string, version: string): Promise<void> {
-  const names: string[] = [];
+  await Deno.mkdir(`${dir}/docs`);
+  await Deno.writeTextFile(`${dir}/docs/README.md`, "readme\n");
+  await Deno.writeTextFile(`${dir}/docs/LICENSE`, "license\n");
   for (const target of TARGETS) {
-    const top = `airlock-${version}-${target}`;
-    await Deno.mkdir(`${dir}/stage/${top}`, { recursive: true });
     await Deno.writeTextFile(
-      `${dir}/stage/${top}/airlock`,
+      `${dir}/airlock-${target}`,
       `#!/bin/sh\necho "airlock ${version}"\necho "target ${target}"\n`,
       { mode: 0o755 },
     );
-    await Deno.writeTextFile(`${dir}/stage/${top}/README.md`, "readme\n");
-    await Deno.writeTextFile(`${dir}/stage/${top}/LICENSE`, "license\n");
-    await sh("tar", ["-czf", `${dir}/${top}.tar.gz`, "-C", `${dir}/stage`, top], dir);
-    names.push(`${top}.tar.gz`);
   }
-  const sums = await runProcess("sha256sum", names, { cwd: dir });
-  await Deno.writeTextFile(`${dir}/SHA256SUMS`, sums.stdout);
-  await Deno.remove(`${dir}/stage`, { recursive: true });
+  await archive(version, dir, { docs: `${dir}/docs`, anyVersion: true });
 }
 
 /** Serves releases `versions` (the last is latest) from BASE/download/vV/ and BASE/latest/download/. */
