@@ -1,7 +1,8 @@
 /**
  * `airlock completions bash|zsh|fish` from the parser's own program: the bash script is
  * loaded into a real bash and asked what `compgen`/`complete` would offer; the fish script
- * is asked through `complete -C`; zsh and fish scripts pass `zsh -n` / `fish -n`.
+ * is asked through `complete -C`, the zsh one by typing Tab into an interactive zsh in
+ * tmux; zsh and fish scripts pass `zsh -n` / `fish -n`.
  */
 
 import { deepStrictEqual as equal, match, ok } from "node:assert/strict";
@@ -104,6 +105,64 @@ Deno.test("fish: complete -C offers --profile and the profiles", async () => {
     match(flags!, /^--profile\t/m);
     for (const name of BUILTIN_PROFILES) match(profiles!, new RegExp(`^${name}\\t`, "m"));
   } finally {
+    await Deno.remove(file);
+  }
+});
+
+/** Types `line` + Tab into an interactive zsh (in tmux) and returns the line it shows. */
+async function zshComplete(session: string, line: string, expect: RegExp): Promise<string> {
+  const tmux = (...args: string[]) => runProcess("tmux", args);
+  await tmux("send-keys", "-t", session, "C-a", "C-k");
+  await tmux("send-keys", "-t", session, line, "Tab");
+  let screen = "";
+  for (let i = 0; i < 100; i++) {
+    screen = (await tmux("capture-pane", "-t", session, "-p")).stdout;
+    if (expect.test(screen)) break;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  return screen;
+}
+
+Deno.test("zsh: an interactive zsh completes run --pro<TAB> and -p cla<TAB>", async () => {
+  const file = await script("zsh");
+  const session = `airlock-zsh-${crypto.randomUUID().slice(0, 8)}`;
+  const start = await runProcess("tmux", [
+    "new-session",
+    "-d",
+    "-s",
+    session,
+    "-x",
+    "160",
+    "-y",
+    "40",
+    `env -i HOME=${EMPTY} TERM=xterm PATH=/usr/bin:/bin zsh -f`,
+  ]);
+  equal(start.code, 0, start.stderr);
+  try {
+    await runProcess("tmux", [
+      "send-keys",
+      "-t",
+      session,
+      `autoload -U compinit && compinit -u && source ${file} && echo READY`,
+      "Enter",
+    ]);
+    let screen = "";
+    for (let i = 0; i < 100 && !/^READY$/m.test(screen); i++) {
+      await new Promise((ok) => setTimeout(ok, 100));
+      screen = (await runProcess("tmux", ["capture-pane", "-t", session, "-p"])).stdout;
+    }
+    match(screen, /^READY$/m);
+    match(
+      await zshComplete(session, "airlock run --pro", /airlock run --profile/),
+      /airlock run --profile/,
+    );
+    match(
+      await zshComplete(session, "airlock run -p cla", /-p claude-code/),
+      /airlock run -p claude-code/,
+    );
+    match(await zshComplete(session, "airlock prof", /airlock profile/), /airlock profile/);
+  } finally {
+    await runProcess("tmux", ["kill-session", "-t", session]);
     await Deno.remove(file);
   }
 });
