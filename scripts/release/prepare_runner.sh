@@ -12,6 +12,10 @@ case "$(uname -s)" in
     fi
     ;;
   Darwin)
-    command -v openssl >/dev/null
+    # /usr/bin/openssl is LibreSSL; the test CA is made with OpenSSL 3's options, which
+    # the runner image's Homebrew has.
+    if prefix="$(brew --prefix openssl@3 2>/dev/null)" && [ -x "$prefix/bin/openssl" ]; then
+      echo "$prefix/bin" >>"${GITHUB_PATH:-/dev/null}"
+    fi
     ;;
 esac
