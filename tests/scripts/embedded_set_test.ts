@@ -13,7 +13,8 @@
  */
 
 import { deepStrictEqual as equal, match, ok } from "node:assert/strict";
-import { embeddedSet, importMap, layout } from "../../scripts/build.ts";
+import { BUILD_INFO, embeddedSet, importMap, layout } from "../../scripts/build.ts";
+import { BUNDLES, bundleSources } from "../../scripts/build_bundles.ts";
 import { smoke } from "../../scripts/smoke.ts";
 import { createTestCa } from "../proxy/_support/test_ca.ts";
 import { VERSION } from "../../src/version.ts";
@@ -117,6 +118,36 @@ Deno.test("embeddedSet() holds main.ts, every src/ module, the profiles, schemas
   for (const pkg of ["commander@", "hono@", "@sigstore/verify@", "jsonc-parser@"]) {
     ok(set.npm.some((p) => p.startsWith(pkg)), pkg);
   }
+});
+
+/** `"spec", import.meta.url` pairs: the files a module reads or imports beside itself. */
+const BESIDE = /(["'])([^"'\n$]+)\1,\s*import\.meta\.url/g;
+
+Deno.test("every file a module names beside itself is in the embedded set, from the bundles too", async () => {
+  const set = await embeddedSet();
+  const root = new URL("../../", import.meta.url);
+  const present = new Set([...set.files, ...BUNDLES.map((b) => b.output), BUILD_INFO]);
+  const missing: string[] = [];
+  const check = (file: string, from: string) => {
+    const text = Deno.readTextFileSync(new URL(file, root));
+    for (const m of text.matchAll(BESIDE)) {
+      const target = new URL(m[2]!, new URL(from, root)).href;
+      if (!target.startsWith(root.href)) continue; // npm: or absolute
+      const rel = decodeURIComponent(target.slice(root.href.length));
+      if (!present.has(rel)) missing.push(`${file} (as ${from}): "${m[2]}" → ${rel}`);
+    }
+  };
+  let named = 0;
+  for (const file of set.files.filter((f) => /\.(ts|js)$/.test(f))) {
+    named += [...Deno.readTextFileSync(new URL(file, root)).matchAll(BESIDE)].length;
+    check(file, file);
+  }
+  ok(named > 30, `found ${named} names`);
+  // Code inside a bundle runs with the bundle's import.meta.url (src/lazy_import.ts).
+  for (const spec of BUNDLES) {
+    for (const file of (await bundleSources(spec)).files) check(file, spec.output);
+  }
+  equal(missing, []);
 });
 
 Deno.test({
