@@ -146,13 +146,13 @@ fetch "$base/download/v$version/$archive" "$tmp/$archive" ||
   die "cannot download $base/download/v$version/$archive"
 actual="$(sha256 "$tmp/$archive")"
 if [ "$actual" != "$expected" ]; then
-  if head -c 64 "$tmp/$archive" | grep -qi '<'; then
+  if head -c 512 "$tmp/$archive" | grep -qiE '<(!doctype|html)'; then
     die "$archive is an HTML page, not the archive (checksum mismatch): nothing installed"
   fi
   die "$archive does not match SHA256SUMS (got $actual): nothing installed"
 fi
 mkdir "$tmp/x"
-tar -xzf "$tmp/$archive" -C "$tmp/x" || die "cannot unpack $archive: nothing installed"
+tar -xzf "$tmp/$archive" -C "$tmp/x" 2>/dev/null || die "cannot unpack $archive: nothing installed"
 binary="$tmp/x/airlock-$version-$target/airlock"
 [ -f "$binary" ] || die "$archive holds no airlock-$version-$target/airlock: nothing installed"
 chmod 755 "$binary"
@@ -161,13 +161,16 @@ reported="$("$binary" --version 2>/dev/null | head -n 1 || true)"
   die "the downloaded airlock does not run here (it said \"$reported\"): nothing installed"
 
 # --- install (atomic: a rename in the same directory) -----------------------------------
-mkdir -p "$prefix" || die "cannot create $prefix"
+mkdir -p "$prefix" 2>/dev/null || die "cannot create $prefix"
 previous=""
 [ -x "$prefix/airlock" ] && previous="$("$prefix/airlock" --version 2>/dev/null | head -n 1 || true)"
 staged="$prefix/.airlock.$$.tmp"
-cp "$binary" "$staged" || { rm -f "$staged"; die "cannot write to $prefix"; }
+cp "$binary" "$staged" 2>/dev/null || { rm -f "$staged"; die "cannot write to $prefix"; }
 chmod 755 "$staged"
-mv -f "$staged" "$prefix/airlock" || { rm -f "$staged"; die "cannot install into $prefix"; }
+mv -f "$staged" "$prefix/airlock" 2>/dev/null || {
+  rm -f "$staged"
+  die "cannot install into $prefix"
+}
 if [ -n "$previous" ] && [ "$previous" != "airlock $version" ]; then
   say "upgraded $prefix/airlock: ${previous#airlock } -> $version ($target)"
 else

@@ -376,6 +376,20 @@ Deno.test("install.sh: --prefix, AIRLOCK_INSTALL_DIR, --version, AIRLOCK_VERSION
   });
 });
 
+Deno.test("install.sh says so in one line when the directory is not writable", async () => {
+  await withRelease(["0.1.0"], async (release) => {
+    const m = await machine(release, "Linux", "x86_64");
+    try {
+      await Deno.writeTextFile(`${m.dir}/file`, "not a directory\n");
+      const r = await m.run(["--prefix", `${m.dir}/file/bin`]);
+      equal(r.code, 1);
+      oneLine(r, /cannot create .*\/file\/bin/);
+    } finally {
+      await Deno.remove(m.dir, { recursive: true });
+    }
+  });
+});
+
 Deno.test("install.sh upgrades in place, and --uninstall removes the binary", async () => {
   await withRelease(["0.1.0", "0.2.0"], async (release) => {
     const m = await machine(release, "Darwin", "arm64", { translated: false });
