@@ -254,8 +254,14 @@ export async function compile(target: string): Promise<string> {
   const output = `dist/airlock-${target}`;
   const args = compileArgs(target, output);
   await buildBundles();
-  await Deno.writeTextFile(new URL(BUILD_INFO, ROOT), JSON.stringify(await buildInfo()) + "\n");
-  await run(Deno.execPath(), args);
+  const info = new URL(BUILD_INFO, ROOT);
+  await Deno.writeTextFile(info, JSON.stringify(await buildInfo()) + "\n");
+  try {
+    await run(Deno.execPath(), args);
+  } finally {
+    // Only the binary carries it: a source checkout reads its commit from git.
+    await Deno.remove(info).catch(() => {});
+  }
   return output;
 }
 
@@ -325,8 +331,7 @@ export async function archive(
   return names;
 }
 
-if (import.meta.main) {
-  const [command, ...rest] = Deno.args;
+async function cli(command: string | undefined, rest: string[]): Promise<void> {
   if (command === "compile") {
     const targets = rest[0] === "all" ? Object.keys(TARGETS) : rest;
     for (const target of targets) console.log(`built ${await compile(target)}`);
@@ -344,5 +349,14 @@ if (import.meta.main) {
       "usage: deno run -A scripts/build.ts compile TARGET…|all | list | layout DIR | archive VERSION DIR",
     );
     Deno.exit(2);
+  }
+}
+
+if (import.meta.main) {
+  try {
+    await cli(Deno.args[0], Deno.args.slice(1));
+  } catch (err) {
+    console.error(`build: ${err instanceof Error ? err.message : err}`);
+    Deno.exit(1);
   }
 }
