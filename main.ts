@@ -3,8 +3,9 @@
  *
  * The helper path is kept free of CLI imports so a confined launch starts fast, and a
  * well-formed `run … -- CMD` or `shell` takes the fast path (`src/cli/fast_run.ts`, loaded
- * as the single pre-built `fast_run.bundle.js`), which falls back to the full CLI for
- * anything else. Every import here is lazy (`src/lazy_import.ts`): Deno would otherwise
+ * as the single pre-built `fast_run.bundle.js` while it is fresh, see
+ * `src/cli/fast_run_module.ts`), which falls back to the full CLI for anything else.
+ * A leading `--verbose` prints which of those was loaded. Every import here is lazy (`src/lazy_import.ts`): Deno would otherwise
  * load the whole CLI before the first line runs.
  *
  * @module
@@ -24,21 +25,29 @@ if (Deno.args[0] === "__sandbox-exec") {
     import.meta.url,
   ).then((m) => m.bridgeFromEnv());
 } else {
-  let code: number | null = null;
-  if (Deno.args[0] === "run" || Deno.args[0] === "shell") {
-    // One pre-built file (`scripts/build_bundles.ts`): ~40 modules load ≈ 9 ms slower.
-    const { tryFastRun } = await lazyImport<typeof import("./src/cli/fast_run.ts")>(
-      "./src/cli/fast_run.bundle.js",
+  let args = Deno.args;
+  if (args[0] === "--verbose") {
+    args = args.slice(1);
+    const { setVerbose } = await lazyImport<typeof import("./src/bundles.ts")>(
+      "./src/bundles.ts",
       import.meta.url,
     );
-    code = await tryFastRun(Deno.args);
+    setVerbose(true);
+  }
+  let code: number | null = null;
+  if (args[0] === "run" || args[0] === "shell") {
+    const fastRun = await lazyImport<typeof import("./src/cli/fast_run_module.ts")>(
+      "./src/cli/fast_run_module.ts",
+      import.meta.url,
+    ).then((m) => m.loadFastRun());
+    if (fastRun !== null) code = await fastRun.tryFastRun(args);
   }
   if (code === null) {
     const { main } = await lazyImport<typeof import("./src/cli/mod.ts")>(
       "./src/cli/mod.ts",
       import.meta.url,
     );
-    code = await main(Deno.args);
+    code = await main(args);
   }
   Deno.exit(code);
 }

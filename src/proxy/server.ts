@@ -48,8 +48,12 @@ export interface ProxyServer {
   path: string | undefined;
   /** The private directory (mode 0700) of the internal servers' sockets. */
   internalDir: string;
-  /** Stops listening and ends every open connection and tunnel. */
-  close(): Promise<void>;
+  /**
+   * Stops listening and ends every open connection and tunnel. With `drainMs`, first
+   * lets open requests and streams finish (idle keep-alive connections close) and tunnels
+   * end, for at most that long (a sidecar stopped with SIGTERM).
+   */
+  close(drainMs?: number): Promise<void>;
 }
 
 /** Options of {@linkcode serveProxy}. */
@@ -311,12 +315,26 @@ export async function serveProxy(
     port: path === undefined ? (listener.addr as Deno.NetAddr).port : 0,
     path,
     internalDir,
-    async close() {
+    async close(drainMs = 0) {
       if (closed) return;
       closed = true;
       clearInterval(sweep);
       listener.close();
       await accepting;
+      if (drainMs > 0) {
+        // Deno.serve's shutdown finishes in-flight responses and closes idle connections;
+        // the spliced front connections then end on their own. Tunnels get the rest.
+        const deadline = Date.now() + drainMs;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          reverseServer.shutdown(),
+          new Promise((done) => timer = setTimeout(done, drainMs)),
+        ]);
+        clearTimeout(timer);
+        while (clients.size > 0 && Date.now() < deadline) {
+          await new Promise((done) => setTimeout(done, 25));
+        }
+      }
       for (const [c, entry] of clients) {
         closeQuietly(c);
         closeQuietly(entry.inner);

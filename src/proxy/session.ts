@@ -45,8 +45,11 @@ export interface SessionProxy {
   sessionId: string;
   /** The audit JSONL file. */
   auditPath: string;
-  /** Stops serving and closes the audit log. */
-  close(): Promise<void>;
+  /**
+   * Stops serving and closes the audit log; with `drainMs`, lets open requests and
+   * streams finish first, for at most that long.
+   */
+  close(drainMs?: number): Promise<void>;
 }
 
 /** Options of {@linkcode startSessionProxy}. */
@@ -297,9 +300,9 @@ export async function startSessionProxy(
     env,
     sessionId,
     auditPath: log.path,
-    close() {
+    close(drainMs?: number) {
       closing ??= (async () => {
-        await server.close();
+        await server.close(drainMs);
         await client.close();
         log?.close();
         wipe();

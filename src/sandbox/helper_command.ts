@@ -4,13 +4,15 @@
  * hands the plan over later), so both start exactly the same program.
  *
  * Under `deno run` the helper is `deno run -A --no-config <bundle>` (or `<main.ts>
- * __sandbox-exec` without the bundle; no config: the helper imports only relative modules,
+ * __sandbox-exec` when the bundle is missing or stale, `src/bundles.ts`; no config: the helper imports only relative modules,
  * and the user's directory may hold an unrelated `deno.json`); a compiled airlock runs
  * itself with `__sandbox-exec`. The environment holds only what Deno needs to find its
  * cache, never airlock's own variables (which may hold credentials).
  *
  * @module
  */
+
+import { useBundle } from "../bundles.ts";
 
 /** Variables the helper's Deno runtime may need (cache location, loader). */
 const HELPER_ENV_KEEP = ["HOME", "DENO_DIR", "XDG_CACHE_HOME", "LD_LIBRARY_PATH", "TZ"];
@@ -89,17 +91,14 @@ export function helperEnv(extra: Record<string, string>): Record<string, string>
 }
 
 /**
- * The bundled helper's URL when it exists as a local file.
+ * The bundled helper's URL while it is fresh (`src/bundles.ts`); never under a compiled
+ * airlock, which runs itself as the helper.
  *
  * @returns The URL, or undefined.
  */
 function helperBundle(): URL | undefined {
-  if (HELPER_BUNDLE.protocol !== "file:") return undefined;
-  try {
-    return Deno.statSync(HELPER_BUNDLE).isFile ? HELPER_BUNDLE : undefined;
-  } catch {
-    return undefined;
-  }
+  if (Deno.build.standalone) return undefined;
+  return useBundle(HELPER_BUNDLE, "src/sandbox/exec_helper.bundle.js") ? HELPER_BUNDLE : undefined;
 }
 
 /**

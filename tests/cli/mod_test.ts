@@ -15,7 +15,7 @@ Deno.test("airlock --help lists the commands and exits 0", async () => {
 Deno.test("airlock --version prints the version and exits 0", async () => {
   const r = await runCli(["--version"]);
   assertStrictEquals(r.code, 0);
-  assertMatch(r.stdout, /^\d+\.\d+\.\d+\n$/);
+  assertMatch(r.stdout, /^airlock \d+\.\d+\.\d+\n/); // then commit, Deno, target (version_test.ts)
 });
 
 Deno.test("airlock with no command is a usage error (exit 2)", async () => {
