@@ -537,7 +537,17 @@ export const AT_EMPTY_PATH = 0x1000;
 /** `statx` mask bit for `stx_mode`'s file type. */
 export const STATX_TYPE = 0x1;
 /** `struct statx` size and the offset of `stx_mode` (u16). */
-export const STATX = { size: 256, modeOffset: 28 } as const;
+export const STATX = {
+  size: 256,
+  modeOffset: 28,
+  inoOffset: 32,
+  devMajorOffset: 136,
+  devMinorOffset: 140,
+} as const;
+/** `statx` mask bit for `stx_ino`. */
+export const STATX_INO = 0x100;
+/** `statx`/`fstatat` flag: do not follow a symlink in the last component. */
+export const AT_SYMLINK_NOFOLLOW = 0x100;
 /** File type bits of a mode and the directory type. */
 export const S_IFMT = 0o170000;
 /** `S_IFDIR` */
@@ -815,3 +825,10 @@ export const SYS_OPENAT2 = 437;
 export const S_ISUID_ISGID = 0o6000;
 /** `open` flags that create a file (and so use the mode): `O_CREAT`, `O_TMPFILE`'s own bit. */
 export const O_CREAT_OR_TMPFILE = 0o100 | 0o20000000;
+
+/** `openat2` resolve flag: fail on any symlink along the path (`ELOOP`). */
+export const RESOLVE_NO_SYMLINKS = 0x04;
+/** `openat2` resolve flag: stay beneath the directory descriptor. */
+export const RESOLVE_BENEATH = 0x08;
+/** `struct open_how { u64 flags, mode, resolve; }` (version 0). */
+export const OPEN_HOW_SIZE = 24;

@@ -64,6 +64,8 @@ export interface ConfineMode {
   parentPid?: number;
   /** A descriptor to write `ready` on right before `execve` (it closes at the exec). */
   status?: number;
+  /** Verified descriptors of granted paths, for their Landlock rules (`grant_fds.ts`). */
+  grants?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -89,7 +91,7 @@ export function confineAndExec(plan: SandboxPlan, mode: ConfineMode): never {
   }
   if (plan.landlock !== null) {
     const spec = plan.landlock;
-    const fd = step(() => createRuleset(spec), "Cannot build the Landlock ruleset");
+    const fd = step(() => createRuleset(spec, mode.grants), "Cannot build the Landlock ruleset");
     setNoNewPrivs();
     step(() => restrictSelf(fd), "Cannot apply Landlock");
   } else {

@@ -7,11 +7,13 @@
  * descriptor 3 — the only way a plan reaches it: no path, no variable another process
  * could set — and refuses a plan that lacks a protection its argv requires
  * (`--require=landlock,seccomp,namespaces,network`). It reports its pid (as airlock sees
- * it) on the status pipe, descriptor 4; brings the network namespace's loopback up;
- * builds the mount namespace (`namespaces/mount_apply.ts`); forbids new user namespaces;
- * starts the network bridge when the plan has one; waits for the second message (the
- * proxy's variables); takes a process group of its own (and the terminal's foreground);
- * then confines itself and execs the command (`confine_exec.ts`),
+ * it) on the status pipe, descriptor 4; brings the network namespace's loopback up and
+ * opens its low ports; starts the network bridge when the plan has one and waits until it
+ * listens (before the mounts, which may hide the bridge's program); builds the mount
+ * namespace (`namespaces/mount_apply.ts`); forbids new user namespaces and makes
+ * `/proc/sys` read-only; waits for the second message (the proxy's variables); takes a
+ * process group of its own (and the terminal's foreground); then confines itself and
+ * execs the command (`confine_exec.ts`),
  * writing `ready` on the status pipe right before `execve`. End of input instead of a
  * plan, or an abort message, makes it exit 0 quietly: airlock launched nothing.
  *
@@ -27,6 +29,7 @@ import { F_SETFD, FD_CLOEXEC, O_DIRECTORY, O_PATH, SIGNALS } from "../../ffi/lib
 import { confineAndExec, EXIT_SETUP, fail, messageOf, step } from "./confine_exec.ts";
 import { execSeatbelt } from "./exec_helper_macos.ts";
 import { applyMounts, protectProc } from "./namespaces/mount_apply.ts";
+import { openGrants } from "./namespaces/grant_fds.ts";
 import { nsCall } from "./namespaces/mount_calls.ts";
 import { allowLowPorts, bringLoopbackUp, forbidUserNamespaces } from "./namespaces/kernel_setup.ts";
 import {
@@ -86,19 +89,33 @@ export async function execHelperMain(args: string[]): Promise<never> {
   report(`pid ${pid}\n`);
 
   const ns = plan.namespaces ?? null;
-  let bridgeReady: Promise<void> | null = null;
+  let grants = new Map<string, number>();
   if (ns !== null) {
     const bridge = ns.bridge;
     // Opened before the mounts hide airlock's directories; inherited by the bridge only.
     const dirFd = bridge === null
       ? -1
       : step(() => openDirectory(bridge.dir), "Cannot open the bridge directory");
-    if (ns.network) step(bringLoopbackUp, "Cannot bring up the sandbox's loopback interface");
-    step(() => applyMounts(ns.mounts), "Cannot build the sandbox's mount namespace");
+    if (ns.network) {
+      step(bringLoopbackUp, "Cannot bring up the sandbox's loopback interface");
+      step(allowLowPorts, "Cannot open the low ports of the sandbox's network");
+    }
+    // The bridge starts before the mounts: its program may live where the sandbox's view
+    // hides it (a checkout under /tmp), and it must have loaded before the view changes.
+    if (bridge !== null) {
+      try {
+        await startBridge(bridge, dirFd);
+      } catch (err) {
+        fail(EXIT_SETUP, `Cannot start the network bridge: ${messageOf(err)}`);
+      }
+    }
+    // Every granted path is opened now, once, and checked against what airlock found.
+    grants = step(() => openGrants(ns.identities ?? {}), "Cannot confine the grants");
+    step(() => applyMounts(ns.mounts, grants), "Cannot build the sandbox's mount namespace");
+    // A cache's Landlock rule belongs on its overlay, not on the layer beneath.
+    for (const o of ns.mounts.overlays) grants.delete(o.path);
     step(forbidUserNamespaces, "Cannot forbid new user namespaces");
-    if (ns.network) step(allowLowPorts, "Cannot open the low ports of the sandbox's network");
     step(protectProc, "Cannot protect /proc/sys");
-    if (bridge !== null) bridgeReady = startBridge(bridge, dirFd);
   }
   const second = step(() => readMessage(PLAN_FD), "Cannot receive the sandbox plan");
   const update: PlanUpdate = second === null ? { abort: true } : JSON.parse(second);
@@ -106,17 +123,11 @@ export async function execHelperMain(args: string[]): Promise<never> {
   for (const [name, value] of Object.entries(update.env ?? {})) {
     plan.envp = [...plan.envp.filter((e) => !e.startsWith(`${name}=`)), `${name}=${value}`];
   }
-  if (bridgeReady !== null) {
-    try {
-      await bridgeReady;
-    } catch (err) {
-      fail(EXIT_SETUP, `Cannot start the network bridge: ${messageOf(err)}`);
-    }
-  }
   closeFd(PLAN_FD);
   step(takeTerminal, "Cannot create a process group");
   const parentPid = ns === null ? plan.parentPid : undefined;
   return confineAndExec(plan, {
+    grants,
     ...(parentPid === undefined ? {} : { parentPid }),
     status: STATUS_FD,
   });

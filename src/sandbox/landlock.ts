@@ -87,10 +87,14 @@ export function landlockAbi(): number {
  * process's own `/proc/PID`) unless the `/proc` is the sandbox's own (`privateProc`).
  *
  * @param spec The ruleset to build.
+ * @param grants Descriptors of paths already opened and verified (used, not closed).
  * @returns The ruleset file descriptor (close-on-exec).
  * @throws {ErrnoError} When a syscall fails; `call` names it and the path or port.
  */
-export function createRuleset(spec: LandlockSpec): number {
+export function createRuleset(
+  spec: LandlockSpec,
+  grants: ReadonlyMap<string, number> = new Map(),
+): number {
   const attr = new ArrayBuffer(LANDLOCK_RULESET_ATTR_SIZE.scoped);
   const view = new DataView(attr);
   view.setBigUint64(0, BigInt(spec.handledFs), true);
@@ -106,7 +110,9 @@ export function createRuleset(spec: LandlockSpec): number {
   const pathView = new DataView(pathAttr);
   const rules = spec.privateProc ? spec.paths : spec.paths.flatMap(expandProc);
   for (const rule of rules) {
-    const fd = openAt(rule.path, O_PATH | O_CLOEXEC);
+    // A grant the helper verified before the mounts keeps its descriptor (`grant_fds.ts`).
+    const given = grants.get(rule.path);
+    const fd = given ?? openAt(rule.path, O_PATH | O_CLOEXEC);
     if (fd === -ERRNO.ENOENT) continue; // a grant on nothing grants nothing
     if (fd < 0) throw new ErrnoError(`open("${rule.path}")`, -fd);
     let errno = 0;
@@ -122,7 +128,7 @@ export function createRuleset(spec: LandlockSpec): number {
       );
       if (r < 0) errno = readErrno();
     } finally {
-      sys("close", fd);
+      if (given === undefined) sys("close", fd);
     }
     if (errno !== 0) throw new ErrnoError(`landlock_add_rule("${rule.path}")`, errno);
   }

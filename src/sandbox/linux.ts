@@ -34,7 +34,8 @@ import { FEATURE_ABI, featuresForAbi, neededFeatures, planLandlock } from "./lan
 import type { NamespacePlan, Requirement, SandboxPlan } from "./plan.ts";
 import { readGrantChecker, resolveCommand } from "./resolve_command.ts";
 import { rawSyscall, syscallNumbers } from "./syscalls.ts";
-import { planMounts } from "./namespaces/mount_plan.ts";
+import { type MountPlan, planMounts } from "./namespaces/mount_plan.ts";
+import { type Identity, identityOf } from "./namespaces/grant_fds.ts";
 import { type NamespaceSupport, namespaceSupport } from "./namespaces/support.ts";
 import { LinuxLaunch } from "./launch_linux.ts";
 import { assertStateOutsideGrants } from "./state_reach.ts";
@@ -395,7 +396,39 @@ function namespacePlan(
   const bridge = session.network && forward.length + reverse.length > 0
     ? { dir: session.bridge, forward, reverse }
     : null;
-  return { mounts, network: session.network, bridge };
+  return { mounts, network: session.network, bridge, identities: identities(policy, mounts, vars) };
+}
+
+/**
+ * What each host path the helper will open names now (device and inode): the grants,
+ * their binds, the caches' lower layers and the read-only files — not the sandbox's own
+ * `/tmp`, `/dev` and `/proc`, which the helper makes itself.
+ */
+function identities(
+  policy: Policy,
+  mounts: MountPlan,
+  vars: { TMPDIR: string },
+): Record<string, Identity> {
+  const paths = new Set<string>([
+    ...policy.paths.map((r) => r.path),
+    ...mounts.binds.map((b) => b.path),
+    ...mounts.overlays.map((o) => o.path),
+    ...mounts.readOnly,
+  ]);
+  const out: Record<string, Identity> = {};
+  for (const path of paths) {
+    if (path === "/tmp" || path === vars.TMPDIR) continue;
+    if (["/proc", "/dev"].some((d) => path === d || path.startsWith(`${d}/`))) continue;
+    try {
+      // A resolved policy holds real paths; one written by hand may name a symlink (`/bin`):
+      // such a path is opened as it is, later, like before.
+      if (Deno.realPathSync(path) !== path) continue;
+      out[path] = identityOf(path);
+    } catch {
+      // nothing there: a grant on nothing grants nothing
+    }
+  }
+  return out;
 }
 
 /**

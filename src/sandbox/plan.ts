@@ -14,6 +14,7 @@ import type { LandlockSpec } from "./landlock_rules.ts";
 import type { SeccompOptions } from "./seccomp.ts";
 import type { MountPlan } from "./namespaces/mount_plan.ts";
 import type { BridgeSpec } from "../bridge/spec.ts";
+import type { Identity } from "./namespaces/grant_fds.ts";
 
 /** The helper's environment variable carrying the JSON plan (macOS). */
 export const PLAN_ENV = "AIRLOCK_SANDBOX_PLAN";
@@ -32,6 +33,12 @@ export interface NamespacePlan {
   network: boolean;
   /** The network bridge to start, or null. */
   bridge: BridgeSpec | null;
+  /**
+   * Every granted path the helper opens before the mounts, with what airlock found there
+   * (`grant_fds.ts`): a path that changed since is refused, the rest are used by
+   * descriptor only.
+   */
+  identities: Record<string, Identity>;
 }
 
 /** What the exec helper does, step by step. */

@@ -814,3 +814,60 @@ Deno.test(
     equal(status.code, 0);
   },
 );
+
+Deno.test(
+  "escape battery controls: an unprivileged user gets every layer (namespaces, mounts, sysctls, bridge)",
+  { ignore: Deno.build.os !== "linux" || Deno.uid() !== 0 },
+  async () => {
+    // Run as nobody (65534) with a HOME and a Deno cache of its own: the user namespace
+    // maps that uid to itself, so nothing here works through root's privileges.
+    await using d = await dirs();
+    for (const dir of [d.root, d.work, d.home, `${d.home}/.ssh`, d.state]) {
+      await Deno.chown(dir, 65534, 65534);
+    }
+    await Deno.chmod(d.root, 0o755);
+    const cache = `${d.root}/deno-cache`;
+    await Deno.mkdir(cache);
+    await Deno.chown(cache, 65534, 65534);
+    const main = new URL("../../main.ts", import.meta.url).pathname;
+    const script = "id -u; touch made; " + escaped(`chmod 777 /etc/passwd`, "chmod") + "; " +
+      escaped(`cat /etc/shadow`, "shadow") + "; " +
+      escaped(`unshare -U true`, "userns") + "; echo $HTTPS_PROXY | grep -c 127.0.0.1:3128";
+    const out = await new Deno.Command("setpriv", {
+      args: [
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "--",
+        Deno.execPath(),
+        "run",
+        "-A",
+        "--quiet",
+        main,
+        "run",
+        "--allow-domain",
+        "example.com",
+        "--",
+        "/bin/sh",
+        "-c",
+        script,
+      ],
+      cwd: d.work,
+      clearEnv: true,
+      env: {
+        PATH: "/usr/bin:/bin",
+        HOME: d.home,
+        XDG_STATE_HOME: d.state,
+        DENO_DIR: cache,
+        DENO_NO_UPDATE_CHECK: "1",
+      },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    const stderr = new TextDecoder().decode(out.stderr);
+    equal(out.code, 0, stderr);
+    equal(stdout, "65534\n1\n", stderr);
+    ok(exists(`${d.work}/made`));
+  },
+);

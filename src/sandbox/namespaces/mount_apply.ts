@@ -33,6 +33,7 @@ import {
 } from "./mount_calls.ts";
 import { DEVICE_NODES, type MountPlan } from "./mount_plan.ts";
 import { isWithin } from "../../policy/paths.ts";
+import { openNoSymlinks } from "./grant_fds.ts";
 
 /** Where the new root is attached before `pivot_root` (exists on every system). */
 const STAGE = "/tmp";
@@ -64,11 +65,17 @@ interface Detached {
  * applyMounts(plan.mounts); // inside the namespaces, before Landlock
  * ```
  */
-export function applyMounts(plan: MountPlan): void {
+export function applyMounts(
+  plan: MountPlan,
+  grants: ReadonlyMap<string, number> = new Map(),
+): void {
+  // The verified descriptor of a granted path (`grant_fds.ts`), else the path itself (the
+  // sandbox's own files: session directories, device nodes).
+  const source = (path: string) => grants.get(path) ?? path;
   // 1. Copies first: once the tree is read-only, a copy taken later would be read-only.
   const binds: Detached[] = plan.binds.map((b) => ({
     path: b.path,
-    fd: cloneMount(b.path, true),
+    fd: cloneMount(source(b.path), true),
     writable: b.writable,
   }));
   const devices: Detached[] = [...DEVICE_NODES.map((n) => `/dev/${n}`), ...plan.devices]
@@ -81,7 +88,8 @@ export function applyMounts(plan: MountPlan): void {
   const tmp = cloneMount(plan.tmp, false);
   const shm = cloneMount(plan.shm, false);
   const overlays: Detached[] = plan.overlays.map((o) => {
-    const options = `lowerdir=${escapeOption(o.path)},upperdir=${escapeOption(o.upper)},` +
+    const lower = grants.has(o.path) ? `/proc/self/fd/${grants.get(o.path)}` : o.path;
+    const options = `lowerdir=${escapeOption(lower)},upperdir=${escapeOption(o.upper)},` +
       `workdir=${escapeOption(o.work)},userxattr`;
     try {
       mountFilesystem("overlay", o.path, MS.NOSUID | MS.NODEV, options);
@@ -96,6 +104,20 @@ export function applyMounts(plan: MountPlan): void {
       return { path: o.path, fd: cloneMount(o.upper, false), writable: true };
     }
   });
+  // Directories pinned above read-only files (opened beneath their grant's descriptor,
+  // without symlinks), and the files: copies taken now too, from the tree as it is.
+  const pins: Detached[] = pinnedAncestors(plan.readOnly, plan.binds).map(({ dir, grant }) => {
+    const grantFd = grants.get(grant);
+    const fd = grantFd === undefined
+      ? cloneMount(dir, true)
+      : pinClone(grantFd, dir.slice(grant.length + 1));
+    return { path: dir, fd, writable: true };
+  });
+  const readOnly: Detached[] = plan.readOnly.map((path) => ({
+    path,
+    fd: cloneMount(source(path), false),
+    writable: false,
+  }));
   const devNull = cloneMount("/dev/null", false);
   const root = cloneMount("/", true);
 
@@ -143,12 +165,8 @@ export function applyMounts(plan: MountPlan): void {
   //    the write grant it lies in becomes a mount point first, which cannot be renamed or
   //    removed, so no `mv` of a parent moves the file's bind away — then what must not be
   //    seen at all: masks, and the host's kernel filesystems beneath any grant.
-  for (const dir of pinnedAncestors(plan.readOnly, plan.binds)) {
-    attach({ path: dir, fd: cloneMount(dir, true), writable: true });
-  }
-  for (const path of plan.readOnly) {
-    attach({ path, fd: cloneMount(path, false), writable: false });
-  }
+  for (const pin of pins) attach(pin);
+  for (const file of readOnly) attach(file);
   for (const path of plan.masks) mask(path, devNull);
   for (const path of kernelMountsBeneath(plan.grants)) mask(path, devNull);
   close(devNull);
@@ -225,15 +243,25 @@ function unescapeMountinfo(field: string): string {
   return field.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
 }
 
+/** A detached copy of a directory beneath a grant, opened relative to the grant's descriptor. */
+function pinClone(grantFd: number, relative: string): number {
+  const fd = openNoSymlinks(relative, grantFd);
+  try {
+    return cloneMount(fd, true);
+  } finally {
+    close(fd);
+  }
+}
+
 /**
- * The directories to pin (make mount points) above each read-only file: those between
- * the file and the write grant it lies in, outermost first.
+ * The directories to pin (make mount points) above each read-only file — those between
+ * the file and the write grant it lies in — with that grant, outermost first.
  */
 function pinnedAncestors(
   files: readonly string[],
   binds: readonly { path: string; writable: boolean }[],
-): string[] {
-  const dirs = new Set<string>();
+): { dir: string; grant: string }[] {
+  const dirs = new Map<string, string>();
   for (const file of files) {
     const grant = binds
       .filter((b) => b.writable && file !== b.path && isWithin(file, b.path))
@@ -241,11 +269,12 @@ function pinnedAncestors(
     if (grant === undefined) continue;
     let dir = file.slice(0, file.lastIndexOf("/"));
     while (dir.length > grant.length) {
-      dirs.add(dir);
+      dirs.set(dir, grant);
       dir = dir.slice(0, dir.lastIndexOf("/"));
     }
   }
-  return [...dirs].sort((a, b) => a.split("/").length - b.split("/").length);
+  return [...dirs].map(([dir, grant]) => ({ dir, grant }))
+    .sort((a, b) => a.dir.split("/").length - b.dir.split("/").length);
 }
 
 /**

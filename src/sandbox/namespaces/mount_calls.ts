@@ -48,16 +48,24 @@ export function nsCall(
  * A detached copy of the mount at `path` (`open_tree(OPEN_TREE_CLONE)`): a bind mount
  * that is attached nowhere yet, keeping the attributes it had when it was taken.
  *
- * @param path An absolute path.
+ * @param path An absolute path, or a descriptor of it (nothing is looked up again).
  * @param recursive Whether mounts beneath it come along.
  * @returns The mount's descriptor (close-on-exec).
  * @throws {ErrnoError} When the call fails.
  */
-export function cloneMount(path: string, recursive: boolean): number {
-  const name = cString(path);
-  const flags = OPEN_TREE_CLONE | O_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+export function cloneMount(path: string | number, recursive: boolean): number {
+  const byFd = typeof path === "number";
+  const name = cString(byFd ? "" : path);
+  const flags = OPEN_TREE_CLONE | O_CLOEXEC | (recursive ? AT_RECURSIVE : 0) |
+    (byFd ? AT_EMPTY_PATH : 0);
   // SAFETY: `name` is a NUL-terminated buffer that outlives the synchronous call.
-  return nsCall("open_tree", path, AT_FDCWD, addressOf(name), flags);
+  return nsCall(
+    "open_tree",
+    byFd ? `fd ${path}` : path,
+    byFd ? path : AT_FDCWD,
+    addressOf(name),
+    flags,
+  );
 }
 
 /**
