@@ -181,6 +181,9 @@ export function dryRunText(policy: Policy, report: EnforcementReport, argv: stri
     "",
     ...envLines(policy.env),
   );
+  if (policy.protect?.length) {
+    lines.push(`protected configuration (read-only, put back after): ${list(policy.protect)}`);
+  }
   if (policy.bypassProtection.length > 0) {
     lines.push(`protection bypassed for: ${list(policy.bypassProtection)}`);
   }

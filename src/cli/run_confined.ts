@@ -70,6 +70,7 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
   });
   let proxy: import("../proxy/session.ts").SessionProxy | undefined;
   let trust: Awaited<ReturnType<typeof trustGate>> = null;
+  let guard: import("../protect/run.ts").SessionProtect | null = null;
   try {
     const policy = withRollbackFlag(
       await resolvePolicy(policyRequestFromFlags(values)),
@@ -91,7 +92,15 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
       argv,
       override: values.trustOverride,
     });
-    const readOnlyPaths = trust?.readOnlyPaths ?? [];
+    // The agent's own configuration that runs code later: read-only during the session,
+    // put back after it.
+    if (policy.protect?.length) {
+      guard = (await lazyImport<typeof import("../protect/run.ts")>(
+        "../protect/run.ts",
+        import.meta.url,
+      )).prepareProtect(policy.protect, launch.sessionId);
+    }
+    const readOnlyPaths = [...(trust?.readOnlyPaths ?? []), ...(guard?.readOnlyPaths ?? [])];
     if (needsProxy(policy)) {
       const { startSessionProxy } = await lazyImport<typeof import("../proxy/session.ts")>(
         "../proxy/session.ts",
@@ -140,6 +149,8 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
     await proxy?.close();
     const kept = await launch.dispose(values.keepTmp ?? false);
     if (kept !== null) console.error(`airlock: kept the sandbox's /tmp in ${kept}`);
+    // After dispose: nothing the session started is left to write again.
+    guard?.afterExit(values.acceptGuarded ?? false);
   }
 }
 

@@ -239,6 +239,7 @@ export async function buildPolicy(profile: MergedProfile, req: PolicyRequest): P
     routes: profile.routes,
     bestEffort: req.bestEffort,
     bypassProtection: [...new Set(bypass)],
+    protect: [...new Set(profile.filesystem.protect.map((e) => expandPath(e.value.path, vars)))],
     rollback: {
       enabled: profile.rollback?.enabled ?? false,
       exclude: profile.rollback?.exclude ?? [],

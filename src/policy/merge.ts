@@ -77,6 +77,7 @@ export function mergeProfiles(docs: ProfileDoc[]): MergedProfile {
       read: concat(docs.map((d) => d.filesystem.read), pathKey),
       write: concat(docs.map((d) => d.filesystem.write), pathKey),
       allow: concat(docs.map((d) => d.filesystem.allow), pathKey),
+      protect: concat(docs.map((d) => d.filesystem.protect), pathKey),
     },
     network: {
       ...(mode === undefined ? {} : { mode }),

@@ -43,6 +43,12 @@ export interface FilesystemSection {
   write: Sourced<PathEntry>[];
   /** Read and write beneath each path. */
   allow: Sourced<PathEntry>[];
+  /**
+   * Paths inside the write grants whose content makes code run later (an agent's hooks,
+   * MCP servers, notify commands): read-only during the session where they exist, and put
+   * back when it ends if the command created or changed them.
+   */
+  protect: Sourced<PathEntry>[];
 }
 
 /** The `network` section. */

@@ -64,6 +64,7 @@ export function profileToJson(profile: MergedProfile): Record<string, unknown> {
       read: entries(profile.filesystem.read),
       write: entries(profile.filesystem.write),
       allow: entries(profile.filesystem.allow),
+      protect: entries(profile.filesystem.protect),
     },
     network: {
       ...(net.mode === undefined ? {} : { mode: net.mode }),

@@ -134,6 +134,12 @@ export interface Policy {
   bestEffort: boolean;
   /** Protected paths the user explicitly allowed with `--bypass-protection`. */
   bypassProtection: string[];
+  /**
+   * Paths inside the write grants that make code run later (`filesystem.protect`,
+   * expanded, existing or not): read-only during the session, put back after it. Optional,
+   * so hand-built policies need not carry it.
+   */
+  protect?: string[];
   /** Rollback of the workdir (profile `rollback`, `guard`); absent in hand-built policies: off. */
   rollback?: RollbackPolicy;
 }

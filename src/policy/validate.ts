@@ -44,7 +44,7 @@ export const PROFILE_KEYS = {
     "rollback",
     "guard",
   ],
-  filesystem: ["read", "write", "allow"],
+  filesystem: ["read", "write", "allow", "protect"],
   "filesystem entry": ["path", "optional", "create", "writes"],
   network: [
     "mode",
@@ -207,6 +207,7 @@ export function validateProfile(
       read: pathEntries(p, "filesystem.read", fs.read),
       write: pathEntries(p, "filesystem.write", fs.write),
       allow: pathEntries(p, "filesystem.allow", fs.allow),
+      protect: pathEntries(p, "filesystem.protect", fs.protect),
     },
     network: network(p, top.network),
     env: env(p, top.env),

@@ -47,4 +47,15 @@ export const DEFAULT_GUARD: readonly string[] = [
   ".idea/",
   ".devcontainer/",
   ".devcontainer.json",
+  // Agents' project configuration: hooks and MCP server commands run when the agent next
+  // starts in this project, perhaps without airlock.
+  ".claude/settings.json",
+  ".claude/settings.local.json",
+  ".claude/hooks/",
+  ".mcp.json",
+  ".codex/config.toml",
+  ".gemini/settings.json",
+  "opencode.json",
+  "opencode.jsonc",
+  ".opencode/plugin/",
 ];
