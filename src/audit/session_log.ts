@@ -20,6 +20,7 @@
  * @module
  */
 
+export { isValidSessionId, newSessionId } from "./session_id.ts";
 import { createHash } from "node:crypto";
 import { stateDir } from "../state_dir.ts";
 
@@ -135,32 +136,6 @@ export function sha256Hex(text: string): string {
  */
 export function sessionsDir(env: Record<string, string | undefined> = Deno.env.toObject()): string {
   return `${stateDir(env)}/sessions`;
-}
-
-/**
- * Generates a session id: UTC time plus 6 random hex digits, sortable by start.
- *
- * @returns An id like `20260101T120000Z-a1b2c3`.
- * @example
- * ```ts
- * import { newSessionId } from "./session_log.ts";
- * console.assert(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/.test(newSessionId()));
- * ```
- */
-export function newSessionId(): string {
-  const t = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  const r = crypto.getRandomValues(new Uint8Array(3));
-  return `${t}-${[...r].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
-}
-
-/**
- * Validates a session id so it can name a directory.
- *
- * @param id The id.
- * @returns True when it is safe as a single path component.
- */
-export function isValidSessionId(id: string): boolean {
-  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id);
 }
 
 /** The chain state after a log's last line. */

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { newSessionId } from "../audit/session_log.ts";
+import { newSessionId } from "../audit/session_id.ts";
 import { ensurePrivateDir, stateDir } from "../state_dir.ts";
 
 /** The sub-directories of a session directory. */
