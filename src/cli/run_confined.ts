@@ -102,16 +102,18 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
     }
     const readOnlyPaths = [...(trust?.readOnlyPaths ?? []), ...(guard?.readOnlyPaths ?? [])];
     if (needsProxy(policy)) {
+      const session = launch.sessionId ? { sessionId: launch.sessionId } : {};
+      const endpoint = launch.proxyEndpoint(policy);
+      // The bridge's port is known before the proxy runs: the sandbox builds itself (and
+      // starts the bridge) while the proxy's modules load.
+      if (endpoint !== null) {
+        launch.start(policy, { argv, readOnlyPaths, proxyPort: endpoint.port });
+      }
       const { startSessionProxy } = await lazyImport<typeof import("../proxy/session.ts")>(
         "../proxy/session.ts",
         import.meta.url,
       );
-      const session = launch.sessionId ? { sessionId: launch.sessionId } : {};
-      const endpoint = launch.proxyEndpoint(policy);
       if (endpoint !== null) {
-        // The bridge's port is known before the proxy runs: the sandbox builds itself (and
-        // starts the bridge) while the proxy loads.
-        launch.start(policy, { argv, readOnlyPaths, proxyPort: endpoint.port });
         proxy = await startSessionProxy(policy, {
           ...session,
           listenPath: endpoint.socket,
