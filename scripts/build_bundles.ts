@@ -3,6 +3,8 @@
  *
  * - `src/sandbox/exec_helper.bundle.js`: the exec helper, started on every supervised
  *   launch (one pre-bundled file starts ≈ 7 ms faster than the TypeScript module graph);
+ * - `src/bridge/inside_main.bundle.js`: the network bridge, started by the helper on every
+ *   launch with a proxy or forwarded ports, for the same reason;
  * - `src/cli/arg.bundle.js`: the `arg` argument parser for the fast `run` path (an `npm:`
  *   import at run time would start Deno's npm resolver, ≈ 30 ms);
  * - `src/cli/fast_run.bundle.js`: the fast `run` path itself (flags, policy, sandbox,
@@ -51,6 +53,11 @@ export const BUNDLES: readonly BundleSpec[] = [
   {
     entry: "src/sandbox/exec_helper_entry.ts",
     output: "src/sandbox/exec_helper.bundle.js",
+    useConfig: false,
+  },
+  {
+    entry: "src/bridge/inside_main.ts",
+    output: "src/bridge/inside_main.bundle.js",
     useConfig: false,
   },
   {

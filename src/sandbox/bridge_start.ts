@@ -12,12 +12,27 @@
  */
 
 import { BRIDGE_ENV, type BridgeSpec } from "../bridge/spec.ts";
+import { useBundle } from "../bundles.ts";
 
 /** How long the bridge may take to listen, in ms (a Deno start-up is ≈ 25–50 ms). */
 const READY_TIMEOUT_MS = 15_000;
 
 /** The bridge's entry module (resolves the same from the helper's bundle in this folder). */
 const BRIDGE_MAIN = new URL("../bridge/inside_main.ts", import.meta.url);
+
+/** The bridge as one pre-built file (`scripts/build_bundles.ts`): it starts ≈ 5 ms sooner. */
+const BRIDGE_BUNDLE = new URL("../bridge/inside_main.bundle.js", import.meta.url);
+
+/**
+ * The bridge's entry under `deno run`: the bundle while it is fresh, else the module.
+ *
+ * Requires `--allow-read`.
+ *
+ * @returns Its URL.
+ */
+function bridgeEntry(): URL {
+  return useBundle(BRIDGE_BUNDLE, "src/bridge/inside_main.bundle.js") ? BRIDGE_BUNDLE : BRIDGE_MAIN;
+}
 
 /**
  * The bridge's command line: under `deno run`, the entry module; compiled, the airlock
@@ -49,7 +64,7 @@ export function bridgeCommand(execPath: string, entry: URL): string[] {
 export function startBridge(spec: BridgeSpec, dirFd: number): Promise<void> {
   const config = JSON.stringify({ fd: dirFd, forward: spec.forward, reverse: spec.reverse });
   const child = new Deno.Command("/bin/sh", {
-    args: ["-c", '"$@" </dev/null &', "sh", ...bridgeCommand(Deno.execPath(), BRIDGE_MAIN)],
+    args: ["-c", '"$@" </dev/null &', "sh", ...bridgeCommand(Deno.execPath(), bridgeEntry())],
     env: { ...Deno.env.toObject(), [BRIDGE_ENV]: config },
     clearEnv: true,
     cwd: "/",

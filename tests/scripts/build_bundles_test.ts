@@ -107,9 +107,15 @@ Deno.test("the arg bundle is built from the arg version deno.json pins", async (
   equal((await bundleSources(spec)).npm, [config.imports.arg.replace(/^npm:/, "")]);
 });
 
-// A launch loads these two bundles; Node's compatibility layer costs ≈ 30 ms to load, so
+// A launch loads these bundles; Node's compatibility layer costs ≈ 30 ms to load, so
 // neither may import a `node:` module at its top level (lazily loaded modules may).
-for (const output of ["src/cli/fast_run.bundle.js", "src/sandbox/exec_helper.bundle.js"]) {
+for (
+  const output of [
+    "src/cli/fast_run.bundle.js",
+    "src/sandbox/exec_helper.bundle.js",
+    "src/bridge/inside_main.bundle.js",
+  ]
+) {
   Deno.test(`${output} imports no node: module (a launch would load Node's compatibility layer)`, async () => {
     const text = await Deno.readTextFile(new URL(`../../${output}`, import.meta.url));
     const nodeImports = [...text.matchAll(/^import .* from "(node:[^"]+)";$/gm)].map((m) => m[1]);
