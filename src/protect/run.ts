@@ -70,7 +70,7 @@ export function prepareProtect(
  * @example
  * ```ts
  * import { describeActions } from "./run.ts";
- * const [line] = describeActions([{ path: "/h/.codex/config.toml", change: "changed", keptAt: "/s/0-config.toml" }], false);
+ * const [line = ""] = describeActions([{ path: "/h/.codex/config.toml", change: "changed", keptAt: "/s/0-config.toml" }], false);
  * console.assert(line.includes("restored") && line.includes("/s/0-config.toml"));
  * ```
  */
