@@ -37,6 +37,8 @@ export interface AuditRecord {
   route?: string;
   /** The target host (and port) for tunnels and forwards; the upstream host for routes. */
   host?: string;
+  /** `intercept` for a request that arrived through TLS interception (a CONNECT to a route's host). */
+  via?: "intercept";
   /** The HTTP method. */
   method: string;
   /** Path with query parameter names only (`/v1/x?key=`). */

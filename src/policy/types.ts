@@ -130,6 +130,11 @@ export interface Policy {
   credentials: Record<string, string>;
   /** Custom proxy routes from the profile. */
   routes: Record<string, RouteConfig>;
+  /**
+   * TLS interception per route (profile `intercept`): `false` turns it off for that route
+   * (a CONNECT to its host is then a plain tunnel, if the domain is allowed). Default: on.
+   */
+  intercept?: Record<string, boolean>;
   /** Run with what the kernel has instead of failing closed. */
   bestEffort: boolean;
   /** Protected paths the user explicitly allowed with `--bypass-protection`. */

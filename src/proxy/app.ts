@@ -185,6 +185,8 @@ export interface ServerEnv {
   outgoing?: { destroy(): void };
   /** Settles when the response was delivered; rejects when the client went away. */
   completed?: Promise<void>;
+  /** Set by TLS interception (`src/intercept/`): recorded in each audit record. */
+  via?: "intercept";
 }
 
 /**
@@ -279,6 +281,7 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
         time: new Date(started).toISOString(),
         kind: "route",
         ...(name === undefined ? {} : { route: name }),
+        ...(env?.via ? { via: env.via } : {}),
         method,
         path: target.auditPath,
         ...(host ? { host } : {}),

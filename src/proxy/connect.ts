@@ -4,9 +4,12 @@
  * allowlist (403 naming `--allow-domain`), then a raw TCP splice to the address the
  * checked dialer chose. One audit record per tunnel and per refusal.
  *
- * This is the path issue 11 (TLS interception) builds on: after the checks above, the
- * socket is either spliced to the upstream (here) or would be handed to a TLS server;
- * nothing before the `200 Connection Established` reads the tunnel's bytes.
+ * A CONNECT to the host of a credential route is not tunnelled: after the proxy
+ * credentials are checked, the socket goes to the session's interceptor
+ * (`src/intercept/`), which terminates TLS with the session CA and serves the requests
+ * through the route (token check, strip, inject). Every other allowed CONNECT is a plain
+ * tunnel: airlock never decrypts what it does not need to. Nothing before the
+ * `200 Connection Established` reads the tunnel's bytes.
  *
  * @module
  */
@@ -18,6 +21,7 @@ import { domainAllowed, domainRefusal, PROXY_CHALLENGE, proxyAuthorized } from "
 import { splice } from "./upstream_client.ts";
 import { parseAuthority, TargetError } from "./request_target.ts";
 import type { PressureLog } from "./pressure.ts";
+import type { Interceptor } from "../intercept/interceptor.ts";
 
 /** What the tunnel handler needs. */
 export interface ConnectDeps {
@@ -40,6 +44,8 @@ export interface ConnectDeps {
   maxBodyBytes?: number;
   /** Counts refusals under pressure (413 bursts). */
   pressure?: PressureLog;
+  /** TLS interception of the credential routes' hosts (none: every CONNECT is a tunnel). */
+  intercept?: Interceptor;
 }
 
 function reply(socket: Socket, status: string, extra = "", body = ""): void {
@@ -103,6 +109,22 @@ export async function handleConnect(
       `Proxy-Authenticate: ${PROXY_CHALLENGE}\r\n`,
     );
     deps.reinject(socket, head);
+    return;
+  }
+  const intercepted = deps.intercept?.match(host, port);
+  if (intercepted && deps.intercept) {
+    socket.setNoDelay(true);
+    socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+    deps.intercept.handle(socket, intercepted, head, (end) =>
+      record({
+        status: 200,
+        decision: end.decision,
+        bytesUp: end.bytesUp,
+        bytesDown: end.bytesDown,
+        route: intercepted.route,
+        via: "intercept",
+        ...(end.detail ? { detail: end.detail } : {}),
+      }));
     return;
   }
   if (!domainAllowed(host, deps.allowDomains)) {

@@ -29,6 +29,8 @@ import { type ProxyLimits, resolveLimits } from "./limits.ts";
 import { PressureLog } from "./pressure.ts";
 import { generateToken } from "./tokens.ts";
 import { createUpstreamClient, readCaFiles } from "./upstream_client.ts";
+import type { CaFilesPlace } from "../intercept/ca_files.ts";
+import type { Interceptor, InterceptTarget } from "../intercept/interceptor.ts";
 
 /** A running session proxy. */
 export interface SessionProxy {
@@ -45,6 +47,10 @@ export interface SessionProxy {
   sessionId: string;
   /** The audit JSONL file. */
   auditPath: string;
+  /** The session CA certificate (PEM), when the session intercepts its routes' hosts. */
+  caPem: string | undefined;
+  /** The interceptor, when there is one (benchmarks read its leaf minting times). */
+  interceptor: Interceptor | undefined;
   /**
    * Stops serving and closes the audit log; with `drainMs`, lets open requests and
    * streams finish first, for at most that long.
@@ -88,6 +94,47 @@ export interface SessionProxyOptions {
   lookup?: Lookup;
   /** Skip the system CA bundle (tests: trust only `upstreamCaFiles`). */
   noSystemCa?: boolean;
+  /**
+   * Where the session CA files go (a directory the sandbox reads, and its path inside);
+   * default: a private directory under airlock's state directory, removed by `close()`.
+   */
+  caFiles?: CaFilesPlace;
+}
+
+/**
+ * The hosts a session intercepts: each active route's upstream host, unless the policy
+ * turns interception off for the route (`intercept: { NAME: false }`) or the host is an
+ * IP address (no DNS name for a leaf to carry).
+ *
+ * @param active The active routes.
+ * @param policy The policy (`intercept`).
+ * @returns The targets.
+ */
+export function interceptTargets(
+  active: ReadonlyMap<string, ActiveRoute>,
+  policy: Pick<Policy, "intercept">,
+): InterceptTarget[] {
+  const out: InterceptTarget[] = [];
+  for (const [name, { spec }] of active) {
+    if (policy.intercept?.[name] === false) continue;
+    const host = normalizeHost(spec.upstream.hostname);
+    if (!/[a-z]/.test(host) || host.includes(":")) continue;
+    out.push({
+      route: name,
+      host,
+      port: Number(spec.upstream.port || 443),
+      basePath: spec.upstream.pathname.replace(/\/+$/, ""),
+      errorShape: spec.errorShape,
+    });
+  }
+  return out;
+}
+
+async function privateCaDir(parent: string): Promise<string> {
+  await Deno.mkdir(parent, { recursive: true, mode: 0o700 });
+  const dir = await Deno.makeTempDir({ dir: parent, prefix: "ca-" });
+  await Deno.chmod(dir, 0o700);
+  return dir;
 }
 
 function checkRoutes(policy: Policy, options: SessionProxyOptions) {
@@ -241,6 +288,47 @@ export async function startSessionProxy(
     maxHeaderBytes: limits.maxHeaderBytes,
     pressure,
   });
+  const runDir = `${stateDir(options.stateEnv ?? Deno.env.toObject())}/run`;
+  const intercepted = interceptTargets(active, policy);
+  let interceptor: Interceptor | undefined;
+  let caPem: string | undefined;
+  let caEnv: Record<string, string> = {};
+  let ownCaDir: string | undefined;
+  if (intercepted.length > 0) {
+    try {
+      const [{ createSessionCa }, { createInterceptor }, { writeCaFiles, systemRootsPem }] =
+        await Promise.all([
+          import("../intercept/session_ca.ts"),
+          import("../intercept/interceptor.ts"),
+          import("../intercept/ca_files.ts"),
+        ]);
+      const ca = await createSessionCa(intercepted.map((t) => t.host));
+      caPem = ca.certPem;
+      let place = options.caFiles;
+      if (!place) {
+        ownCaDir = await privateCaDir(runDir);
+        place = { dir: ownCaDir, view: ownCaDir };
+      }
+      caEnv = writeCaFiles(place, ca.certPem, systemRootsPem(Deno.env.toObject()));
+      interceptor = createInterceptor({
+        ca,
+        targets: intercepted,
+        app: (req, env) => app.fetch(req, env),
+        audit,
+        parent: runDir,
+      });
+    } catch (err) {
+      await client.close();
+      wipe();
+      if (ownCaDir) await Deno.remove(ownCaDir, { recursive: true }).catch(() => {});
+      if (err instanceof AirlockError) throw err;
+      throw new ProxyError(`Cannot create the session CA: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+  const dropOwnCa = () =>
+    ownCaDir ? Deno.remove(ownCaDir, { recursive: true }).catch(() => {}) : Promise.resolve();
   let server;
   try {
     server = await serveProxy(
@@ -252,15 +340,18 @@ export async function startSessionProxy(
         audit,
         maxBodyBytes: limits.maxBodyBytes,
         pressure,
+        ...(interceptor ? { intercept: interceptor } : {}),
       },
       listen,
       {
         limits,
         pressure,
-        internalParent: `${stateDir(options.stateEnv ?? Deno.env.toObject())}/run`,
+        internalParent: runDir,
       },
     );
   } catch (err) {
+    await interceptor?.close();
+    await dropOwnCa();
     await client.close();
     wipe();
     const where = "path" in listen ? listen.path : `127.0.0.1:${listen.port}`;
@@ -282,6 +373,8 @@ export async function startSessionProxy(
     }, options.stateEnv ?? Deno.env.toObject());
   } catch (err) {
     await server.close();
+    await interceptor?.close();
+    await dropOwnCa();
     await client.close();
     wipe();
     throw new ProxyError(
@@ -292,7 +385,7 @@ export async function startSessionProxy(
     );
   }
 
-  const env = clientEnv(port, active, proxyToken);
+  const env = { ...clientEnv(port, active, proxyToken), ...caEnv };
   let closing: Promise<void> | undefined;
   return {
     port,
@@ -300,9 +393,13 @@ export async function startSessionProxy(
     env,
     sessionId,
     auditPath: log.path,
+    caPem,
+    interceptor,
     close(drainMs?: number) {
       closing ??= (async () => {
         await server.close(drainMs);
+        await interceptor?.close();
+        await dropOwnCa();
         await client.close();
         log?.close();
         wipe();
