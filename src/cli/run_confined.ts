@@ -104,10 +104,15 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
     if (needsProxy(policy)) {
       const session = launch.sessionId ? { sessionId: launch.sessionId } : {};
       const endpoint = launch.proxyEndpoint(policy);
+      // The session CA of TLS interception: written by the proxy, read-only to the command.
+      const caFiles = Object.keys(policy.credentials).length > 0
+        ? launch.sessionFiles()
+        : undefined;
+      const files = caFiles ? { sessionFiles: caFiles } : {};
       // The bridge's port is known before the proxy runs: the sandbox builds itself (and
       // starts the bridge) while the proxy's modules load.
       if (endpoint !== null) {
-        launch.start(policy, { argv, readOnlyPaths, proxyPort: endpoint.port });
+        launch.start(policy, { argv, readOnlyPaths, proxyPort: endpoint.port, ...files });
       }
       const { startSessionProxy } = await lazyImport<typeof import("../proxy/session.ts")>(
         "../proxy/session.ts",
@@ -118,10 +123,11 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
           ...session,
           listenPath: endpoint.socket,
           advertisedPort: endpoint.port,
+          ...(caFiles ? { caFiles } : {}),
         });
       } else {
-        proxy = await startSessionProxy(policy, session);
-        launch.start(policy, { argv, readOnlyPaths, proxyPort: proxy.port });
+        proxy = await startSessionProxy(policy, { ...session, ...(caFiles ? { caFiles } : {}) });
+        launch.start(policy, { argv, readOnlyPaths, proxyPort: proxy.port, ...files });
       }
       // The session's audit keeps which variables were removed and why (names only).
       const { writeEnvRecord } = await lazyImport<typeof import("../audit/env_record.ts")>(

@@ -7,7 +7,8 @@
  */
 
 import type { Policy } from "../policy/types.ts";
-import type { LaunchOptions, PreparedLaunch, Sandbox } from "./types.ts";
+import type { LaunchOptions, PreparedLaunch, Sandbox, SessionFilesPlace } from "./types.ts";
+import { ownerOnlyTempDir } from "./session_files.ts";
 
 /** A launch that starts only when it runs. */
 export class DeferredLaunch implements PreparedLaunch {
@@ -17,6 +18,7 @@ export class DeferredLaunch implements PreparedLaunch {
   readonly hidesState = false;
   #sandbox: Sandbox;
   #started: { policy: Policy; options: LaunchOptions } | null = null;
+  #files: SessionFilesPlace | null = null;
 
   /**
    * Wraps a sandbox.
@@ -44,7 +46,27 @@ export class DeferredLaunch implements PreparedLaunch {
    */
   start(policy: Policy, options: LaunchOptions): void {
     this.#sandbox.check(policy, options);
-    this.#started = { policy, options };
+    const files = options.sessionFiles;
+    const withFiles = files
+      ? {
+        ...policy,
+        paths: [...policy.paths, {
+          path: files.dir,
+          access: ["read" as const],
+          origin: "session files",
+        }],
+      }
+      : policy;
+    this.#started = { policy: withFiles, options };
+  }
+
+  /**
+   * An owner-only temporary directory, granted read-only to the command by `start()`.
+   *
+   * @returns Its path (the same outside and inside).
+   */
+  sessionFiles(): SessionFilesPlace {
+    return this.#files ??= ownerOnlyTempDir();
   }
 
   /**
@@ -61,11 +83,13 @@ export class DeferredLaunch implements PreparedLaunch {
   }
 
   /**
-   * Nothing to clean up.
+   * Removes the session files' directory, if one was made.
    *
    * @returns Null.
    */
   dispose(): Promise<string | null> {
+    if (this.#files) Deno.removeSync(this.#files.dir, { recursive: true });
+    this.#files = null;
     return Promise.resolve(null);
   }
 }

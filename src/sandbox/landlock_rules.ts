@@ -180,6 +180,8 @@ export interface PlanLandlockOptions {
   proxyPort?: number | undefined;
   /** Whether the command gets a private `/proc` (PID namespace). */
   privateProc?: boolean;
+  /** Extra paths the command may read (the session's own files, as it sees them). */
+  readPaths?: readonly string[];
 }
 
 /**
@@ -201,6 +203,9 @@ export function planLandlock(policy: Policy, options: PlanLandlockOptions): Land
   for (const rule of policy.paths) {
     const bits = accessBits(rule.access) & handledFs;
     if (bits !== 0) byPath.set(rule.path, (byPath.get(rule.path) ?? 0) | bits);
+  }
+  for (const path of options.readPaths ?? []) {
+    byPath.set(path, (byPath.get(path) ?? 0) | (READ_ACCESS & handledFs));
   }
   const paths = [...byPath].map(([path, access]) => ({ path, access }));
 

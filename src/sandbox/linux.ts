@@ -28,13 +28,15 @@ import type {
   PreparedLaunch,
   Sandbox,
   SandboxCapabilities,
+  SessionFilesPlace,
 } from "./types.ts";
 import { landlockAbi } from "./landlock.ts";
 import { FEATURE_ABI, featuresForAbi, neededFeatures, planLandlock } from "./landlock_rules.ts";
 import type { NamespacePlan, Requirement, SandboxPlan } from "./plan.ts";
 import { readGrantChecker, resolveCommand } from "./resolve_command.ts";
 import { rawSyscall, syscallNumbers } from "./syscalls.ts";
-import { type MountPlan, planMounts } from "./namespaces/mount_plan.ts";
+import { type MountPlan, planMounts, SESSION_FILES_VIEW } from "./namespaces/mount_plan.ts";
+import { ownerOnlyTempDir } from "./session_files.ts";
 import { type Identity, identityOf } from "./namespaces/grant_fds.ts";
 import { type NamespaceSupport, namespaceSupport } from "./namespaces/support.ts";
 import { LinuxLaunch } from "./launch_linux.ts";
@@ -348,7 +350,12 @@ export class LinuxSandbox implements Sandbox {
       cwd: policy.cwd,
       parentPid: Deno.pid,
       landlock: abi > 0
-        ? planLandlock(policy, { abi, proxyPort: options.proxyPort, privateProc: ns !== null })
+        ? planLandlock(policy, {
+          abi,
+          proxyPort: options.proxyPort,
+          privateProc: ns !== null,
+          readPaths: options.sessionFiles ? [options.sessionFiles.view] : [],
+        })
         : null,
       seccomp: seccomp
         ? {
@@ -387,6 +394,7 @@ function namespacePlan(
     readOnlyPaths: options.readOnlyPaths ?? [],
     sessionLayers: sessionLayers(policy),
     hide,
+    ...(options.sessionFiles ? { sessionFiles: options.sessionFiles.dir } : {}),
   });
   const forward = [
     ...(options.proxyPort === undefined ? [] : [{ port: options.proxyPort, socket: PROXY_SOCKET }]),
@@ -454,6 +462,8 @@ class PreparedLinuxLaunch implements PreparedLaunch {
   #sandbox: LinuxSandbox;
   #hints: LaunchHints;
   #launch: LinuxLaunch | null = null;
+  #files: SessionFilesPlace | null = null;
+  #ownFiles: string | null = null;
 
   constructor(sandbox: LinuxSandbox, hints: LaunchHints) {
     this.#sandbox = sandbox;
@@ -477,6 +487,22 @@ class PreparedLinuxLaunch implements PreparedLaunch {
     let port = INSIDE_PROXY_PORT;
     while (taken.has(port)) port++;
     return { socket: launch.proxySocket, port };
+  }
+
+  sessionFiles(): SessionFilesPlace {
+    if (this.#files) return this.#files;
+    const launch = this.#launch;
+    if (launch !== null && launch.shape.programs !== null) {
+      // Namespaced: a directory of the session (hidden with airlock's state), bound
+      // read-only beneath the private /tmp.
+      const dir = `${launch.session.path}/files`;
+      Deno.mkdirSync(dir, { mode: 0o700 });
+      this.#files = { dir, view: SESSION_FILES_VIEW };
+    } else {
+      this.#files = ownerOnlyTempDir();
+      this.#ownFiles = this.#files.dir;
+    }
+    return this.#files;
   }
 
   start(policy: Policy, options: LaunchOptions): void {
@@ -510,7 +536,10 @@ class PreparedLinuxLaunch implements PreparedLaunch {
   }
 
   async dispose(keepTmp?: boolean): Promise<string | null> {
-    return await this.#launch?.dispose(keepTmp) ?? null;
+    const kept = await this.#launch?.dispose(keepTmp) ?? null;
+    if (this.#ownFiles) Deno.removeSync(this.#ownFiles, { recursive: true });
+    this.#ownFiles = null;
+    return kept;
   }
 }
 

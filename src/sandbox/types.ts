@@ -39,6 +39,19 @@ export interface LaunchOptions {
   readOnlyPaths?: string[];
   /** Keep the private `/tmp` when the session ends (`--keep-tmp`). Linux only. */
   keepTmp?: boolean;
+  /**
+   * The session's own files the command may read, read-only (the session CA): the place
+   * {@linkcode PreparedLaunch.sessionFiles} gave.
+   */
+  sessionFiles?: SessionFilesPlace;
+}
+
+/** A directory airlock writes and the command reads: its path outside and inside. */
+export interface SessionFilesPlace {
+  /** The directory (owner-only) airlock writes into. */
+  dir: string;
+  /** Its path as the command sees it. */
+  view: string;
 }
 
 /** What the command line says before the policy is resolved (a launch starts early). */
@@ -68,6 +81,12 @@ export interface PreparedLaunch {
    * network namespace (the proxy then listens on a loopback TCP port, passed to `start()`).
    */
   proxyEndpoint(policy: Policy): { socket: string; port: number } | null;
+  /**
+   * A directory for the session's own files that the command may read but not change (the
+   * session CA of TLS interception), made on first call, removed by `dispose()`. Pass it
+   * to `start()` as `sessionFiles`.
+   */
+  sessionFiles(): SessionFilesPlace;
   /**
    * Hands the sandbox its plan.
    *

@@ -7,8 +7,7 @@
  */
 
 import { equal, match, ok } from "node:assert/strict";
-import { createTestCa, type TestCa } from "../proxy/_support/test_ca.ts";
-import { type FakeUpstream, startFakeUpstream } from "../proxy/_support/fake_upstream.ts";
+import { startUpstream, type Upstream } from "../proxy/_support/port443_upstream.ts";
 import { type ClientRun, collectClientEvents } from "../clients/_support/client_events.ts";
 import { REPO, runCli } from "../_cli.ts";
 
@@ -18,50 +17,6 @@ const linuxOnly = {
   sanitizeOps: false,
 };
 const CLIENTS = `${REPO}tests/clients`;
-
-interface Upstream {
-  ca: TestCa;
-  up: FakeUpstream;
-  addr: string;
-  close(): Promise<void>;
-}
-
-/** The fake upstream, reachable at ADDR:443 (a random 127.x address) through a relay. */
-async function startUpstream(): Promise<Upstream> {
-  const ca = await createTestCa();
-  const up = startFakeUpstream(ca, { lockstep: true, chunks: 4 });
-  const rnd = crypto.getRandomValues(new Uint8Array(2));
-  const addr = `127.${rnd[0]! % 250 + 2}.${rnd[1]! % 250 + 2}.9`;
-  const listener = Deno.listen({ hostname: addr, port: 443 });
-  const relays: Promise<unknown>[] = [];
-  const loop = (async () => {
-    for await (const conn of listener) {
-      relays.push((async () => {
-        try {
-          const target = await Deno.connect({ hostname: "127.0.0.1", port: up.port });
-          await Promise.allSettled([
-            conn.readable.pipeTo(target.writable),
-            target.readable.pipeTo(conn.writable),
-          ]);
-        } catch {
-          conn.close();
-        }
-      })());
-    }
-  })().catch(() => {});
-  return {
-    ca,
-    up,
-    addr,
-    async close() {
-      listener.close();
-      await loop;
-      await up.close();
-      await Promise.allSettled(relays);
-      await Deno.remove(ca.dir, { recursive: true }).catch(() => {});
-    },
-  };
-}
 
 type Run = ClientRun;
 

@@ -31,7 +31,7 @@ import {
   pivotRoot,
   setMountAttributes,
 } from "./mount_calls.ts";
-import { DEVICE_NODES, type MountPlan } from "./mount_plan.ts";
+import { DEVICE_NODES, type MountPlan, SESSION_FILES_VIEW } from "./mount_plan.ts";
 import { isWithin } from "../../policy/paths.ts";
 import { openNoSymlinks } from "./grant_fds.ts";
 
@@ -87,6 +87,7 @@ export function applyMounts(
     }));
   const tmp = cloneMount(plan.tmp, false);
   const shm = cloneMount(plan.shm, false);
+  const files = plan.files === undefined ? undefined : cloneMount(plan.files, false);
   const overlays: Detached[] = plan.overlays.map((o) => {
     const lower = grants.has(o.path) ? `/proc/self/fd/${grants.get(o.path)}` : o.path;
     const options = `lowerdir=${escapeOption(lower)},upperdir=${escapeOption(o.upper)},` +
@@ -154,6 +155,10 @@ export function applyMounts(
 
   // 5. A private /tmp.
   attach({ path: "/tmp", fd: tmp, writable: true });
+  if (files !== undefined) {
+    makeMountPoint(SESSION_FILES_VIEW, true);
+    attach({ path: SESSION_FILES_VIEW, fd: files, writable: false });
+  }
 
   // 6. Grants, parents first, then the per-session layers over shared caches.
   for (const bind of [...binds, ...overlays]) {

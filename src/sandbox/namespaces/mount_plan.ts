@@ -17,6 +17,13 @@
 import type { PathRule } from "../../policy/types.ts";
 import { isWithin } from "../../policy/paths.ts";
 
+/**
+ * Where the session's own files (the session CA and its bundle) appear in the sandbox:
+ * a read-only bind beneath the private `/tmp` (a mount point: it cannot be removed,
+ * renamed or written).
+ */
+export const SESSION_FILES_VIEW = "/tmp/.airlock";
+
 /** Directories the sandbox gets private versions of. */
 export const REPLACED_DIRS = ["/dev", "/tmp", "/dev/shm"] as const;
 
@@ -47,6 +54,11 @@ export interface MountPlan {
   tmp: string;
   /** The session's private `/dev/shm`. */
   shm: string;
+  /**
+   * A directory of the session bound read-only at {@linkcode SESSION_FILES_VIEW} (the
+   * session CA files), or absent.
+   */
+  files?: string;
   /** Extra host device nodes granted by the policy (beyond {@linkcode DEVICE_NODES}). */
   devices: string[];
   /** Write grants and read grants beneath replaced directories, parents first. */
@@ -79,6 +91,8 @@ export interface MountPlanOptions {
   hide?: readonly string[];
   /** Whether a path exists (tests inject it); default: `Deno.statSync`. */
   exists?: (path: string) => boolean;
+  /** A directory of the session to show read-only at {@linkcode SESSION_FILES_VIEW}. */
+  sessionFiles?: string;
 }
 
 /**
@@ -142,6 +156,7 @@ export function planMounts(rules: readonly PathRule[], options: MountPlanOptions
   return {
     tmp: `${options.sessionDir}/tmp`,
     shm: `${options.sessionDir}/shm`,
+    ...(options.sessionFiles ? { files: options.sessionFiles } : {}),
     devices: [...devices].filter(exists).sort(compare),
     binds,
     overlays,
