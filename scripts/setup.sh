@@ -13,6 +13,7 @@ APT_PACKAGES=(
   rsync                                            # rollback benchmark baseline
   tmux bsdutils                                    # terminal tests (tmux, script)
   git curl openssl ca-certificates                 # real clients in proxy tests
+  gh                                               # gh api through TLS interception
   python3-pip                                      # pip as a proxy client in tests
   procps iproute2                                  # ps/pgrep in tests
   util-linux                                       # setpriv and unshare: the namespace layer

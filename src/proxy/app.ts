@@ -309,7 +309,9 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
         ? `token of route ${other.spec.name}`
         : "wrong token";
       record(401, "denied-token", 0, detail);
-      return errorResponse(spec.errorShape, "unauthorized");
+      const refused = errorResponse(spec.errorShape, "unauthorized");
+      if (spec.injector.challenge) refused.headers.set("www-authenticate", spec.injector.challenge);
+      return refused;
     }
     // One pass over the request headers: their size, and the forwardable ones.
     const headers = new Headers();

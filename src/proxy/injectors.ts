@@ -20,6 +20,11 @@ export interface Injector {
   strip(headers: Headers, url: URL): void;
   /** Writes the real credential. */
   inject(headers: Headers, url: URL, secret: string): void;
+  /**
+   * The `WWW-Authenticate` challenge of a 401 for a request without the token: clients
+   * such as git (curl with any auth method) send credentials only after one.
+   */
+  challenge?: string;
 }
 
 function splitFormat(format: string | undefined): [string, string] {
@@ -86,7 +91,73 @@ export function slotInjector(tokenSlots: readonly Slot[], injectSlot: Slot): Inj
   };
 }
 
+/** The user a Basic header carried, kept between `strip` and `inject` of one request. */
+const basicUsers = new WeakMap<Headers, string>();
+
+function decodeBasic(value: string | null): { user: string; password: string } | null {
+  if (value === null || !/^basic /i.test(value)) return null;
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(
+      Uint8Array.from(atob(value.slice(6).trim()), (c) => c.charCodeAt(0)),
+    );
+  } catch {
+    return null;
+  }
+  const colon = text.indexOf(":");
+  return colon < 0 ? null : { user: text.slice(0, colon), password: text.slice(colon + 1) };
+}
+
+function encodeBasic(user: string, password: string): string {
+  const bytes = new TextEncoder().encode(`${user}:${password}`);
+  return `Basic ${btoa(String.fromCharCode(...bytes))}`;
+}
+
+/**
+ * Git over HTTPS: the phantom token arrives as the password of `Authorization: Basic`
+ * (git's credential helpers send it so); the password is swapped for the real credential
+ * and the user kept.
+ *
+ * @returns The injector.
+ * @example
+ * ```ts
+ * import { basicPasswordInjector } from "./injectors.ts";
+ * const inj = basicPasswordInjector();
+ * const h = new Headers({ authorization: `Basic ${btoa("x-access-token:T")}` });
+ * const u = new URL("https://github.com/o/r.git/info/refs");
+ * console.assert(inj.readToken(h, u) === "T");
+ * inj.strip(h, u);
+ * inj.inject(h, u, "REAL");
+ * console.assert(h.get("authorization") === `Basic ${btoa("x-access-token:REAL")}`);
+ * ```
+ */
+export function basicPasswordInjector(): Injector {
+  return {
+    challenge: 'Basic realm="airlock"',
+    readToken(headers) {
+      return decodeBasic(headers.get("authorization"))?.password ?? null;
+    },
+    strip(headers) {
+      const basic = decodeBasic(headers.get("authorization"));
+      if (basic) basicUsers.set(headers, basic.user);
+      headers.delete("authorization");
+    },
+    inject(headers, _url, secret) {
+      headers.set(
+        "authorization",
+        encodeBasic(basicUsers.get(headers) ?? "x-access-token", secret),
+      );
+      basicUsers.delete(headers);
+    },
+  };
+}
+
 const BUILTIN: Record<string, Injector> = {
+  github: slotInjector([
+    { header: "authorization", format: "Bearer {}" },
+    { header: "authorization", format: "token {}" },
+  ], { header: "authorization", format: "Bearer {}" }),
+  "github-git": basicPasswordInjector(),
   openai: slotInjector([{ header: "authorization", format: "Bearer {}" }], {
     header: "authorization",
     format: "Bearer {}",

@@ -19,6 +19,17 @@ export interface RouteSpec {
   upstream: URL;
   /** Phantom token prefix. */
   tokenPrefix: string;
+  /**
+   * The phantom token's prefix for a given real credential, so the token is shaped like
+   * the real one (`ghp_…` or `github_pat_…`); `tokenPrefix` when absent.
+   */
+  tokenPrefixFor?: (secret: Uint8Array) => string;
+  /**
+   * The credential that feeds this route when it is not the route's own name: a
+   * companion route, active whenever that credential is (`github-git` of `github`),
+   * with the same phantom token.
+   */
+  credential?: string;
   /** Token reader and credential injector. */
   injector: Injector;
   /** The error JSON shape clients of this route understand. */
@@ -65,7 +76,29 @@ export const BUILTIN_ROUTES: Readonly<Record<string, RouteSpec>> = {
     "AIza",
     (base, token) => ({ GOOGLE_GEMINI_BASE_URL: base, GEMINI_API_KEY: token }),
   ),
+  // gh and the REST API; git over HTTPS is `github-git`. Neither reads a base URL: both
+  // are reached through TLS interception of their hosts.
+  github: {
+    ...builtin("github", "https://api.github.com", "ghp_", (_base, token) => ({
+      GH_TOKEN: token,
+      GITHUB_TOKEN: token,
+    })),
+    errorShape: "generic",
+    tokenPrefixFor: githubPrefix,
+  },
+  "github-git": {
+    ...builtin("github-git", "https://github.com", "ghp_", () => ({})),
+    errorShape: "generic",
+    tokenPrefixFor: githubPrefix,
+    credential: "github",
+  },
 };
+
+/** `github_pat_` for a fine-grained token, else `ghp_`. */
+function githubPrefix(secret: Uint8Array): string {
+  const head = new TextDecoder().decode(secret.subarray(0, 11));
+  return head === "github_pat_" ? "github_pat_" : "ghp_";
+}
 
 /**
  * Builds a route from a profile's custom route.

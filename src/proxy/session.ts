@@ -242,6 +242,11 @@ export async function startSessionProxy(
   };
   for (const name of wanted) {
     const spec = routes.get(name)!;
+    if (
+      spec.credential !== undefined && spec.credential !== name && wanted.includes(spec.credential)
+    ) {
+      continue; // a companion: it gets its credential's token below
+    }
     let secret: Uint8Array;
     try {
       secret = await source(name, policy.credentials[name]!);
@@ -250,7 +255,14 @@ export async function startSessionProxy(
       if (err instanceof AirlockError) throw err;
       throw new ProxyError(`Cannot read the credential for route "${name}"`, { cause: err });
     }
-    active.set(name, { spec, token: generateToken(spec.tokenPrefix), secret });
+    const token = generateToken(spec.tokenPrefixFor?.(secret) ?? spec.tokenPrefix);
+    active.set(name, { spec, token, secret });
+    // Companion routes of this credential (git over HTTPS for `github`): same token.
+    for (const [other, companion] of routes) {
+      if (companion.credential === name && other !== name && !active.has(other)) {
+        active.set(other, { spec: companion, token, secret });
+      }
+    }
   }
   const proxyToken = generateToken("");
 

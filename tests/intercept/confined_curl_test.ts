@@ -7,7 +7,17 @@
 
 import { deepStrictEqual as equal, ok } from "node:assert/strict";
 import { startUpstream, type Upstream } from "../proxy/_support/port443_upstream.ts";
-import { REPO } from "../_cli.ts";
+import { confinedShell } from "./_confined.ts";
+
+function confined(u: Upstream, script: string, extra: string[] = []) {
+  return confinedShell(script, {
+    credential: "openai",
+    secret: SECRET,
+    caFile: u.ca.caFile,
+    pins: [`api.openai.com:443:${u.addr}`],
+    extra,
+  });
+}
 
 const linuxOnly = {
   ignore: Deno.build.os !== "linux",
@@ -15,59 +25,6 @@ const linuxOnly = {
   sanitizeOps: false,
 };
 const SECRET = `sk-REAL-intercept-${crypto.randomUUID()}`;
-
-interface Confined {
-  code: number;
-  stdout: string;
-  stderr: string;
-  audit: Record<string, unknown>[];
-}
-
-async function confined(u: Upstream, script: string, extra: string[] = []): Promise<Confined> {
-  const work = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "airlock-ic-" });
-  const state = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "airlock-ic-state-" });
-  try {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--quiet",
-        `${REPO}main.ts`,
-        "run",
-        "--credential",
-        "openai=env:AIRLOCK_TEST_REAL_KEY",
-        "--resolve",
-        `api.openai.com:443:${u.addr}`,
-        "--upstream-ca",
-        u.ca.caFile,
-        ...extra,
-        "--",
-        "sh",
-        "-c",
-        script,
-      ],
-      cwd: work,
-      env: { AIRLOCK_TEST_REAL_KEY: SECRET, XDG_STATE_HOME: state, CA_FILE: u.ca.caFile },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const audit: Record<string, unknown>[] = [];
-    for await (const s of Deno.readDir(`${state}/airlock/sessions`)) {
-      const text = await Deno.readTextFile(`${state}/airlock/sessions/${s.name}/audit.jsonl`);
-      for (const line of text.split("\n").filter(Boolean)) audit.push(JSON.parse(line));
-    }
-    const dec = new TextDecoder();
-    return {
-      code: out.code,
-      stdout: dec.decode(out.stdout),
-      stderr: dec.decode(out.stderr),
-      audit,
-    };
-  } finally {
-    await Deno.remove(work, { recursive: true });
-    await Deno.remove(state, { recursive: true });
-  }
-}
 
 Deno.test(
   "confined curl reaches api.openai.com through interception with only the phantom token",

@@ -15,12 +15,21 @@ export interface Upstream {
   close(): Promise<void>;
 }
 
-/** Starts the fake upstream and its relay on ADDR:443. */
-export async function startUpstream(
-  options: FakeUpstreamOptions = { lockstep: true, chunks: 4 },
-): Promise<Upstream> {
-  const ca = await createTestCa();
-  const up = startFakeUpstream(ca, options);
+/** A relay from ADDR:443 (a random 127.x address) to a port on 127.0.0.1. */
+export interface Relay443 {
+  /** The address it listens on (port 443). */
+  addr: string;
+  /** Stops it and waits for its connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Relays ADDR:443 to `127.0.0.1:port`.
+ *
+ * @param port The target port.
+ * @returns The relay.
+ */
+export function relay443(port: number): Relay443 {
   const rnd = crypto.getRandomValues(new Uint8Array(2));
   const addr = `127.${rnd[0]! % 250 + 2}.${rnd[1]! % 250 + 2}.9`;
   const listener = Deno.listen({ hostname: addr, port: 443 });
@@ -29,7 +38,7 @@ export async function startUpstream(
     for await (const conn of listener) {
       relays.push((async () => {
         try {
-          const target = await Deno.connect({ hostname: "127.0.0.1", port: up.port });
+          const target = await Deno.connect({ hostname: "127.0.0.1", port });
           await Promise.allSettled([
             conn.readable.pipeTo(target.writable),
             target.readable.pipeTo(conn.writable),
@@ -41,14 +50,29 @@ export async function startUpstream(
     }
   })().catch(() => {});
   return {
-    ca,
-    up,
     addr,
     async close() {
       listener.close();
       await loop;
-      await up.close();
       await Promise.allSettled(relays);
+    },
+  };
+}
+
+/** Starts the fake upstream and its relay on ADDR:443. */
+export async function startUpstream(
+  options: FakeUpstreamOptions = { lockstep: true, chunks: 4 },
+): Promise<Upstream> {
+  const ca = await createTestCa();
+  const up = startFakeUpstream(ca, options);
+  const relay = relay443(up.port);
+  return {
+    ca,
+    up,
+    addr: relay.addr,
+    async close() {
+      await up.close();
+      await relay.close();
       await Deno.remove(ca.dir, { recursive: true }).catch(() => {});
     },
   };

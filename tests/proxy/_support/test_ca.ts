@@ -36,6 +36,8 @@ export const TEST_NAMES = [
   "refused.test",
   "custom.test",
   "localhost",
+  "api.github.com",
+  "github.com",
 ];
 
 /**
