@@ -65,6 +65,9 @@ export const BUILTIN_ROUTES: Readonly<Record<string, RouteSpec>> = {
   openai: builtin("openai", "https://api.openai.com", "sk-proj-", (base, token) => ({
     OPENAI_BASE_URL: `${base}/v1`,
     OPENAI_API_KEY: token,
+    // Codex CLI reads neither of the above: it reaches api.openai.com through HTTPS_PROXY
+    // (intercepted) with this key.
+    CODEX_API_KEY: token,
   })),
   anthropic: builtin("anthropic", "https://api.anthropic.com", "sk-ant-api03-", (base, token) => ({
     ANTHROPIC_BASE_URL: base,
