@@ -237,6 +237,7 @@ export async function buildPolicy(profile: MergedProfile, req: PolicyRequest): P
     env,
     credentials,
     routes: profile.routes,
+    intercept: profile.intercept ?? {},
     bestEffort: req.bestEffort,
     bypassProtection: [...new Set(bypass)],
     protect: [...new Set(profile.filesystem.protect.map((e) => expandPath(e.value.path, vars)))],

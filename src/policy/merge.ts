@@ -95,6 +95,7 @@ export function mergeProfiles(docs: ProfileDoc[]): MergedProfile {
     },
     credentials: Object.assign({}, ...docs.map((d) => d.credentials)),
     routes: Object.assign({}, ...docs.map((d) => d.routes)),
+    intercept: Object.assign({}, ...docs.map((d) => d.intercept ?? {})),
     bypassProtection: concat(docs.map((d) => d.bypassProtection), id),
     rollback: {
       ...Object.assign({}, ...docs.map((d) => definedOnly(d.rollback ?? { exclude: [] }))),

@@ -113,6 +113,8 @@ export interface ProfileDoc {
   credentials: Record<string, string>;
   /** Custom proxy routes by name. */
   routes: Record<string, RouteConfig>;
+  /** TLS interception per route (`false`: a CONNECT to its host stays a tunnel); absent in hand-built profiles. */
+  intercept?: Record<string, boolean>;
   /** Protected paths this profile deliberately lets grants reach. */
   bypassProtection: Sourced<string>[];
   /** Rollback settings (absent in hand-built profiles: rollback off). */

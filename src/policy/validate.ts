@@ -40,6 +40,7 @@ export const PROFILE_KEYS = {
     "env",
     "credentials",
     "routes",
+    "intercept",
     "bypass_protection",
     "rollback",
     "guard",
@@ -157,6 +158,16 @@ function credentials(p: ProfileProblem, value: unknown): Record<string, string> 
   return out;
 }
 
+function intercept(p: ProfileProblem, value: unknown): Record<string, boolean> {
+  const out: Record<string, boolean> = {};
+  for (const [k, v] of Object.entries(p.object("intercept", value ?? {}, null))) {
+    if (!ROUTE_NAME.test(k)) throw p.at("intercept", `has an invalid route name "${k}"`, k);
+    if (typeof v !== "boolean") throw p.at(`intercept.${k}`, "must be true or false", v);
+    out[k] = v;
+  }
+  return out;
+}
+
 function routes(p: ProfileProblem, value: unknown): Record<string, RouteConfig> {
   const out: Record<string, RouteConfig> = {};
   for (const [k, v] of Object.entries(p.object("routes", value ?? {}, null))) {
@@ -213,6 +224,7 @@ export function validateProfile(
     env: env(p, top.env),
     credentials: credentials(p, top.credentials),
     routes: routes(p, top.routes),
+    intercept: intercept(p, top.intercept),
     bypassProtection: p.strings("bypass_protection", top.bypass_protection, pathSyntaxProblem),
     rollback: validateRollback(p, top.rollback),
     guard: validateGuard(p, top.guard),
