@@ -18,6 +18,8 @@ if [ -f bench/proxy_bench.ts ]; then
   echo "== proxy"
   deno run -A bench/proxy_bench.ts
 fi
+echo "== interception"
+deno run -A bench/intercept_bench.ts
 if [ -f bench/trust_bench.ts ]; then
   echo "== trust"
   deno run -A bench/trust_bench.ts

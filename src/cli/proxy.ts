@@ -22,6 +22,8 @@ import {
 /** Options of `airlock proxy` beyond the policy flags. */
 interface ProxyFlagValues extends PolicyFlagValues {
   port?: string;
+  caDir?: string;
+  caDirInClient?: string;
   envFile?: string;
   json?: boolean;
   listen?: string;
@@ -70,6 +72,28 @@ function parseSeconds(flag: string, value: string): number {
     );
   }
   return n;
+}
+
+/**
+ * The place of `--ca-dir`: made owner-only when missing; an absolute client path.
+ *
+ * @param dir The directory airlock writes.
+ * @param inClient Where the client sees it.
+ * @returns The place.
+ * @throws {UsageError} When a path is not absolute.
+ */
+function caDirPlace(dir: string, inClient: string | undefined): { dir: string; view: string } {
+  for (const [flag, path] of [["--ca-dir", dir], ["--ca-dir-in-client", inClient]] as const) {
+    if (path !== undefined && !path.startsWith("/")) {
+      throw new UsageError(`${flag} must be an absolute path: current value is "${path}"`);
+    }
+  }
+  try {
+    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new ProxyError(`Cannot create --ca-dir "${dir}": ${(err as Error).name}`, { cause: err });
+  }
+  return { dir, view: inClient ?? dir };
 }
 
 /**
@@ -130,6 +154,14 @@ export function register(program: Command): void {
       "--advertise <host[:port]>",
       "write HOST[:PORT] into the variables (default: the --listen port)",
     )
+    .option(
+      "--ca-dir <dir>",
+      "write the session CA files (ca.pem, bundle.pem) to DIR, e.g. a volume the client mounts",
+    )
+    .option(
+      "--ca-dir-in-client <path>",
+      "where the client sees --ca-dir (the CA variables point there; default: the same path)",
+    )
     .option("--health <host:port>", "serve GET /healthz on HOST:PORT (503 while draining)")
     .option("--log", "also print each audit record (JSON, no secrets) to stderr")
     .option(
@@ -169,7 +201,15 @@ export function register(program: Command): void {
       const { resolvePolicy } = await import("../policy/mod.ts");
       const { startSessionProxy } = await import("../proxy/session.ts");
       const policy = await resolvePolicy(request);
-      const proxy = await startSessionProxy(policy, { port, limits });
+      const caFiles = values.caDir === undefined ? undefined : caDirPlace(
+        values.caDir,
+        values.caDirInClient,
+      );
+      const proxy = await startSessionProxy(policy, {
+        port,
+        limits,
+        ...(caFiles ? { caFiles } : {}),
+      });
       let closing: Promise<void> | undefined;
       const closeProxy = (ms = 0) => closing ??= proxy.close(ms);
       let draining = false;

@@ -148,7 +148,8 @@ function checkRoutes(policy: Policy, options: SessionProxyOptions) {
     if (!routes.has(name)) {
       throw new ProxyError(
         `Cannot start the proxy: unknown route "${name}": known routes are ${
-          [...routes.keys()].sort().join(", ")
+          [...routes].filter(([, r]) => r.credential === undefined).map(([n]) => n).sort()
+            .join(", ")
         }`,
         { hint: "add a custom route under routes in the profile, or use a known name" },
       );
@@ -339,8 +340,16 @@ export async function startSessionProxy(
       });
     }
   }
-  const dropOwnCa = () =>
-    ownCaDir ? Deno.remove(ownCaDir, { recursive: true }).catch(() => {}) : Promise.resolve();
+  // The CA files go when the session does: the whole directory when it is the proxy's own,
+  // else the two files (the caller's directory stays).
+  const dropOwnCa = async () => {
+    if (ownCaDir) await Deno.remove(ownCaDir, { recursive: true }).catch(() => {});
+    else if (caPem && options.caFiles) {
+      for (const f of ["ca.pem", "bundle.pem"]) {
+        await Deno.remove(`${options.caFiles.dir}/${f}`).catch(() => {});
+      }
+    }
+  };
   let server;
   try {
     server = await serveProxy(

@@ -210,3 +210,50 @@ Deno.test("a profile's intercept entry must be a boolean", async () => {
   }
   ok(message.includes("intercept.openai must be true or false"), message);
 });
+
+Deno.test("airlock proxy --ca-dir writes the CA files there, points the variables at the client's path, removes them at exit", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "airlock-cadir-" });
+  const state = await Deno.makeTempDir({ prefix: "airlock-cadir-state-" });
+  try {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--quiet",
+        new URL("../../main.ts", import.meta.url).pathname,
+        "proxy",
+        "--credential",
+        "openai=env:AIRLOCK_K",
+        "--ca-dir",
+        `${dir}/ca`,
+        "--ca-dir-in-client",
+        "/run/airlock-ca",
+        "--json",
+      ],
+      env: { AIRLOCK_K: "sk-real-cadir", XDG_STATE_HOME: state },
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const reader = child.stdout.getReader();
+    let text = "";
+    while (!text.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    const out = JSON.parse(text);
+    const vars = out.env ?? out.variables;
+    equal(vars.SSL_CERT_FILE, "/run/airlock-ca/bundle.pem");
+    equal(vars.NODE_EXTRA_CA_CERTS, "/run/airlock-ca/ca.pem");
+    ok(Deno.readTextFileSync(`${dir}/ca/bundle.pem`).includes("BEGIN CERTIFICATE"));
+    equal(Deno.statSync(`${dir}/ca/ca.pem`).mode! & 0o777, 0o600);
+    child.kill("SIGTERM");
+    await child.status;
+    reader.releaseLock();
+    await child.stdout.cancel().catch(() => {});
+    equal([...Deno.readDirSync(`${dir}/ca`)].length, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(state, { recursive: true });
+  }
+});

@@ -206,14 +206,15 @@ Deno.test({
     ], h.proxy.env);
     assertEquals(r.code, 0, r.stdout + r.stderr);
     assert(r.stdout.includes('\\"path\\":\\"/tunnelled\\"'), r.stdout);
-    // api.openai.com is not on this session's allowlist: refused.
+    // refused.test is not on this session's allowlist (and not a credential route's host,
+    // which would be intercepted): refused.
     const refused = await run("node", [
       `${CLIENTS}undici_proxy.mjs`,
-      `https://api.openai.com:${h.up.port}/x`,
+      `https://refused.test:${h.up.port}/x`,
       h.ca.caFile,
     ], h.proxy.env);
     assert(refused.stdout.includes('"event":"error"'), refused.stdout);
-    const rec = auditRecords(h).filter((x) => x.host === `api.openai.com:${h.up.port}`);
+    const rec = auditRecords(h).filter((x) => x.host === `refused.test:${h.up.port}`);
     assertEquals(rec.at(-1)!.decision, "denied-domain");
   },
 });

@@ -24,7 +24,10 @@ Deno.test("startSessionProxy() rejects an unknown route and lists the known ones
     (err: Error) => {
       assert(err instanceof ProxyError);
       assert(err.message.includes('unknown route "opneai"'));
-      assert(err.message.includes("anthropic, gemini, openai"));
+      assert(
+        err.message.includes("known routes are anthropic, gemini, github, openai"),
+        err.message,
+      );
       return true;
     },
   );
