@@ -73,8 +73,8 @@ export interface InterceptorDeps {
 export interface Interceptor {
   /**
    * The target a CONNECT to `host:port` is intercepted for, if any: the route's host on
-   * port 443 or on its upstream's own port (requests then go to the upstream as the route
-   * says, at its pinned address).
+   * port 443 (requests then go to the upstream as the route says, at its pinned address,
+   * whatever its port).
    */
   match(host: string, port: number): InterceptTarget | undefined;
   /**
@@ -155,7 +155,7 @@ export function createInterceptor(deps: InterceptorDeps): Interceptor {
     mintMs,
     match(host, port) {
       const target = byHost.get(host.toLowerCase());
-      return target && (port === 443 || port === target.port) ? target : undefined;
+      return target && port === 443 ? target : undefined;
     },
     handle(socket, target, head, onEnd) {
       let ended = false;

@@ -8,22 +8,31 @@
  * @module
  */
 
-import "reflect-metadata";
-import * as x509 from "@peculiar/x509";
+import { type Extension, keyIdentifier, pem, signCertificate } from "./certificate.ts";
+import { octetString, oid, sequence, smallInteger, tlv } from "./der.ts";
 import { permittedDnsNames } from "./name_constraints.ts";
 
-x509.cryptoProvider.set(crypto);
-
-const ALG = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
+const ALG = { name: "ECDSA", namedCurve: "P-256" } as const;
 
 /** Longest validity of a session CA. */
 export const MAX_CA_VALIDITY_MS = 7 * 24 * 3600 * 1000;
 
-/** OID of the name-constraints extension. */
-const NAME_CONSTRAINTS = "2.5.29.30";
+const encoder = new TextEncoder();
 
 /** OID of TLS server authentication (extended key usage). */
 const SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+
+/** `basicConstraints` (critical): `CA:true, pathlen:0`, or `CA:false`. */
+function basicConstraints(ca: boolean): Extension {
+  const value = ca ? sequence(tlv(0x01, new Uint8Array([0xff])), smallInteger(0)) : sequence();
+  return { oid: "2.5.29.19", critical: true, value };
+}
+
+/** `keyUsage` (critical): `keyCertSign` (bit 5) for the CA, `digitalSignature` (bit 0) for leaves. */
+function keyUsage(ca: boolean): Extension {
+  const bits = ca ? new Uint8Array([2, 0x04]) : new Uint8Array([7, 0x80]);
+  return { oid: "2.5.29.15", critical: true, value: tlv(0x03, bits) };
+}
 
 /** A leaf certificate and its key, as PEM for `tls.createSecureContext`. */
 export interface Leaf {
@@ -50,15 +59,15 @@ export interface SessionCa {
   mintLeaf(host: string): Promise<Leaf>;
 }
 
-function serial(): string {
+/** A random positive 128-bit serial number. */
+function serial(): Uint8Array {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[0]! &= 0x7f; // a positive INTEGER
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  bytes[0]! = (bytes[0]! & 0x7f) | 0x01; // positive, and not shortened by a leading zero
+  return bytes;
 }
 
-function pem(label: string, der: ArrayBuffer): string {
-  const b64 = btoa(String.fromCharCode(...new Uint8Array(der)));
-  return `-----BEGIN ${label}-----\n${b64.match(/.{1,64}/g)!.join("\n")}\n-----END ${label}-----\n`;
+function hex(bytes: Uint8Array): string {
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**
@@ -82,26 +91,34 @@ export async function createSessionCa(
   const allowed = [...new Set(hosts.map((h) => h.toLowerCase()))];
   // Not extractable: the private key can sign, and nothing can export it.
   const keys = await crypto.subtle.generateKey(ALG, false, ["sign", "verify"]) as CryptoKeyPair;
-  const notBefore = new Date(Date.now() - 60_000); // a little clock skew inside the sandbox
-  const notAfter = new Date(Date.now() + Math.min(validityMs, MAX_CA_VALIDITY_MS));
-  const name = `CN=airlock session CA ${serial().slice(0, 8)}, O=airlock`;
-  const ca = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
-    name,
+  const spki = new Uint8Array(await crypto.subtle.exportKey("spki", keys.publicKey));
+  const keyId = await keyIdentifier(spki);
+  const notBefore = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000); // clock skew
+  const notAfter = new Date(
+    notBefore.getTime() + 60_000 + Math.min(validityMs, MAX_CA_VALIDITY_MS),
+  );
+  const issuer = { cn: `airlock session CA ${hex(serial()).slice(0, 8)}`, o: "airlock" };
+  const caDer = await signCertificate({
+    serial: serial(),
+    issuer,
+    subject: issuer,
     notBefore,
     notAfter,
-    keys,
-    signingAlgorithm: ALG,
+    spki,
     extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true),
-      new x509.Extension(NAME_CONSTRAINTS, true, permittedDnsNames(allowed)),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      basicConstraints(true),
+      keyUsage(true),
+      { oid: "2.5.29.30", critical: true, value: permittedDnsNames(allowed) },
+      { oid: "2.5.29.14", critical: false, value: octetString(keyId) },
     ],
-  });
-  const authorityKey = await x509.AuthorityKeyIdentifierExtension.create(keys.publicKey);
+  }, keys.privateKey);
+  const authorityKey: Extension = {
+    oid: "2.5.29.35",
+    critical: false,
+    value: sequence(tlv(0x80, keyId)),
+  };
   return {
-    certPem: ca.toString("pem") + "\n",
+    certPem: pem("CERTIFICATE", caDer),
     notAfter,
     hosts: allowed,
     async mintLeaf(host) {
@@ -111,25 +128,24 @@ export async function createSessionCa(
         "sign",
         "verify",
       ]) as CryptoKeyPair;
-      const cert = await x509.X509CertificateGenerator.create({
-        serialNumber: serial(),
-        subject: `CN=${h}`,
-        issuer: ca.subject,
+      const leafSpki = new Uint8Array(await crypto.subtle.exportKey("spki", leafKeys.publicKey));
+      const der = await signCertificate({
+        serial: serial(),
+        issuer,
+        subject: { cn: h },
         notBefore,
         notAfter,
-        signingKey: keys.privateKey,
-        publicKey: leafKeys.publicKey,
-        signingAlgorithm: ALG,
+        spki: leafSpki,
         extensions: [
-          new x509.BasicConstraintsExtension(false, undefined, true),
-          new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-          new x509.ExtendedKeyUsageExtension([SERVER_AUTH]),
-          new x509.SubjectAlternativeNameExtension([{ type: "dns", value: h }]),
+          basicConstraints(false),
+          keyUsage(false),
+          { oid: "2.5.29.37", critical: false, value: sequence(oid(SERVER_AUTH)) },
+          { oid: "2.5.29.17", critical: false, value: sequence(tlv(0x82, encoder.encode(h))) },
           authorityKey,
         ],
-      });
-      const pkcs8 = await crypto.subtle.exportKey("pkcs8", leafKeys.privateKey);
-      return { host: h, certPem: cert.toString("pem") + "\n", keyPem: pem("PRIVATE KEY", pkcs8) };
+      }, keys.privateKey);
+      const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", leafKeys.privateKey));
+      return { host: h, certPem: pem("CERTIFICATE", der), keyPem: pem("PRIVATE KEY", pkcs8) };
     },
   };
 }
