@@ -130,13 +130,32 @@ function chunkReader(body: ReadableStream<Uint8Array>): ChunkReader {
   };
 }
 
+/**
+ * A promise that rejects when `signal` aborts (never settles without one). Aborting a
+ * fetch does not always error a body that is being read (seen with Deno 2.9.6 when other
+ * streams to the same upstream were stalled: the cut stream kept flowing), so the proxy's
+ * own reads race the signal instead of trusting the fetch to end them.
+ */
+function abortion(signal: AbortSignal | undefined): Promise<never> | undefined {
+  if (!signal) return undefined;
+  const p = new Promise<never>((_, fail) => {
+    const reject = () => fail(signal.reason ?? new DOMException("aborted", "AbortError"));
+    if (signal.aborted) reject();
+    else signal.addEventListener("abort", reject, { once: true });
+  });
+  p.catch(() => {});
+  return p;
+}
+
 function countingStream(
   body: ReadableStream<Uint8Array>,
   onEnd: (bytes: number, outcome: "ok" | "error" | "cancel", err?: unknown) => void,
   onChunk?: (bytes: number) => void,
   breakClient?: () => void,
+  signal?: AbortSignal,
 ): ReadableStream<Uint8Array> {
   const reader = chunkReader(body);
+  const aborted = abortion(signal);
   let bytes = 0;
   let ended = false;
   const end = (outcome: "ok" | "error" | "cancel", err?: unknown) => {
@@ -147,7 +166,8 @@ function countingStream(
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const value = await reader.read();
+        const value = aborted ? await Promise.race([reader.read(), aborted]) : await reader.read();
+        if (signal?.aborted) throw signal.reason;
         if (value === null) {
           end("ok");
           controller.close();
@@ -157,6 +177,7 @@ function countingStream(
         onChunk?.(bytes);
         controller.enqueue(value);
       } catch (err) {
+        if (aborted) reader.cancel(err).catch(() => {});
         end("error", err);
         // Break the client connection (so a truncated body never looks complete) without
         // the upstream's error: under node:http, destroy the response (the server would
@@ -473,7 +494,9 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       // never a body that looks complete) and hand it to the server in one piece.
       let whole: Uint8Array<ArrayBuffer>;
       try {
-        whole = await upstream.bytes();
+        const reading = upstream.bytes();
+        const aborted = abortion(abort.signal);
+        whole = await (aborted ? Promise.race([reading, aborted]) : reading);
       } catch (err) {
         done();
         if (clientGone) {
@@ -516,6 +539,7 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       },
       () => watch.last = Date.now(),
       breakClient,
+      abort.signal,
     );
     return new Response(relayed, { status, statusText: upstream.statusText, headers: outHeaders });
   });
