@@ -9,9 +9,14 @@ bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-bash scripts/keyring_session.sh deno test -A --parallel --doc --no-check=remote "$@" src/ ffi/ tests/ 2>&1 |
+# A hung test must fail the run, not use up CI's time: the suite takes ~4 minutes here.
+limit="${AIRLOCK_TEST_TIMEOUT:-1500}"
+timeout --kill-after=30 "$limit" bash scripts/keyring_session.sh deno test -A --parallel --doc --no-check=remote "$@" src/ ffi/ tests/ 2>&1 |
   tee "$log"
 status=${PIPESTATUS[0]}
+if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+  echo "airlock tests: the suite did not finish within ${limit} s (see the 'has been running' lines above)" >&2
+fi
 
 # deno test ends with "ok | N passed (M steps) | N failed (…)" or "FAILED | …".
 summary="$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^(ok|FAILED) \| [0-9]+ passed' | tail -1)"
