@@ -58,6 +58,8 @@ export interface AuditRecord {
   decision: string;
   /** Short detail for refusals and failures (never a secret or header value). */
   detail?: string;
+  /** Forms of the real credential the proxy replaced in the response (absent: none). */
+  scrubbed?: number;
   /** For `kind: "limit"`: how many refusals the burst held; for `seal`: the records before it. */
   count?: number;
   /** Position in the log, from 1 (set by {@linkcode SessionLog.write}). */

@@ -72,7 +72,8 @@ export function formatRecords(records: (AuditRecord | RollbackAuditRecord)[]): s
       String(r.bytesDown),
       `${r.durationMs}ms`,
       (r.detail ? `${r.decision} (${r.detail})` : r.decision) +
-      (r.count === undefined ? "" : ` ×${r.count}`),
+      (r.count === undefined ? "" : ` ×${r.count}`) +
+      (r.scrubbed ? ` [scrubbed ${r.scrubbed}]` : ""),
     ]
   );
   return table([

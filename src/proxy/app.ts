@@ -20,6 +20,9 @@ import type { RouteSpec } from "./routes.ts";
 import { tokensEqual } from "./tokens.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
 import type { PressureLog } from "./pressure.ts";
+import { type SecretForms, secretForms } from "./scrub/secret_forms.ts";
+import { scrubText, StreamScrubber } from "./scrub/scrubber.ts";
+import { decodeBody, decodePlan } from "./scrub/content_decoding.ts";
 
 /** The error a request body stream fails with past the body limit. */
 class BodyTooLarge extends Error {}
@@ -153,6 +156,7 @@ function countingStream(
   onChunk?: (bytes: number) => void,
   breakClient?: () => void,
   signal?: AbortSignal,
+  scrubber?: StreamScrubber,
 ): ReadableStream<Uint8Array> {
   const reader = chunkReader(body);
   const aborted = abortion(signal);
@@ -166,16 +170,26 @@ function countingStream(
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const value = aborted ? await Promise.race([reader.read(), aborted]) : await reader.read();
-        if (signal?.aborted) throw signal.reason;
-        if (value === null) {
-          end("ok");
-          controller.close();
+        for (;;) {
+          const value = aborted
+            ? await Promise.race([reader.read(), aborted])
+            : await reader.read();
+          if (signal?.aborted) throw signal.reason;
+          if (value === null) {
+            const rest = scrubber?.flush();
+            if (rest && rest.length > 0) controller.enqueue(rest);
+            end("ok");
+            controller.close();
+            return;
+          }
+          bytes += value.byteLength;
+          onChunk?.(bytes);
+          const out = scrubber ? scrubber.push(value) : value;
+          // A scrubber may hold the whole chunk back (it could start a form): read on.
+          if (out.length === 0) continue;
+          controller.enqueue(out);
           return;
         }
-        bytes += value.byteLength;
-        onChunk?.(bytes);
-        controller.enqueue(value);
       } catch (err) {
         if (aborted) reader.cancel(err).catch(() => {});
         end("error", err);
@@ -232,6 +246,18 @@ function wholeBodyLength(headers: Headers): number {
 
 /** Request headers never forwarded (besides the hop-by-hop ones). */
 const NOT_FORWARDED = ["host", "accept-encoding", "content-length"];
+
+/** Each route's compiled secret forms, built on its first response. */
+const FORMS = new WeakMap<ActiveRoute, SecretForms>();
+
+function formsOf(route: ActiveRoute): SecretForms {
+  let forms = FORMS.get(route);
+  if (!forms) {
+    forms = secretForms(route.secret, route.token);
+    FORMS.set(route, forms);
+  }
+  return forms;
+}
 
 /**
  * Builds the reverse-proxy app.
@@ -292,6 +318,8 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
     const route = name === undefined ? undefined : deps.routes.get(name);
     let host = "";
     let bytesUp = 0;
+    /** Forms of the real credential replaced in this response so far. */
+    let scrubbed = 0;
     const record = (
       status: number,
       decision: string,
@@ -312,6 +340,7 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
         durationMs: Date.now() - started,
         decision,
         ...(detail === undefined ? {} : { detail }),
+        ...(scrubbed === 0 ? {} : { scrubbed }),
       });
     if (!route) {
       record(404, "unknown-route");
@@ -356,6 +385,9 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
     upstreamUrl.search = url.search;
     spec.injector.strip(headers, upstreamUrl);
     spec.injector.inject(headers, upstreamUrl, decoder.decode(route.secret));
+    // Bodies come back uncompressed, so that they can be scrubbed (an upstream that
+    // compresses anyway is decoded below, or refused).
+    headers.set("accept-encoding", "identity");
     host = upstreamUrl.host;
 
     // One abort signal for the upstream exchange: the client went away, or the upstream
@@ -483,12 +515,37 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
 
     const status = upstream.status;
     const upHeaders = upstream.headers;
-    const outHeaders = responseHeaders(upHeaders);
+    // The real credential never comes back: not in a header, the status text or the body.
+    const forms = formsOf(route);
+    const outHeaders: [string, string][] = [];
+    for (const [name, value] of responseHeaders(upHeaders)) {
+      const v = scrubText(forms, value);
+      const n = scrubText(forms, name);
+      scrubbed += v.hits + n.hits;
+      // A scrubbed body may change length: the server sets it (or chunks) instead.
+      if (n.hits > 0 || (name === "content-length" && upstream.body)) continue;
+      outHeaders.push([name, v.text]);
+    }
+    const statusLine = scrubText(forms, upstream.statusText);
+    scrubbed += statusLine.hits;
+    const statusText = statusLine.text;
     if (!upstream.body) {
       done();
       record(status, "allowed");
-      return new Response(null, { status, statusText: upstream.statusText, headers: outHeaders });
+      return new Response(null, { status, statusText, headers: outHeaders });
     }
+    const plan = decodePlan(upHeaders.get("content-encoding"));
+    if (!plan.ok) {
+      done();
+      upstream.body.cancel().catch(() => {});
+      record(502, "upstream-error", 0, `content-encoding ${plan.coding} cannot be scrubbed`);
+      return errorResponse(
+        spec.errorShape,
+        "bad-gateway",
+        "the upstream's response is in an encoding airlock cannot inspect",
+      );
+    }
+    const scrubber = new StreamScrubber(forms);
     if (wholeBodyLength(upHeaders) >= 0) {
       // A small body of declared length: read it whole (a truncated one becomes a 502,
       // never a body that looks complete) and hand it to the server in one piece.
@@ -510,6 +567,14 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
         return errorResponse(spec.errorShape, "bad-gateway");
       }
       done();
+      const head = scrubber.push(whole);
+      const tail = scrubber.flush();
+      if (scrubber.hits > 0 || tail.length > 0) {
+        whole = new Uint8Array(head.length + tail.length);
+        whole.set(head);
+        whole.set(tail, head.length);
+      }
+      scrubbed += scrubber.hits;
       const bytesDown = whole.byteLength;
       if (env?.completed) {
         onDelivered = (delivered) =>
@@ -517,14 +582,15 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       } else {
         record(status, "allowed", bytesDown);
       }
-      return new Response(whole, { status, statusText: upstream.statusText, headers: outHeaders });
+      return new Response(whole, { status, statusText, headers: outHeaders });
     }
     const outgoing = env?.outgoing;
     const breakClient = outgoing ? () => outgoing.destroy() : undefined;
     const relayed = countingStream(
-      upstream.body,
+      plan.formats.length === 0 ? upstream.body : decodeBody(upstream.body, plan.formats),
       (bytesDown, outcome, err) => {
         done();
+        scrubbed += scrubber.hits;
         if (outcome === "ok") record(status, "allowed", bytesDown);
         else if (outcome === "cancel") record(status, "client-aborted", bytesDown);
         else if (cut) record(status, "upstream-timeout", bytesDown, `stream cut: ${cut}`);
@@ -540,8 +606,9 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       () => watch.last = Date.now(),
       breakClient,
       abort.signal,
+      scrubber,
     );
-    return new Response(relayed, { status, statusText: upstream.statusText, headers: outHeaders });
+    return new Response(relayed, { status, statusText, headers: outHeaders });
   });
 
   app.onError(() => errorResponse("generic", "internal"));

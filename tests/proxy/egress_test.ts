@@ -270,6 +270,8 @@ Deno.test({
     const before = auditRecords(h).length;
     await run("pip3", [
       "download",
+      "--no-cache-dir",
+      "--isolated",
       "--no-deps",
       "--disable-pip-version-check",
       "--retries",
@@ -281,7 +283,7 @@ Deno.test({
       "-d",
       await Deno.makeTempDir(),
       "nothing-here",
-    ], h.proxy.env);
+    ], { ...h.proxy.env, HOME: await Deno.makeTempDir() });
     await waitForRecord(h, (x) => x.decision === "allowed", before);
   },
 });

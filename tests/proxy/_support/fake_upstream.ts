@@ -157,13 +157,11 @@ export function startFakeUpstream(ca: TestCa, options: FakeUpstreamOptions = {})
       return new Response("late");
     }
     if (p.endsWith("/gzip")) {
+      // Compressed whatever the request accepts (the proxy asks for identity).
       const text = "compressed hello ".repeat(50);
-      if ((req.headers.get("accept-encoding") ?? "").includes("gzip")) {
-        return new Response(new Uint8Array(gzipSync(enc.encode(text))), {
-          headers: { "content-encoding": "gzip", "content-type": "text/plain" },
-        });
-      }
-      return new Response(text, { headers: { "content-type": "text/plain" } });
+      return new Response(new Uint8Array(gzipSync(enc.encode(text))), {
+        headers: { "content-encoding": "gzip", "content-type": "text/plain" },
+      });
     }
     if (p.endsWith("/echo")) return json({ bytes: enc.encode(body).length });
     if (p.endsWith("/chat/completions")) {
