@@ -3,7 +3,7 @@
  * responses arrive decoded and correctly labelled.
  */
 
-import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { auditRecords, type Harness, startHarness } from "./_support/harness.ts";
 
 const opts = { sanitizeResources: false, sanitizeOps: false };
