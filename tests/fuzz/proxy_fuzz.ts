@@ -39,8 +39,9 @@ export interface FuzzOptions {
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
   /**
-   * Self-test: the echoing upstream echoes the key too, as a leaking proxy would make it
-   * appear; the run must then report violations.
+   * Self-test: the echoing upstream also echoes a slice of the key (which scrubbing of
+   * whole forms cannot recognise), as a leaking proxy would make it appear; the run must
+   * then report violations.
    */
   leakyUpstream?: boolean;
 }
@@ -76,9 +77,11 @@ function startEcho(certPem: string, keyPem: string, key: string, leaky: boolean)
     { hostname: "127.0.0.1", port: 0, cert: certPem, key: keyPem, onListen: () => {} },
     async (req) => {
       const headers = Object.fromEntries(req.headers);
-      // The upstream holds the key: it checks it and echoes everything else.
+      // The upstream holds the key: it checks it and echoes everything, the key too (the
+      // proxy's scrubbing must replace it). The leaky one also echoes a slice of the key,
+      // which no scrubbing of whole forms can recognise (as a proxy that leaked would).
       const ok = headers["x-real-key"] === key;
-      if (ok && !leaky) delete headers["x-real-key"];
+      if (ok && leaky) headers["x-leak"] = key.slice(8, 40);
       const body = req.body ? await req.text().catch(() => "") : "";
       return Response.json({
         ok,
