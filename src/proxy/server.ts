@@ -71,7 +71,10 @@ export interface ServeOptions {
 }
 
 /** Longest UNIX socket path (`sun_path` holds 108 bytes with the NUL on Linux, 104 on macOS). */
-const MAX_SOCKET_PATH = 100;
+/** The longest socket path this module binds (`sun_path` holds 108 bytes with its NUL). */
+const MAX_SOCKET_PATH = 107;
+/** `/proxy-` + a temporary name's random part (up to 16 here) + `/reverse.sock`. */
+const LONGEST_INTERNAL_NAME = 7 + 16 + 13;
 
 /** `PID START` as the launch's stale-directory sweep reads it (`src/sandbox/session_dir.ts`). */
 function ownerLine(): string | undefined {
@@ -84,10 +87,15 @@ function ownerLine(): string | undefined {
 }
 
 async function makeInternalDir(parent: string | undefined): Promise<string> {
-  if (parent !== undefined && parent.length + 24 <= MAX_SOCKET_PATH) {
+  if (parent !== undefined && parent.length + LONGEST_INTERNAL_NAME <= MAX_SOCKET_PATH) {
     try {
       await Deno.mkdir(parent, { recursive: true, mode: 0o700 });
       const dir = await Deno.makeTempDir({ dir: parent, prefix: "proxy-" });
+      // The random part of the name varies in length: measure what was made.
+      if (dir.length + "/reverse.sock".length > MAX_SOCKET_PATH) {
+        await Deno.remove(dir);
+        throw new RangeError("too long for a socket address");
+      }
       await Deno.chmod(dir, 0o700);
       const owner = ownerLine();
       if (owner) await Deno.writeTextFile(`${dir}/owner`, owner, { mode: 0o600 });

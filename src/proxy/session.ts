@@ -376,12 +376,15 @@ export async function startSessionProxy(
     await client.close();
     wipe();
     const where = "path" in listen ? listen.path : `127.0.0.1:${listen.port}`;
-    throw new ProxyError(`Cannot start the proxy on ${where}: ${(err as Error).name}`, {
-      cause: err,
-      ...("path" in listen && err instanceof Deno.errors.PermissionDenied
-        ? { hint: "create the socket's directory with mode 0700" }
-        : {}),
-    });
+    throw new ProxyError(
+      `Cannot start the proxy on ${where}: ${(err as Error).name}: ${(err as Error).message}`,
+      {
+        cause: err,
+        ...("path" in listen && err instanceof Deno.errors.PermissionDenied
+          ? { hint: "create the socket's directory with mode 0700" }
+          : {}),
+      },
+    );
   }
   const port = options.advertisedPort ?? server.port;
   try {

@@ -343,3 +343,41 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   },
 });
+
+Deno.test({
+  name:
+    "serveProxy() starts for every length of its internal parent: a name too long for a socket falls back to the temporary directory",
+  async fn() {
+    const root = await Deno.makeTempDir();
+    await Deno.chmod(root, 0o700);
+    const app = buildProxyApp({
+      routes: new Map(),
+      upstreamFetch: () => Promise.reject(new Error("no upstream")),
+      audit: () => {},
+    });
+    let underParent = 0;
+    // Parents from well inside the limit to past it, each started several times: the random
+    // part of a temporary name varies in length, so one start per length is not enough.
+    for (let length = 60; length <= 90; length++) {
+      const parent = `${root}/${"p".repeat(Math.max(1, length - root.length - 1))}`;
+      for (let i = 0; i < 4; i++) {
+        const server = await serveProxy(
+          app,
+          {
+            proxyToken: "t",
+            allowDomains: [],
+            dialer: createDialer({ pins: new Map(), allowRanges: [] }),
+            audit: () => {},
+          },
+          { port: 0 },
+          { internalParent: parent },
+        );
+        assert(`${server.internalDir}/reverse.sock`.length <= 107, server.internalDir);
+        if (server.internalDir.startsWith(parent)) underParent++;
+        await server.close();
+      }
+    }
+    assert(underParent > 0, "no internal directory was made under its parent");
+    await Deno.remove(root, { recursive: true });
+  },
+});
