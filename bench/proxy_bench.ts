@@ -29,6 +29,7 @@
  */
 
 import { createTestCa } from "../tests/proxy/_support/test_ca.ts";
+import { compiledV8Flags, cpuMs, startAirlock, type Target, waitFor } from "./_airlock_proxy.ts";
 
 const QUICK = Deno.args.includes("--quick");
 const COMPARE_FLAGS = Deno.args.find((a) => a.startsWith("--compare-v8-flags="))
@@ -93,90 +94,6 @@ function startUpstream(cert: string, key: string): Deno.HttpServer {
 
 // ---------------------------------------------------------------- targets
 
-interface Target {
-  name: string;
-  /** Base URL for `/v1/...`. */
-  base: string;
-  headers: Record<string, string>;
-  client?: Deno.HttpClient;
-  close(): Promise<void>;
-  pid?: number;
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    await new Promise((ok) => setTimeout(ok, 50));
-  }
-  throw new Error(`Cannot start the benchmark: ${what} did not come up`);
-}
-
-/**
- * The `--v8-flags=…` value the `compile:*` tasks of `deno.json` give the binaries, or
- * undefined when they give none (or disagree, which the report would have to explain).
- */
-function compiledV8Flags(): string | undefined {
-  const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`)) as {
-    tasks?: Record<string, string>;
-  };
-  const found = new Set<string>();
-  for (const [name, command] of Object.entries(config.tasks ?? {})) {
-    if (!name.startsWith("compile:")) continue;
-    found.add(/--v8-flags=(\S+)/.exec(command)?.[1] ?? "");
-  }
-  if (found.size > 1) {
-    throw new Error("Cannot emulate the compiled binary: the compile tasks differ in --v8-flags");
-  }
-  return [...found][0] || undefined;
-}
-
-async function startAirlock(
-  caFile: string,
-  dir: string,
-  name: string,
-  v8Flags: string | undefined,
-  root = ROOT,
-): Promise<Target> {
-  const envFile = `${dir}/${name}.env`;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      ...(v8Flags ? [`--v8-flags=${v8Flags}`] : []),
-      `${root}main.ts`,
-      "proxy",
-      "--credential",
-      "openai=env:BENCH_KEY",
-      "--resolve",
-      "api.openai.com:443:127.0.0.1",
-      "--upstream-ca",
-      caFile,
-      "--env-file",
-      envFile,
-    ],
-    env: { BENCH_KEY: KEY, XDG_STATE_HOME: dir },
-    stdout: "null",
-    stderr: "inherit",
-  }).spawn();
-  const text = await waitFor("airlock proxy", async () => {
-    const t = await Deno.readTextFile(envFile);
-    return t.includes("OPENAI_API_KEY") ? t : undefined;
-  });
-  const env: Record<string, string> = {};
-  for (const m of text.matchAll(/^([A-Z_a-z]+)='(.*)'$/gm)) env[m[1]!] = m[2]!;
-  return {
-    name,
-    base: env.OPENAI_BASE_URL!,
-    headers: { authorization: `Bearer ${env.OPENAI_API_KEY}` },
-    pid: child.pid,
-    async close() {
-      child.kill("SIGTERM");
-      await child.status;
-    },
-  };
-}
-
 /**
  * Checks out `ref` into a temporary worktree (sharing this checkout's node_modules), or
  * returns undefined when git or the ref is missing.
@@ -202,13 +119,6 @@ async function removeBaselineTree(tree: string): Promise<void> {
     stdout: "null",
     stderr: "null",
   }).output().catch(() => {});
-}
-
-/** CPU time (user + system) of a process so far, in milliseconds. */
-function cpuMs(pid: number): number {
-  const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1]!.split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
-  return ticks * 10; // USER_HZ = 100
 }
 
 function median(values: number[]): number {
@@ -402,9 +312,9 @@ async function main(): Promise<void> {
     close: () => Promise.resolve(),
   }];
   const binaryFlags = compiledV8Flags();
-  const airlocks = [await startAirlock(ca.caFile, dir, "airlock", binaryFlags)];
+  const airlocks = [await startAirlock(KEY, ca.caFile, dir, "airlock", binaryFlags)];
   if (COMPARE_FLAGS !== undefined) {
-    airlocks.push(await startAirlock(ca.caFile, dir, "airlock*", COMPARE_FLAGS));
+    airlocks.push(await startAirlock(KEY, ca.caFile, dir, "airlock*", COMPARE_FLAGS));
   }
   const idleRss = airlocks.map((a) => procStatusMb(a.pid!, "VmRSS"));
   const tree = BASELINE_REF ? await baselineTree(BASELINE_REF, dir) : undefined;
@@ -432,8 +342,8 @@ async function main(): Promise<void> {
     };
     const pair = tree
       ? await Promise.all([
-        startAirlock(ca.caFile, dir, "now", binaryFlags),
-        startAirlock(ca.caFile, dir, "baseline", binaryFlags, tree),
+        startAirlock(KEY, ca.caFile, dir, "now", binaryFlags),
+        startAirlock(KEY, ca.caFile, dir, "baseline", binaryFlags, tree),
       ])
       : [];
     try {

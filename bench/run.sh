@@ -18,6 +18,8 @@ if [ -f bench/proxy_bench.ts ]; then
   echo "== proxy"
   deno run -A bench/proxy_bench.ts
 fi
+echo "== scrubbing"
+deno run -A bench/scrub_bench.ts
 echo "== interception"
 deno run -A bench/intercept_bench.ts
 if [ -f bench/trust_bench.ts ]; then

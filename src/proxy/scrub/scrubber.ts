@@ -7,6 +7,7 @@
  * @module
  */
 
+import { mayHoldForm } from "./sampler.ts";
 import { BYTE_TEXT, type SecretForms } from "./secret_forms.ts";
 
 /** Scrubs one stream. */
@@ -41,9 +42,12 @@ export class StreamScrubber {
    */
   push(chunk: Uint8Array): Uint8Array {
     const bytes = this.#carry.length === 0 ? chunk : concat(this.#carry, chunk);
-    const text = textOf(this.#forms, bytes);
-    const { out, end } = this.#replace(bytes, text);
-    const hold = this.#heldFrom(text, end);
+    const sampler = this.#forms.sampler;
+    // Most chunks hold no form, and sampling proves it without decoding them.
+    const { out, end } = sampler && !mayHoldForm(sampler, bytes)
+      ? { out: undefined, end: 0 }
+      : this.#replace(bytes, textOf(this.#forms, bytes));
+    const hold = this.#heldFrom(bytes, end);
     this.#carry = hold < bytes.length ? bytes.slice(hold) : new Uint8Array(0);
     if (out === undefined) return hold === bytes.length ? bytes : bytes.subarray(0, hold);
     return concat(out, bytes.subarray(end, hold));
@@ -78,23 +82,24 @@ export class StreamScrubber {
   }
 
   /** Where the held-back tail starts: the earliest index ≥ `from` that starts a form's prefix. */
-  #heldFrom(text: string, from: number): number {
-    const length = text.length;
-    let hold = length;
-    for (const form of this.#forms.forms) {
-      const first = form[0]!;
-      // Only a tail shorter than the form can be its unfinished start.
-      let i = text.indexOf(first, Math.max(from, length - form.length + 1));
-      while (i >= 0 && i < hold) {
-        if (form.startsWith(text.substring(i))) {
-          hold = i;
-          break;
-        }
-        i = text.indexOf(first, i + 1);
+  #heldFrom(bytes: Uint8Array, from: number): number {
+    const { firstChar, formBytes, longest } = this.#forms;
+    const length = bytes.length;
+    // Only a tail shorter than a form can be its unfinished start.
+    for (let i = Math.max(from, length - longest + 1); i < length; i++) {
+      if (firstChar[bytes[i]!] === 0) continue;
+      for (const form of formBytes) {
+        if (form.length > length - i && startsWithTail(form, bytes, i)) return i;
       }
     }
-    return hold;
+    return length;
   }
+}
+
+/** Whether `bytes[at..]` (shorter than `form`) is the start of `form`. */
+function startsWithTail(form: Uint8Array, bytes: Uint8Array, at: number): boolean {
+  for (let j = at; j < bytes.length; j++) if (bytes[j] !== form[j - at]) return false;
+  return true;
 }
 
 /**

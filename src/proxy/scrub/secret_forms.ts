@@ -13,6 +13,8 @@
  * @module
  */
 
+import { type FormSampler, formSampler } from "./sampler.ts";
+
 /** The single-byte decoder every scrubbed text goes through (one char per byte). */
 export const BYTE_TEXT = new TextDecoder("latin1");
 
@@ -31,6 +33,10 @@ export interface SecretForms {
   firstChar: Uint8Array;
   /** The forms, longest first. */
   forms: readonly string[];
+  /** The bytes of each of `forms`, in the same order. */
+  formBytes: readonly Uint8Array[];
+  /** Proves most chunks free of every form without searching them (none for short forms). */
+  sampler: FormSampler | undefined;
 }
 
 const ascii = new TextEncoder();
@@ -105,11 +111,14 @@ export function secretForms(secret: Uint8Array, token: string): SecretForms {
   const forms = [...replacements.keys()].sort((a, b) => b.length - a.length);
   const firstChar = new Uint8Array(256);
   for (const form of forms) firstChar[form.charCodeAt(0) & 0xff] = 1;
+  const formBytes = forms.map((form) => Uint8Array.from(form, (c) => c.charCodeAt(0)));
   return {
     ascii: secret.every((b) => b < 0x80),
     replacements,
     longest: forms[0]?.length ?? 0,
     firstChar,
     forms,
+    formBytes,
+    sampler: formSampler(formBytes),
   };
 }
