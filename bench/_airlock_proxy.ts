@@ -18,6 +18,8 @@ export interface Target {
   client?: Deno.HttpClient;
   close(): Promise<void>;
   pid?: number;
+  /** The variables `airlock proxy --env-file` wrote (airlock targets). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -105,6 +107,69 @@ export async function startAirlock(
     name,
     base: env.OPENAI_BASE_URL!,
     headers: { authorization: `Bearer ${env.OPENAI_API_KEY}` },
+    pid: child.pid,
+    env,
+    async close() {
+      child.kill("SIGTERM");
+      await child.status;
+    },
+  };
+}
+
+/**
+ * The same airlock process reached as clients that ignore base URLs reach it: through
+ * `HTTPS_PROXY` to `https://api.openai.com`, TLS terminated with the session CA.
+ *
+ * @param airlock A target from {@linkcode startAirlock}.
+ * @param name The new target's name.
+ * @returns The target (closing it closes only its client).
+ */
+export function interceptedTarget(airlock: Target, name: string): Target {
+  const env = airlock.env!;
+  const client = Deno.createHttpClient({
+    proxy: { url: env.HTTPS_PROXY! },
+    caCerts: [Deno.readTextFileSync(env.NODE_EXTRA_CA_CERTS!)],
+  });
+  return {
+    name,
+    base: "https://api.openai.com/v1",
+    headers: airlock.headers,
+    client,
+    pid: airlock.pid,
+    close: () => Promise.resolve(client.close()),
+  };
+}
+
+/**
+ * Starts the floor relay (`bench/_floor_relay.ts`) in its own process.
+ *
+ * @param key The real key it injects.
+ * @param caFile The CA the upstream's certificate chains to.
+ * @param dir A private directory (the port file).
+ * @returns The target.
+ */
+export async function startFloor(key: string, caFile: string, dir: string): Promise<Target> {
+  const portFile = `${dir}/floor.port`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      `${ROOT}bench/_floor_relay.ts`,
+      `--ca=${caFile}`,
+      `--port-file=${portFile}`,
+    ],
+    env: { BENCH_KEY: key },
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  const port = await waitFor("floor relay", async () => {
+    const text = await Deno.readTextFile(portFile);
+    return /^\d+$/.test(text) ? text : undefined;
+  });
+  return {
+    name: "floor",
+    base: `http://127.0.0.1:${port}/v1`,
+    headers: {},
     pid: child.pid,
     async close() {
       child.kill("SIGTERM");

@@ -1,8 +1,12 @@
 /**
- * Proxy benchmark: the same fake TLS upstream reached three ways in one invocation —
- * directly, through airlock's proxy (`deno run -A main.ts proxy …` in a subprocess) and
- * through nginx (Debian package; generated reverse-proxy config that injects the header,
- * run from a temporary directory, not daemonised).
+ * Proxy benchmark: the same fake TLS upstream reached five ways in one invocation —
+ * directly; through the **floor** of the fixed design (`bench/_floor_relay.ts`: a bare
+ * `Deno.serve` → `fetch` relay in its own process, the least a proxy built this way can
+ * cost); through airlock's proxy (`deno run -A main.ts proxy …` in a subprocess) by its
+ * base URL and **intercepted** (as `HTTPS_PROXY`, TLS terminated with the session CA);
+ * and through nginx (Debian package; generated reverse-proxy config that injects the
+ * header, run from a temporary directory, not daemonised), the limit. Issue 11's goals are
+ * ratios to the floor: added latency ≤ 1.3×, req/s ≥ 0.8×, intercepted p50 ≤ 2× base URL.
  *
  * Measures p50/p99 latency at 1 connection, requests/s at 32 connections, per-chunk
  * latency of a 100-chunk SSE stream, and airlock's peak RSS (VmHWM) while serving 200
@@ -29,7 +33,15 @@
  */
 
 import { createTestCa } from "../tests/proxy/_support/test_ca.ts";
-import { compiledV8Flags, cpuMs, startAirlock, type Target, waitFor } from "./_airlock_proxy.ts";
+import {
+  compiledV8Flags,
+  cpuMs,
+  interceptedTarget,
+  startAirlock,
+  startFloor,
+  type Target,
+  waitFor,
+} from "./_airlock_proxy.ts";
 
 const QUICK = Deno.args.includes("--quick");
 const COMPARE_FLAGS = Deno.args.find((a) => a.startsWith("--compare-v8-flags="))
@@ -318,7 +330,9 @@ async function main(): Promise<void> {
   }
   const idleRss = airlocks.map((a) => procStatusMb(a.pid!, "VmRSS"));
   const tree = BASELINE_REF ? await baselineTree(BASELINE_REF, dir) : undefined;
-  targets.push(...airlocks);
+  const floor = await startFloor(KEY, ca.caFile, dir);
+  const intercepted = interceptedTarget(airlocks[0]!, "intercept");
+  targets.push(floor, ...airlocks, intercepted);
   const nginx = await startNginx(ca.caFile, dir);
   if (nginx) targets.push(nginx);
   else console.error("proxy_bench: nginx not found; comparing with direct only");
@@ -410,8 +424,19 @@ async function main(): Promise<void> {
     }
     const d = results.direct!;
     const a = results.airlock!;
+    const f = results.floor!;
+    const x = results.intercept!;
     const addedA = a.p50 - d.p50;
-    console.log(`airlock added p50 latency: ${fmt(addedA)} ms`);
+    const addedF = f.p50 - d.p50;
+    console.log(
+      `added p50 latency: floor ${fmt(addedF)} ms, airlock ${fmt(addedA)} ms, intercepted ${
+        fmt(x.p50 - d.p50)
+      } ms`,
+    );
+    console.log(`ratio added latency airlock/floor: ${fmt(addedA / addedF)} (goal <= 1.3)`);
+    console.log(`ratio req/s airlock/floor: ${fmt(a.rps / f.rps)} (goal >= 0.8)`);
+    console.log(`ratio req/s intercepted/floor: ${fmt(x.rps / f.rps)}`);
+    console.log(`ratio p50 intercepted/base URL: ${fmt(x.p50 / a.p50)} (goal <= 2)`);
     console.log(`airlock added per SSE chunk: ${fmt(a.chunk - d.chunk)} ms (goal <= 1 ms)`);
     for (const [i, a] of airlocks.entries()) {
       console.log(
