@@ -58,3 +58,16 @@ Deno.test("archive() refuses another version, a missing LICENSE or a missing bin
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("archive() with the repository's own README.md and LICENSE (what a release packs)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "airlock-archive-" });
+  try {
+    await binaries(dir);
+    const names = await archive(VERSION, dir);
+    const top = `airlock-${VERSION}-x86_64-linux`;
+    const license = await runProcess("tar", ["-xOzf", `${dir}/${names[0]}`, `${top}/LICENSE`]);
+    match(license.stdout, /Apache License\s+Version 2\.0/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
