@@ -60,6 +60,12 @@ export interface AuditRecord {
   detail?: string;
   /** Forms of the real credential the proxy replaced in the response (absent: none). */
   scrubbed?: number;
+  /** The model the request named (Gemini's path, or the JSON body under a `models` limit). */
+  model?: string;
+  /** The LLM tokens the response reported (absent: it reported none). */
+  usage?: { input: number; output: number; total: number };
+  /** For `decision: "denied-limit"`: the token limit that refused it (`max_requests`, …). */
+  limit?: string;
   /** For `kind: "limit"`: how many refusals the burst held; for `seal`: the records before it. */
   count?: number;
   /** Position in the log, from 1 (set by {@linkcode SessionLog.write}). */

@@ -73,13 +73,58 @@ export function formatRecords(records: (AuditRecord | RollbackAuditRecord)[]): s
       `${r.durationMs}ms`,
       (r.detail ? `${r.decision} (${r.detail})` : r.decision) +
       (r.count === undefined ? "" : ` ×${r.count}`) +
-      (r.scrubbed ? ` [scrubbed ${r.scrubbed}]` : ""),
+      (r.scrubbed ? ` [scrubbed ${r.scrubbed}]` : "") +
+      (r.usage ? ` [${r.usage.total} tokens]` : ""),
     ]
   );
   return table([
     ["TIME", "ROUTE", "METHOD", "TARGET", "STATUS", "UP", "DOWN", "TIME", "DECISION"],
     ...rows,
   ]);
+}
+
+/**
+ * Sums what each route's phantom token used: requests answered, refused by a token limit,
+ * and LLM tokens the responses reported.
+ *
+ * @param records The session's records.
+ * @returns One line per route, under a heading; empty when no route was used.
+ * @example
+ * ```ts
+ * import { formatUsage } from "./audit.ts";
+ * const out = formatUsage([{ time: "t", kind: "route", route: "openai", method: "POST", status: 200,
+ *   bytesUp: 1, bytesDown: 1, durationMs: 1, decision: "allowed",
+ *   usage: { input: 1, output: 2, total: 3 } }]);
+ * console.assert(out.includes("openai: 1 request, 3 tokens (1 in, 2 out)"));
+ * ```
+ */
+export function formatUsage(records: (AuditRecord | RollbackAuditRecord)[]): string {
+  const by = new Map<
+    string,
+    { requests: number; refused: number; input: number; output: number; total: number }
+  >();
+  for (const r of records) {
+    if (r.kind !== "route" || r.route === undefined) continue;
+    const u = by.get(r.route) ?? { requests: 0, refused: 0, input: 0, output: 0, total: 0 };
+    by.set(r.route, u);
+    if (r.decision === "denied-limit") u.refused++;
+    else if (r.decision !== "denied-token" && r.decision !== "unknown-route") u.requests++;
+    if (r.usage) {
+      u.input += r.usage.input;
+      u.output += r.usage.output;
+      u.total += r.usage.total;
+    }
+  }
+  if (by.size === 0) return "";
+  const lines = ["usage by token:"];
+  for (const [route, u] of [...by].sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push(
+      `  ${terminalSafe(route)}: ${u.requests} request${u.requests === 1 ? "" : "s"}` +
+        (u.total > 0 ? `, ${u.total} tokens (${u.input} in, ${u.output} out)` : "") +
+        (u.refused > 0 ? `, ${u.refused} refused by a token limit` : ""),
+    );
+  }
+  return lines.join("\n") + "\n";
 }
 
 /**
@@ -182,6 +227,10 @@ export function register(program: Command): void {
       const records = readSession(id);
       if (values.json) {
         for (const r of records) console.log(JSON.stringify(r));
-      } else console.log(formatRecords(records).trimEnd());
+      } else {
+        console.log(formatRecords(records).trimEnd());
+        const usage = formatUsage(records);
+        if (usage) console.log("\n" + usage.trimEnd());
+      }
     });
 }

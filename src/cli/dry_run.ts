@@ -11,6 +11,7 @@ import type { EnvPolicy, Policy } from "../policy/types.ts";
 import { secretShape } from "../policy/secret_shapes.ts";
 import { DEFAULT_EXCLUDES, DEFAULT_GUARD } from "../rollback/defaults.ts";
 import type { EnforcementReport } from "../sandbox/types.ts";
+import { describeLimits } from "../proxy/token_limits/config.ts";
 
 /** Stands in for a value a dry run does not print. */
 const REDACTED = "<redacted>";
@@ -175,8 +176,10 @@ export function dryRunText(policy: Policy, report: EnforcementReport, argv: stri
   if (net.resolve.length > 0) lines.push(`  pinned: ${list(net.resolve)}`);
   if (net.upstreamCaFiles.length > 0) lines.push(`  upstream CAs: ${list(net.upstreamCaFiles)}`);
   const creds = Object.entries(policy.credentials).map(([k, v]) => `${k} ← ${v}`);
+  const limits = Object.entries(policy.limits ?? {}).map(([k, l]) => `${k}: ${describeLimits(l)}`);
   lines.push(
     `credentials: ${list(creds)}`,
+    ...(limits.length > 0 ? [`token limits: ${limits.join("; ")}`] : []),
     `routes: ${list(Object.entries(policy.routes).map(([k, r]) => `${k} → ${r.upstream}`))}`,
     "",
     ...envLines(policy.env),

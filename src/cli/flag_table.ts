@@ -94,6 +94,13 @@ export const POLICY_FLAGS: readonly FlagSpec[] = [
       "serve credential NAME through the proxy, from REF (default keyring:NAME; repeatable)",
   },
   {
+    long: "limit",
+    value: "name:key=value",
+    repeatable: true,
+    description:
+      "limit credential NAME's token: max_requests, requests_per_minute, max_tokens, models, expires (repeatable)",
+  },
+  {
     long: "bypass-protection",
     value: "path",
     repeatable: true,

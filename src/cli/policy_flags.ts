@@ -34,6 +34,8 @@ export interface PolicyFlagValues {
   allowDomain?: string[];
   /** `--credential`: `NAME[=REF]` credentials the proxy serves. */
   credential?: string[];
+  /** `--limit`: `NAME:KEY=VALUE` limits of a credential's token. */
+  limit?: string[];
   /** `--bypass-protection`: protected paths a grant may contain. */
   bypassProtection?: string[];
   /** `--resolve`: `host:port:addr` upstream address pins. */
@@ -122,6 +124,7 @@ export function policyRequestFromFlags(values: PolicyFlagValues): PolicyRequest 
     allowUnixSockets: values.allowUnixSockets ?? false,
     allowDomains: values.allowDomain ?? [],
     credentials: values.credential ?? [],
+    limits: values.limit ?? [],
     bypassProtection: values.bypassProtection ?? [],
     resolve: values.resolve ?? [],
     upstreamCa: values.upstreamCa ?? [],

@@ -18,6 +18,7 @@ import type { MergedProfile, Sourced } from "./profile_types.ts";
 import type { NetworkPolicy, Policy, PolicyRequest } from "./types.ts";
 import { credentialRefProblem, domainProblem, ROUTE_NAME } from "./syntax.ts";
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_FILES } from "../rollback/types.ts";
+import { parseLimitFlag, type TokenLimits } from "../proxy/token_limits/config.ts";
 
 /** Resolves `--workdir` (or the current directory) to a real, existing directory. */
 async function resolveWorkdir(req: PolicyRequest, cwd: string): Promise<string> {
@@ -63,6 +64,51 @@ export function parseCredentialFlags(values: string[]): Record<string, string> {
       );
     }
     out[name] = ref;
+  }
+  return out;
+}
+
+/**
+ * The limits of each served credential's token: the profile's `limits`, then each
+ * `--limit NAME:KEY=VALUE` (a flag wins over the profile for its key). Limits of a
+ * credential the session does not serve are dropped.
+ *
+ * @param profile The profile's limits.
+ * @param flags The `--limit` values.
+ * @param credentials The credentials served.
+ * @returns Credential name → limits.
+ * @throws {UsageError} On a malformed flag, or a flag for a credential not served.
+ * @example
+ * ```ts
+ * import { tokenLimits } from "./build.ts";
+ * const l = tokenLimits({}, ["openai:max_requests=5"], { openai: "keyring:openai" });
+ * console.assert(l.openai?.maxRequests === 5);
+ * ```
+ */
+export function tokenLimits(
+  profile: Record<string, TokenLimits>,
+  flags: readonly string[],
+  credentials: Record<string, string>,
+): Record<string, TokenLimits> {
+  const out: Record<string, TokenLimits> = {};
+  for (const [name, limits] of Object.entries(profile)) {
+    if (name in credentials) out[name] = { ...limits };
+  }
+  for (const flag of flags) {
+    const parsed = parseLimitFlag(flag);
+    if ("problem" in parsed) {
+      throw new UsageError(
+        `Cannot parse --limit: ${parsed.problem}: current value is ${JSON.stringify(flag)}`,
+        { hint: "e.g. --limit openai:max_requests=100 --limit openai:models=gpt-4o-mini" },
+      );
+    }
+    if (!(parsed.name in credentials)) {
+      throw new UsageError(
+        `Cannot use --limit ${parsed.name}:…: the session serves no credential "${parsed.name}"`,
+        { hint: `add --credential ${parsed.name}` },
+      );
+    }
+    out[parsed.name] = { ...out[parsed.name], [parsed.field]: parsed.value };
   }
   return out;
 }
@@ -238,6 +284,7 @@ export async function buildPolicy(profile: MergedProfile, req: PolicyRequest): P
     credentials,
     routes: profile.routes,
     intercept: profile.intercept ?? {},
+    limits: tokenLimits(profile.limits ?? {}, req.limits ?? [], credentials),
     bestEffort: req.bestEffort,
     bypassProtection: [...new Set(bypass)],
     protect: [...new Set(profile.filesystem.protect.map((e) => expandPath(e.value.path, vars)))],

@@ -7,6 +7,7 @@
  */
 
 import type { MergedProfile, ProfileDoc, Sourced } from "./profile_types.ts";
+import type { TokenLimits } from "../proxy/token_limits/config.ts";
 
 function concat<T>(lists: Sourced<T>[][], key: (v: T) => string): Sourced<T>[] {
   const seen = new Set<string>();
@@ -96,6 +97,7 @@ export function mergeProfiles(docs: ProfileDoc[]): MergedProfile {
     credentials: Object.assign({}, ...docs.map((d) => d.credentials)),
     routes: Object.assign({}, ...docs.map((d) => d.routes)),
     intercept: Object.assign({}, ...docs.map((d) => d.intercept ?? {})),
+    limits: mergeLimits(docs.map((d) => d.limits ?? {})),
     bypassProtection: concat(docs.map((d) => d.bypassProtection), id),
     rollback: {
       ...Object.assign({}, ...docs.map((d) => definedOnly(d.rollback ?? { exclude: [] }))),
@@ -103,4 +105,20 @@ export function mergeProfiles(docs: ProfileDoc[]): MergedProfile {
     },
     guard: unique(docs.flatMap((d) => d.guard ?? [])),
   };
+}
+
+/**
+ * Merges `limits` sections: per credential, a later profile's keys win over an earlier one's.
+ *
+ * @param sections The sections, base first.
+ * @returns The merged section.
+ */
+function mergeLimits(
+  sections: Record<string, TokenLimits>[],
+): Record<string, TokenLimits> {
+  const out: Record<string, TokenLimits> = {};
+  for (const section of sections) {
+    for (const [name, limits] of Object.entries(section)) out[name] = { ...out[name], ...limits };
+  }
+  return out;
 }

@@ -10,6 +10,7 @@
  */
 
 import type { NetworkMode, RouteConfig } from "./types.ts";
+import type { TokenLimits } from "../proxy/token_limits/config.ts";
 
 /** A value with the place it was written, e.g. `profile default: filesystem.read[3]`. */
 export interface Sourced<T> {
@@ -115,6 +116,8 @@ export interface ProfileDoc {
   routes: Record<string, RouteConfig>;
   /** TLS interception per route (`false`: a CONNECT to its host stays a tunnel); absent in hand-built profiles. */
   intercept?: Record<string, boolean>;
+  /** Per-token limits by credential name; absent in hand-built profiles. */
+  limits?: Record<string, TokenLimits>;
   /** Protected paths this profile deliberately lets grants reach. */
   bypassProtection: Sourced<string>[];
   /** Rollback settings (absent in hand-built profiles: rollback off). */

@@ -9,6 +9,7 @@
  */
 
 import type { RollbackPolicy } from "../rollback/types.ts";
+import type { TokenLimits } from "../proxy/token_limits/config.ts";
 
 /** A filesystem right: `read` = read files, list directories, execute; `write` = the full write set. */
 export type Access = "read" | "write";
@@ -135,6 +136,11 @@ export interface Policy {
    * (a CONNECT to its host is then a plain tunnel, if the domain is allowed). Default: on.
    */
   intercept?: Record<string, boolean>;
+  /**
+   * Limits of each credential's phantom token (profile `limits`, then `--limit` flags);
+   * absent in hand-built policies: none.
+   */
+  limits?: Record<string, TokenLimits>;
   /** Run with what the kernel has instead of failing closed. */
   bestEffort: boolean;
   /** Protected paths the user explicitly allowed with `--bypass-protection`. */
@@ -175,6 +181,8 @@ export interface PolicyRequest {
   allowDomains: string[];
   /** `--credential NAME[=REF]`. */
   credentials: string[];
+  /** `--limit NAME:KEY=VALUE` (absent: none). */
+  limits?: string[];
   /** `--bypass-protection`. */
   bypassProtection: string[];
   /** `--resolve HOST:PORT:ADDR`. */

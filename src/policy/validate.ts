@@ -27,6 +27,7 @@ import {
   ROUTE_NAME,
 } from "./syntax.ts";
 import { validateRoute } from "./validate_route.ts";
+import { LIMIT_KEYS, parseLimit, type TokenLimits } from "../proxy/token_limits/config.ts";
 import { ROLLBACK_KEYS, validateGuard, validateRollback } from "./validate_rollback.ts";
 
 /** Known keys of each object in a profile, as documented in `policies/schema.json`. */
@@ -41,6 +42,7 @@ export const PROFILE_KEYS = {
     "credentials",
     "routes",
     "intercept",
+    "limits",
     "bypass_protection",
     "rollback",
     "guard",
@@ -168,6 +170,21 @@ function intercept(p: ProfileProblem, value: unknown): Record<string, boolean> {
   return out;
 }
 
+function limits(p: ProfileProblem, value: unknown): Record<string, TokenLimits> {
+  const out: Record<string, TokenLimits> = {};
+  for (const [k, v] of Object.entries(p.object("limits", value ?? {}, null))) {
+    if (!ROUTE_NAME.test(k)) throw p.at("limits", `has an invalid credential name "${k}"`, k);
+    const one: Record<string, unknown> = {};
+    for (const [key, raw] of Object.entries(p.object(`limits.${k}`, v, LIMIT_KEYS))) {
+      const parsed = parseLimit(key, raw);
+      if (!parsed.ok) throw p.at(`limits.${k}.${key}`, parsed.problem, raw);
+      one[parsed.field] = parsed.value;
+    }
+    out[k] = one as TokenLimits;
+  }
+  return out;
+}
+
 function routes(p: ProfileProblem, value: unknown): Record<string, RouteConfig> {
   const out: Record<string, RouteConfig> = {};
   for (const [k, v] of Object.entries(p.object("routes", value ?? {}, null))) {
@@ -225,6 +242,7 @@ export function validateProfile(
     credentials: credentials(p, top.credentials),
     routes: routes(p, top.routes),
     intercept: intercept(p, top.intercept),
+    limits: limits(p, top.limits),
     bypassProtection: p.strings("bypass_protection", top.bypass_protection, pathSyntaxProblem),
     rollback: validateRollback(p, top.rollback),
     guard: validateGuard(p, top.guard),

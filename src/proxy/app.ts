@@ -23,6 +23,9 @@ import type { PressureLog } from "./pressure.ts";
 import { type SecretForms, secretForms } from "./scrub/secret_forms.ts";
 import { scrubText, StreamScrubber } from "./scrub/scrubber.ts";
 import { decodeBody, decodePlan } from "./scrub/content_decoding.ts";
+import type { LimitRefusal, TokenGuard } from "./token_limits/guard.ts";
+import { type TokenUsage, type UsageDialect, UsageMeter } from "./token_limits/usage_meter.ts";
+import { bodyModel, MAX_MODEL_CHARS, pathModel } from "./token_limits/request_model.ts";
 
 /** The error a request body stream fails with past the body limit. */
 class BodyTooLarge extends Error {}
@@ -35,6 +38,8 @@ export interface ActiveRoute {
   token: string;
   /** The real credential, as bytes. */
   secret: Uint8Array;
+  /** The token's limits (shared by the routes of one credential), when it has any. */
+  guard?: TokenGuard;
 }
 
 /** Fetches from the upstream. */
@@ -157,6 +162,7 @@ function countingStream(
   breakClient?: () => void,
   signal?: AbortSignal,
   scrubber?: StreamScrubber,
+  meter?: UsageMeter,
 ): ReadableStream<Uint8Array> {
   const reader = chunkReader(body);
   const aborted = abortion(signal);
@@ -184,6 +190,7 @@ function countingStream(
           }
           bytes += value.byteLength;
           onChunk?.(bytes);
+          meter?.push(value);
           const out = scrubber ? scrubber.push(value) : value;
           // A scrubber may hold the whole chunk back (it could start a form): read on.
           if (out.length === 0) continue;
@@ -242,6 +249,58 @@ function wholeBodyLength(headers: Headers): number {
   if (value.length > 6 || !/^[0-9]+$/.test(value)) return -1;
   const n = Number(value);
   return n <= MAX_WHOLE_BODY_BYTES ? n : -1;
+}
+
+/**
+ * Reads a whole request body, at most `max` bytes.
+ *
+ * @returns The bytes, `too-large` past `max`, or `aborted` when the client broke off.
+ */
+async function readWhole(
+  body: ReadableStream<Uint8Array>,
+  max: number,
+): Promise<Uint8Array<ArrayBuffer> | "too-large" | "aborted"> {
+  const reader = body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > max) {
+        reader.cancel().catch(() => {});
+        return "too-large";
+      }
+      parts.push(value);
+    }
+  } catch {
+    return "aborted";
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+/** The usage fields a route's responses carry, by its provider's error shape. */
+function usageDialect(route: ActiveRoute): UsageDialect | undefined {
+  const shape = route.spec.errorShape;
+  return shape === "openai" || shape === "anthropic" || shape === "gemini" ? shape : undefined;
+}
+
+/** The answer to a request a token limit refused, in the provider's shape. */
+function limitResponse(route: ActiveRoute, refusal: LimitRefusal): Response {
+  const res = errorResponse(
+    route.spec.errorShape,
+    refusal.status === 429 ? "rate-limited" : "forbidden",
+    `this session's token limit refused the request: ${refusal.detail}`,
+  );
+  if (refusal.retryAfter !== undefined) res.headers.set("retry-after", String(refusal.retryAfter));
+  return res;
 }
 
 /** Request headers never forwarded (besides the hop-by-hop ones). */
@@ -320,6 +379,12 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
     let bytesUp = 0;
     /** Forms of the real credential replaced in this response so far. */
     let scrubbed = 0;
+    /** The model the request names (Gemini path, or JSON body under a `models` limit). */
+    let model: string | undefined;
+    /** The LLM tokens the response reported. */
+    let usage: TokenUsage | undefined;
+    /** The token limit that refused the request. */
+    let limit: string | undefined;
     const record = (
       status: number,
       decision: string,
@@ -341,6 +406,9 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
         decision,
         ...(detail === undefined ? {} : { detail }),
         ...(scrubbed === 0 ? {} : { scrubbed }),
+        ...(model === undefined ? {} : { model: model.slice(0, MAX_MODEL_CHARS) }),
+        ...(usage === undefined ? {} : { usage }),
+        ...(limit === undefined ? {} : { limit }),
       });
     if (!route) {
       record(404, "unknown-route");
@@ -378,6 +446,39 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       if (deps.pressure) deps.pressure.refuse("headers-too-large", detail);
       else record(431, "headers-too-large", 0, detail);
       return errorResponse(spec.errorShape, "headers-too-large");
+    }
+
+    // The token's limits: the model (when an allowlist needs it), then admission.
+    const guard = route.guard;
+    let preRead: Uint8Array<ArrayBuffer> | undefined;
+    if (spec.errorShape === "gemini") model = pathModel(rest);
+    if (guard) {
+      if (
+        guard.needsModel && model === undefined && req.body && method !== "GET" &&
+        method !== "HEAD" && !/^multipart\//i.test(reqHeaders.get("content-type") ?? "")
+      ) {
+        const whole = await readWhole(req.body, maxBodyBytes);
+        if (whole === "too-large") {
+          const detail = `request body over ${maxBodyBytes} bytes`;
+          if (deps.pressure) deps.pressure.refuse("body-too-large", detail);
+          else record(413, "body-too-large", 0, detail);
+          return errorResponse(spec.errorShape, "payload-too-large");
+        }
+        if (whole === "aborted") {
+          record(0, "client-aborted");
+          return errorResponse(spec.errorShape, "bad-gateway");
+        }
+        const read = bodyModel(whole);
+        model = read.model;
+        preRead = read.body;
+        bytesUp = preRead.byteLength;
+      }
+      const refusal = guard.admit(model);
+      if (refusal) {
+        limit = refusal.limit;
+        record(refusal.status, "denied-limit", 0, refusal.detail);
+        return limitResponse(route, refusal);
+      }
     }
 
     const upstreamUrl = new URL(spec.upstream.href);
@@ -453,8 +554,8 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       return tooLarge();
     }
     let overLimit = false;
-    let body: BodyInit | null = null;
-    if (req.body && method !== "GET" && method !== "HEAD") {
+    let body: BodyInit | null = preRead ?? null;
+    if (!preRead && req.body && method !== "GET" && method !== "HEAD") {
       if (wholeBodyLength(reqHeaders) >= 0) {
         try {
           const whole = await req.bytes();
@@ -546,6 +647,13 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       );
     }
     const scrubber = new StreamScrubber(forms);
+    const dialect = usageDialect(route);
+    const meter = dialect ? new UsageMeter(dialect, upHeaders.get("content-type")) : undefined;
+    /** Counts what the response used, once it has ended (however it ended). */
+    const counted = () => {
+      usage = meter?.end();
+      if (usage) guard?.count(usage);
+    };
     if (wholeBodyLength(upHeaders) >= 0) {
       // A small body of declared length: read it whole (a truncated one becomes a 502,
       // never a body that looks complete) and hand it to the server in one piece.
@@ -567,6 +675,8 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
         return errorResponse(spec.errorShape, "bad-gateway");
       }
       done();
+      meter?.push(whole);
+      counted();
       const head = scrubber.push(whole);
       const tail = scrubber.flush();
       if (scrubber.hits > 0 || tail.length > 0) {
@@ -590,6 +700,7 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       plan.formats.length === 0 ? upstream.body : decodeBody(upstream.body, plan.formats),
       (bytesDown, outcome, err) => {
         done();
+        counted();
         scrubbed += scrubber.hits;
         if (outcome === "ok") record(status, "allowed", bytesDown);
         else if (outcome === "cancel") record(status, "client-aborted", bytesDown);
@@ -607,6 +718,7 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
       breakClient,
       abort.signal,
       scrubber,
+      meter,
     );
     return new Response(relayed, { status, statusText, headers: outHeaders });
   });

@@ -19,6 +19,7 @@ export type ProxyErrorKind =
   | "headers-too-large"
   | "bad-request"
   | "payload-too-large"
+  | "rate-limited"
   | "internal";
 
 const STATUS: Record<ProxyErrorKind, number> = {
@@ -30,6 +31,7 @@ const STATUS: Record<ProxyErrorKind, number> = {
   "headers-too-large": 431,
   "bad-request": 400,
   "payload-too-large": 413,
+  "rate-limited": 429,
   "internal": 500,
 };
 
@@ -42,6 +44,7 @@ const MESSAGE: Record<ProxyErrorKind, string> = {
   "headers-too-large": "airlock: request headers too large",
   "bad-request": "airlock: malformed request",
   "payload-too-large": "airlock: request body too large",
+  "rate-limited": "airlock: request rate limit reached",
   "internal": "airlock: internal proxy error",
 };
 
@@ -54,6 +57,7 @@ const ANTHROPIC_TYPE: Record<ProxyErrorKind, string> = {
   "headers-too-large": "invalid_request_error",
   "bad-request": "invalid_request_error",
   "payload-too-large": "invalid_request_error",
+  "rate-limited": "rate_limit_error",
   "internal": "api_error",
 };
 
@@ -66,6 +70,7 @@ const GEMINI_STATUS: Record<ProxyErrorKind, string> = {
   "headers-too-large": "INVALID_ARGUMENT",
   "bad-request": "INVALID_ARGUMENT",
   "payload-too-large": "INVALID_ARGUMENT",
+  "rate-limited": "RESOURCE_EXHAUSTED",
   "internal": "INTERNAL",
 };
 
@@ -90,9 +95,17 @@ export function errorBody(shape: ErrorShape, kind: ProxyErrorKind, reason?: stri
       return {
         error: {
           message,
-          type: kind === "unauthorized" ? "invalid_request_error" : "api_error",
+          type: kind === "unauthorized"
+            ? "invalid_request_error"
+            : kind === "rate-limited"
+            ? "requests"
+            : "api_error",
           param: null,
-          code: kind === "unauthorized" ? "invalid_api_key" : kind.replaceAll("-", "_"),
+          code: kind === "unauthorized"
+            ? "invalid_api_key"
+            : kind === "rate-limited"
+            ? "rate_limit_exceeded"
+            : kind.replaceAll("-", "_"),
         },
       };
     case "anthropic":

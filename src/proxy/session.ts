@@ -28,6 +28,7 @@ import { type ListenAddress, serveProxy } from "./server.ts";
 import { type ProxyLimits, resolveLimits } from "./limits.ts";
 import { PressureLog } from "./pressure.ts";
 import { generateToken } from "./tokens.ts";
+import { TokenGuard } from "./token_limits/guard.ts";
 import { createUpstreamClient, readCaFiles } from "./upstream_client.ts";
 import type { CaFilesPlace } from "../intercept/ca_files.ts";
 import type { Interceptor, InterceptTarget } from "../intercept/interceptor.ts";
@@ -238,6 +239,7 @@ export async function startSessionProxy(
   }
 
   const active = new Map<string, ActiveRoute>();
+  const started = Date.now();
   const wipe = () => {
     for (const r of active.values()) r.secret.fill(0);
   };
@@ -257,11 +259,15 @@ export async function startSessionProxy(
       throw new ProxyError(`Cannot read the credential for route "${name}"`, { cause: err });
     }
     const token = generateToken(spec.tokenPrefixFor?.(secret) ?? spec.tokenPrefix);
-    active.set(name, { spec, token, secret });
-    // Companion routes of this credential (git over HTTPS for `github`): same token.
+    const limits = policy.limits?.[name];
+    const guard = limits && Object.keys(limits).length > 0
+      ? { guard: new TokenGuard(limits, { start: started }) }
+      : {};
+    active.set(name, { spec, token, secret, ...guard });
+    // Companion routes of this credential (git over HTTPS for `github`): same token, same limits.
     for (const [other, companion] of routes) {
       if (companion.credential === name && other !== name && !active.has(other)) {
-        active.set(other, { spec: companion, token, secret });
+        active.set(other, { spec: companion, token, secret, ...guard });
       }
     }
   }
