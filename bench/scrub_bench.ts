@@ -25,6 +25,7 @@ import { buildProxyApp } from "../src/proxy/app.ts";
 import { BUILTIN_ROUTES } from "../src/proxy/routes.ts";
 import { secretForms } from "../src/proxy/scrub/secret_forms.ts";
 import { StreamScrubber } from "../src/proxy/scrub/scrubber.ts";
+import { UsageMeter } from "../src/proxy/token_limits/usage_meter.ts";
 
 const QUICK = Deno.args.includes("--quick");
 const MB = QUICK ? 32 : 128;
@@ -89,6 +90,15 @@ function scrubOnly(data: Uint8Array[]): number {
   for (const c of data) n += s.push(c).byteLength;
   n += s.flush().byteLength;
   if (n !== data.length * CHUNK) throw new Error(`scrubbed ${n} bytes`);
+  return cpuMs() - start;
+}
+
+/** The usage meter alone (it reads the same bytes for `max_tokens` and the audit's usage). */
+function meterOnly(data: Uint8Array[]): number {
+  const m = new UsageMeter("openai", "text/event-stream");
+  const start = cpuMs();
+  for (const c of data) m.push(c);
+  m.end();
   return cpuMs() - start;
 }
 
@@ -168,9 +178,11 @@ await relay(data.slice(0, 64)); // warm-up
 scrubOnly(data.slice(0, 64));
 const app: number[] = [];
 const scrub: number[] = [];
+const meter: number[] = [];
 for (let r = 0; r < ROUNDS; r++) {
   app.push(await relay(data));
   scrub.push(scrubOnly(data));
+  meter.push(meterOnly(data));
 }
 const session = await measureSession(data);
 const perMb = (ms: number) => (ms / MB).toFixed(3);
@@ -186,3 +198,9 @@ console.log(
     `than the session without it (goal <= 5 %)`,
 );
 console.log(`  scrubbing's share in process:   ${share(a)} % (an upper bound)`);
+const m = median(meter);
+console.log(
+  `  usage meter alone: ${perMb(m)} ms CPU per MB: ${
+    (100 * m / (session - s - m)).toFixed(1)
+  } % of the session's relay (counted in the session figure)`,
+);

@@ -30,8 +30,11 @@ export type UsageDialect = "openai" | "anthropic" | "gemini";
 /** Largest non-stream body kept for counting; a larger one is not counted. */
 export const MAX_JSON_BYTES = 8 * 1024 * 1024;
 
-/** Longest event-stream line kept for counting. */
-const MAX_LINE_BYTES = 1024 * 1024;
+/**
+ * Longest event-stream line kept for counting (a Responses API `response.completed` event
+ * holds the whole answer).
+ */
+const MAX_LINE_BYTES = 8 * 1024 * 1024;
 
 const USAGE = new TextEncoder().encode("sage");
 const decoder = new TextDecoder();
@@ -110,7 +113,10 @@ export class UsageMeter {
    */
   constructor(dialect: UsageDialect, contentType: string | null) {
     this.#dialect = dialect;
-    this.#stream = (contentType ?? "").toLowerCase().includes("text/event-stream");
+    const type = (contentType ?? "").toLowerCase();
+    this.#stream = type.includes("text/event-stream");
+    // Only JSON carries usage: any other body (a file, an image) is not kept.
+    if (!this.#stream && !type.includes("json")) this.#overflow = true;
   }
 
   /**
@@ -128,27 +134,43 @@ export class UsageMeter {
       } else this.#held.push(chunk);
       return;
     }
-    let start = 0;
-    for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
-      if (this.#overflow) this.#overflow = false; // the end of a line too long to keep
-      else if (this.#held.length > 0) {
-        this.#held.push(chunk.subarray(start, nl));
-        this.#line(this.#join());
-      } else if (holdsUsage(chunk, start, nl)) {
+    const first = chunk.indexOf(10);
+    if (first < 0) {
+      this.#hold(chunk);
+      return;
+    }
+    // The line held bytes began ends here.
+    if (this.#overflow) this.#overflow = false; // the end of a line too long to keep
+    else if (this.#held.length > 0) {
+      this.#held.push(chunk.subarray(0, first));
+      this.#line(this.#join());
+    } else this.#line(chunk.subarray(0, first));
+    // Whole lines: split only when `usage` is among them (one search over the chunk's text,
+    // a fraction of a millisecond per MB; most chunks hold none).
+    const last = chunk.lastIndexOf(10);
+    if (last > first && decoder.decode(chunk.subarray(first + 1, last)).includes("usage")) {
+      let start = first + 1;
+      for (
+        let nl = chunk.indexOf(10, start);
+        nl >= 0 && nl <= last;
+        nl = chunk.indexOf(10, start)
+      ) {
         this.#line(chunk.subarray(start, nl));
+        start = nl + 1;
       }
-      start = nl + 1;
     }
-    if (start < chunk.byteLength) {
-      if (this.#overflow) return;
-      this.#heldBytes += chunk.byteLength - start;
-      // A line past the limit is dropped up to its end (a usage line is small).
-      if (this.#heldBytes > MAX_LINE_BYTES) {
-        this.#held = [];
-        this.#heldBytes = 0;
-        this.#overflow = true;
-      } else this.#held.push(chunk.slice(start));
-    }
+    if (last + 1 < chunk.byteLength) this.#hold(chunk.subarray(last + 1));
+  }
+
+  /** Keeps the start of an unfinished line (a line past the limit is dropped up to its end). */
+  #hold(part: Uint8Array): void {
+    if (this.#overflow) return;
+    this.#heldBytes += part.byteLength;
+    if (this.#heldBytes > MAX_LINE_BYTES) {
+      this.#held = [];
+      this.#heldBytes = 0;
+      this.#overflow = true;
+    } else this.#held.push(part.slice());
   }
 
   #join(): Uint8Array {

@@ -135,8 +135,8 @@ Deno.test("UsageMeter reports nothing for bodies without usage, broken JSON or h
   );
 });
 
-Deno.test("UsageMeter drops an event-stream line over 1 MiB and still counts the lines after it", () => {
-  const huge = "data: " + "x".repeat(1_200_000) + "usage\n";
+Deno.test("UsageMeter drops an event-stream line over 8 MiB and still counts the lines after it", () => {
+  const huge = "data: " + "x".repeat(8_500_000) + "usage\n";
   const after = `data: {"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}\n`;
   const bytes = enc.encode(huge + after);
   const chunks: Uint8Array[] = [];
