@@ -26,6 +26,7 @@ import { decodeBody, decodePlan } from "./scrub/content_decoding.ts";
 import type { LimitRefusal, TokenGuard } from "./token_limits/guard.ts";
 import { type TokenUsage, type UsageDialect, UsageMeter } from "./token_limits/usage_meter.ts";
 import { bodyModel, MAX_MODEL_CHARS, pathModel } from "./token_limits/request_model.ts";
+import { modelAllowed } from "./token_limits/config.ts";
 
 /** The error a request body stream fails with past the body limit. */
 class BodyTooLarge extends Error {}
@@ -451,6 +452,10 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
     // The token's limits: the model (when an allowlist needs it), then admission.
     const guard = route.guard;
     let preRead: Uint8Array<ArrayBuffer> | undefined;
+    /** Models named besides `model` (nested in the body, in the query): all must pass. */
+    const others: string[] = [];
+    /** Why the request's model cannot be checked, when it cannot. */
+    let unchecked: string | undefined;
     if (spec.errorShape === "gemini") model = pathModel(rest);
     if (guard) {
       if (
@@ -472,8 +477,26 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
         model = read.model;
         preRead = read.body;
         bytesUp = preRead.byteLength;
+        if (read.nested) others.push(...read.nested);
+        // A compressed or unreadable body could name a model the proxy cannot see.
+        const coding = reqHeaders.get("content-encoding");
+        if (coding !== null && coding.trim().toLowerCase() !== "identity") {
+          unchecked = `request body in content-encoding ${coding.slice(0, 32)}`;
+        } else if (read.unreadable) unchecked = "request body is not JSON the proxy can read";
       }
-      const refusal = guard.admit(model);
+      // A model in the query (OpenAI's Realtime `?model=`) is checked as well.
+      if (guard.needsModel) others.push(...url.searchParams.getAll("model"));
+      const names = model === undefined ? others : [model, ...others];
+      const forbidden = names.find((m) => !modelAllowed(m, guard.limits.models ?? []));
+      if (forbidden !== undefined) model = forbidden;
+      else if (model === undefined) model = names[0];
+      const refusal = unchecked !== undefined
+        ? guard.refuse({
+          status: 403,
+          limit: "models",
+          detail: `${unchecked}: its model cannot be checked`,
+        })
+        : guard.admit(model);
       if (refusal) {
         limit = refusal.limit;
         record(refusal.status, "denied-limit", 0, refusal.detail);

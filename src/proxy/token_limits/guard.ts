@@ -105,6 +105,17 @@ export class TokenGuard {
     return null;
   }
 
+  /**
+   * Counts a refusal decided outside the guard (a request whose model cannot be checked).
+   *
+   * @param refusal The refusal.
+   * @returns The refusal.
+   */
+  refuse(refusal: LimitRefusal): LimitRefusal {
+    this.#refused++;
+    return refusal;
+  }
+
   #check(model: string | undefined): LimitRefusal | null {
     const { limits } = this;
     const now = this.#now();

@@ -43,6 +43,55 @@ export interface BodyModel {
   model: string | undefined;
   /** The bytes to forward: the re-serialised object, or the body unchanged. */
   body: Uint8Array<ArrayBuffer>;
+  /**
+   * Models named deeper in the object, where an upstream reads them: Anthropic's Message
+   * Batches (`requests[].params.model`), OpenAI's Realtime client secrets (`session.model`)
+   * and Evals runs (`data_source.model`).
+   */
+  nested?: string[];
+  /**
+   * The body looks like JSON (its first byte past whitespace, NULs and byte-order marks is
+   * `{` or `[`) but the proxy could not read it as an object: a laxer upstream parser
+   * (`NaN`, UTF-16, invalid UTF-8, comments) could still read a model from it.
+   */
+  unreadable?: boolean;
+}
+
+/** Whether a body's first meaningful byte opens a JSON object or array. */
+function looksLikeJson(body: Uint8Array): boolean {
+  for (let i = 0; i < body.length; i++) {
+    const b = body[i]!;
+    if (b === 0x7b || b === 0x5b) return true;
+    // whitespace, NUL (UTF-16/32), and the bytes of UTF-8/16/32 byte-order marks
+    if (![0x20, 0x09, 0x0a, 0x0d, 0x00, 0xef, 0xbb, 0xbf, 0xfe, 0xff].includes(b)) return false;
+  }
+  return false;
+}
+
+/** A model as recorded: a string as is, anything else as its JSON. */
+function modelText(model: unknown): string {
+  return typeof model === "string"
+    ? model
+    : String(JSON.stringify(model)).slice(0, MAX_MODEL_CHARS + 1);
+}
+
+/** The models named in the nested places an upstream reads them. */
+function nestedModels(o: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const at = (v: unknown, key: string) => {
+    if (typeof v === "object" && v !== null && !Array.isArray(v)) {
+      const m = (v as Record<string, unknown>)[key];
+      if (m !== undefined) out.push(modelText(m));
+    }
+  };
+  if (Array.isArray(o.requests)) {
+    for (const r of o.requests) {
+      if (typeof r === "object" && r !== null) at((r as Record<string, unknown>).params, "model");
+    }
+  }
+  at(o.session, "model");
+  at(o.data_source, "model");
+  return out;
 }
 
 /**
@@ -62,18 +111,16 @@ export function bodyModel(body: Uint8Array<ArrayBuffer>): BodyModel {
   try {
     value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
   } catch {
-    return { model: undefined, body };
+    return { model: undefined, body, unreadable: looksLikeJson(body) };
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return { model: undefined, body };
+    return { model: undefined, body, unreadable: Array.isArray(value) };
   }
   const model = (value as Record<string, unknown>).model;
+  const nested = nestedModels(value as Record<string, unknown>);
   return {
-    model: typeof model === "string"
-      ? model
-      : model === undefined
-      ? undefined
-      : JSON.stringify(model).slice(0, MAX_MODEL_CHARS + 1),
+    model: model === undefined ? undefined : modelText(model),
     body: new TextEncoder().encode(JSON.stringify(value)),
+    ...(nested.length > 0 ? { nested } : {}),
   };
 }

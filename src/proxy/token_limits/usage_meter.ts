@@ -65,29 +65,37 @@ type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | undefined =>
   typeof v === "object" && v !== null && !Array.isArray(v) ? v as Obj : undefined;
 
-/** Reads one parsed JSON value's usage fields into a running maximum. */
-function readUsage(dialect: UsageDialect, value: unknown, into: TokenUsage): boolean {
+/**
+ * Reads one parsed JSON value's usage fields into a running maximum. Every provider's
+ * fields are read whatever the route's dialect (the dialect's own first): a provider's
+ * OpenAI-compatible endpoint (Gemini's `/v1beta/openai/…`, Anthropic's `/v1/chat/completions`)
+ * reports OpenAI's fields on a Gemini or Anthropic route, and reading only the dialect's
+ * would count such a response as 0 tokens. Taking the largest reading never counts less.
+ */
+function readUsage(_dialect: UsageDialect, value: unknown, into: TokenUsage): boolean {
   const o = obj(value);
   if (!o) return false;
-  let input = 0, output = 0, total = 0;
-  if (dialect === "gemini") {
-    const u = obj(o.usageMetadata);
-    if (!u) return false;
-    input = n(u.promptTokenCount);
-    output = n(u.candidatesTokenCount) + n(u.thoughtsTokenCount);
-    total = n(u.totalTokenCount);
-  } else if (dialect === "anthropic") {
-    const u = obj(o.usage) ?? obj(obj(o.message)?.usage);
-    if (!u) return false;
-    input = n(u.input_tokens) + n(u.cache_creation_input_tokens) + n(u.cache_read_input_tokens);
-    output = n(u.output_tokens);
-  } else {
-    const u = obj(o.usage) ?? obj(obj(o.response)?.usage);
-    if (!u) return false;
-    input = n(u.prompt_tokens) || n(u.input_tokens);
-    output = n(u.completion_tokens) || n(u.output_tokens);
-    total = n(u.total_tokens);
+  let input = 0, output = 0, total = 0, seen = false;
+  const g = obj(o.usageMetadata);
+  if (g) {
+    seen = true;
+    input = n(g.promptTokenCount);
+    output = n(g.candidatesTokenCount) + n(g.thoughtsTokenCount);
+    total = n(g.totalTokenCount);
   }
+  const u = obj(o.usage) ?? obj(obj(o.message)?.usage) ?? obj(obj(o.response)?.usage);
+  if (u) {
+    seen = true;
+    // Anthropic: input_tokens plus cache reads and writes; OpenAI: prompt_tokens or input_tokens.
+    input = Math.max(
+      input,
+      n(u.prompt_tokens),
+      n(u.input_tokens) + n(u.cache_creation_input_tokens) + n(u.cache_read_input_tokens),
+    );
+    output = Math.max(output, n(u.completion_tokens), n(u.output_tokens));
+    total = Math.max(total, n(u.total_tokens));
+  }
+  if (!seen) return false;
   into.input = Math.max(into.input, input);
   into.output = Math.max(into.output, output);
   into.total = Math.max(into.total, total, into.input + into.output);
