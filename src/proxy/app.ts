@@ -25,7 +25,7 @@ import { scrubText, StreamScrubber } from "./scrub/scrubber.ts";
 import { decodeBody, decodePlan } from "./scrub/content_decoding.ts";
 import type { LimitRefusal, TokenGuard } from "./token_limits/guard.ts";
 import { type TokenUsage, type UsageDialect, UsageMeter } from "./token_limits/usage_meter.ts";
-import { bodyModel, MAX_MODEL_CHARS, pathModel } from "./token_limits/request_model.ts";
+import { bodyModel, formModels, MAX_MODEL_CHARS, pathModel } from "./token_limits/request_model.ts";
 import { modelAllowed } from "./token_limits/config.ts";
 
 /** The error a request body stream fails with past the body limit. */
@@ -460,7 +460,7 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
     if (guard) {
       if (
         guard.needsModel && model === undefined && req.body && method !== "GET" &&
-        method !== "HEAD" && !/^multipart\//i.test(reqHeaders.get("content-type") ?? "")
+        method !== "HEAD"
       ) {
         const whole = await readWhole(req.body, maxBodyBytes);
         if (whole === "too-large") {
@@ -473,16 +473,27 @@ export function buildProxyApp(deps: ProxyAppDeps): Hono {
           record(0, "client-aborted");
           return errorResponse(spec.errorShape, "bad-gateway");
         }
-        const read = bodyModel(whole);
-        model = read.model;
-        preRead = read.body;
+        const type = reqHeaders.get("content-type") ?? "";
+        let unreadable: boolean | undefined;
+        if (/^\s*multipart\//i.test(type)) {
+          // A form (OpenAI's audio and image endpoints): forwarded as sent.
+          const form = await formModels(whole, type);
+          others.push(...form.models);
+          preRead = whole;
+          unreadable = form.unreadable;
+        } else {
+          const read = bodyModel(whole);
+          model = read.model;
+          preRead = read.body;
+          if (read.nested) others.push(...read.nested);
+          unreadable = read.unreadable;
+        }
         bytesUp = preRead.byteLength;
-        if (read.nested) others.push(...read.nested);
         // A compressed or unreadable body could name a model the proxy cannot see.
         const coding = reqHeaders.get("content-encoding");
         if (coding !== null && coding.trim().toLowerCase() !== "identity") {
           unchecked = `request body in content-encoding ${coding.slice(0, 32)}`;
-        } else if (read.unreadable) unchecked = "request body is not JSON the proxy can read";
+        } else if (unreadable) unchecked = "request body is not one the proxy can read";
       }
       // A model in the query (OpenAI's Realtime `?model=`) is checked as well.
       if (guard.needsModel) others.push(...url.searchParams.getAll("model"));

@@ -272,20 +272,44 @@ Deno.test("redteam held: Gemini path variants (%2F, .., upper case, tunedModels)
   assertEquals(sent.length, 0);
 });
 
-Deno.test("redteam open (documented): a multipart body's model field is not checked", async () => {
-  // docs/proxy.md: "A request that names no model (… a multipart body) passes". But
-  // /v1/audio/transcriptions and /v1/images/edits name their model in a form field: a
-  // forbidden one reaches the upstream. Pinned so a fix flips this test.
+Deno.test("redteam fixed: a multipart body's model field is checked, however its part header is written", async () => {
+  // /v1/audio/transcriptions and /v1/images/edits name their model in a form field.
   const { call, sent } = proxy("openai", ALLOW_MINI);
-  const form = new FormData();
-  form.set("model", "gpt-4o-transcribe");
-  form.set("file", new File([new Uint8Array(4)], "a.wav"));
-  const req = new Request("http://x/", { method: "POST", body: form });
-  const r = await call("/openai/v1/audio/transcriptions", await req.bytes(), {
-    "content-type": req.headers.get("content-type")!,
-  });
-  assertEquals(r.status, 200);
-  assertEquals(sent.length, 1);
+  const form = async (model: string) => {
+    const f = new FormData();
+    f.set("model", model);
+    f.set("file", new File([new Uint8Array(4)], "a.wav"));
+    const req = new Request("http://x/", { method: "POST", body: f });
+    return [await req.bytes(), req.headers.get("content-type")!] as const;
+  };
+  const [bad, badType] = await form("gpt-4o-transcribe");
+  assertEquals(
+    (await call("/openai/v1/audio/transcriptions", bad, { "content-type": badType })).status,
+    403,
+  );
+  const [good, goodType] = await form("gpt-4o-mini");
+  assertEquals(
+    (await call("/openai/v1/audio/transcriptions", good, { "content-type": goodType })).status,
+    200,
+  );
+  // Part headers another parser may read as `model` where the proxy's does not: refused.
+  const enc = new TextEncoder();
+  const type = "multipart/form-data; boundary=B";
+  for (
+    const header of [
+      "Content-Disposition: form-data; name=model", // unquoted
+      "content-disposition: form-data; name*=utf-8''model", // RFC 2231
+      'Content-Disposition: form-data; name="model"; filename="m.txt"', // a file
+    ]
+  ) {
+    const body = enc.encode(`--B\r\n${header}\r\n\r\ngpt-5\r\n--B--\r\n`);
+    assertEquals(
+      (await call("/openai/v1/audio/transcriptions", body, { "content-type": type })).status,
+      403,
+      header,
+    );
+  }
+  assertEquals(sent.length, 1, "only the allowed form reached the upstream");
 });
 
 // ---------------------------------------------------------------- request counts
@@ -479,11 +503,11 @@ Deno.test("redteam open: a stream the client cancels before its usage event coun
   assertEquals(sent.length, 3);
 });
 
-Deno.test("redteam open (documented): a non-stream body over 8 MiB and an event-stream line over 1 MiB count 0", async () => {
-  // docs/proxy.md documents the 8 MiB body. The agent controls both sizes: logprobs with
-  // top_logprobs=20 or n>1 inflate a chat completion past 8 MiB; the Responses API's
-  // streamed response.completed event echoes instructions and tools, so padding them past
-  // 1 MiB drops the only line with usage (the 1 MiB line is not in the docs).
+Deno.test("redteam fixed: a non-stream body over 8 MiB and an event-stream line over 8 MiB are counted from their tails", async () => {
+  // The agent controls both sizes: logprobs with top_logprobs=20 or n>1 inflate a chat
+  // completion past 8 MiB; the Responses API's streamed response.completed event echoes
+  // instructions and tools, so padding them makes the only line with usage huge. Usage
+  // comes last in each, so the meter reads it from the last 64 KiB.
   const pad = "x".repeat(8 * 1024 * 1024 + 10);
   const big = proxy(
     "openai",
@@ -495,25 +519,27 @@ Deno.test("redteam open (documented): a non-stream body over 8 MiB and an event-
       }),
   );
   await big.call(OPENAI_CHAT, `{}`);
-  assertEquals(big.guard.usage().tokens.total, 0);
-  const line = proxy(
-    "openai",
-    { maxTokens: 10 },
-    () =>
-      sse([
-        `data: ${
-          JSON.stringify({
-            type: "response.completed",
-            response: {
-              instructions: "x".repeat(2 * 1024 * 1024),
-              usage: { input_tokens: 500000, output_tokens: 9 },
-            },
-          })
-        }`,
-      ]),
-  );
-  await line.call("/openai/v1/responses", `{}`);
-  assertEquals(line.guard.usage().tokens.total, 0);
+  assertEquals(big.guard.usage().tokens.total, 100);
+  for (const size of [2 * 1024 * 1024, 9 * 1024 * 1024]) {
+    const line = proxy(
+      "openai",
+      { maxTokens: 10 },
+      () =>
+        sse([
+          `data: ${
+            JSON.stringify({
+              type: "response.completed",
+              response: {
+                instructions: "x".repeat(size) + '"usage":{"input_tokens":1}',
+                usage: { input_tokens: 500000, output_tokens: 9 },
+              },
+            })
+          }`,
+        ]),
+    );
+    await line.call("/openai/v1/responses", `{}`);
+    assertEquals(line.guard.usage().tokens.total, 500009, `line of ${size} bytes`);
+  }
 });
 
 // ---------------------------------------------------------------- expiry

@@ -124,3 +124,40 @@ export function bodyModel(body: Uint8Array<ArrayBuffer>): BodyModel {
     ...(nested.length > 0 ? { nested } : {}),
   };
 }
+
+/** A `Content-Disposition` line whose field name is `model`, however it is quoted or encoded. */
+const MODEL_PART =
+  /^content-disposition:[^\r\n]*\bname\*?\s*=\s*["']?(?:[\w-]*'[\w-]*')?model(?:["';\s]|$)/gim;
+
+/**
+ * The `model` fields of a `multipart/form-data` body (OpenAI's audio and image endpoints
+ * name the model there). Parsers differ on odd part headers, so the body's raw part
+ * headers are counted too: a `model` part the proxy's parser does not read as text makes
+ * the body unreadable, never unchecked.
+ *
+ * @param body The whole request body.
+ * @param contentType Its `content-type` (with the boundary).
+ * @returns The models named, and whether some part could not be read.
+ * @example
+ * ```ts
+ * import { formModels } from "./request_model.ts";
+ * const body = new TextEncoder().encode('--b\r\ncontent-disposition: form-data; name="model"\r\n\r\nwhisper-1\r\n--b--\r\n');
+ * const r = await formModels(body, "multipart/form-data; boundary=b");
+ * console.assert(r.models[0] === "whisper-1" && !r.unreadable);
+ * ```
+ */
+export async function formModels(
+  body: Uint8Array<ArrayBuffer>,
+  contentType: string,
+): Promise<{ models: string[]; unreadable: boolean }> {
+  const raw = new TextDecoder("latin1").decode(body).match(MODEL_PART)?.length ?? 0;
+  let fields: FormDataEntryValue[];
+  try {
+    fields = (await new Response(body, { headers: { "content-type": contentType } }).formData())
+      .getAll("model");
+  } catch {
+    return { models: [], unreadable: true };
+  }
+  const models = fields.filter((f): f is string => typeof f === "string");
+  return { models, unreadable: models.length !== fields.length || raw > models.length };
+}

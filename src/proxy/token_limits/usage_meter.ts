@@ -102,6 +102,79 @@ function readUsage(_dialect: UsageDialect, value: unknown, into: TokenUsage): bo
   return true;
 }
 
+/** Bytes kept from the end of a body or line too large to parse whole. */
+const TAIL_BYTES = 64 * 1024;
+
+/** A usage object's key and opening brace, as JSON writes it (not inside a string). */
+const USAGE_KEY = /"(usage|usageMetadata)"\s*:\s*\{/g;
+
+/** The end (exclusive) of the JSON object opening at `text[open]`, or -1 if it is cut off. */
+function objectEnd(text: string, open: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = open; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b) depth++;
+    else if (c === 0x7d && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
+/**
+ * Reads the last complete usage object in the tail of a body too large to parse whole
+ * (providers put usage at the end: a chat completion's `usage` after its choices, a
+ * Response's after its output, Gemini's `usageMetadata` last).
+ */
+function usageFromTail(dialect: UsageDialect, tail: Uint8Array, into: TokenUsage): boolean {
+  const text = decoder.decode(tail);
+  const found = [...text.matchAll(USAGE_KEY)];
+  for (let k = found.length - 1; k >= 0; k--) {
+    const m = found[k]!;
+    const open = m.index + m[0].length - 1;
+    const end = objectEnd(text, open);
+    if (end < 0) continue;
+    try {
+      if (readUsage(dialect, { [m[1]!]: JSON.parse(text.slice(open, end)) }, into)) return true;
+    } catch {
+      // not an object after all: try an earlier one
+    }
+  }
+  return false;
+}
+
+/** The last {@linkcode TAIL_BYTES} of a run of chunks. */
+class Tail {
+  #parts: Uint8Array[] = [];
+  #bytes = 0;
+
+  /** Adds bytes (kept as they are: callers hand over copies). */
+  push(part: Uint8Array): void {
+    if (part.byteLength === 0) return;
+    this.#parts.push(part);
+    this.#bytes += part.byteLength;
+    while (this.#parts.length > 1 && this.#bytes - this.#parts[0]!.byteLength >= TAIL_BYTES) {
+      this.#bytes -= this.#parts.shift()!.byteLength;
+    }
+  }
+
+  /** The kept bytes, at most {@linkcode TAIL_BYTES}, and a fresh start. */
+  take(): Uint8Array {
+    const out = new Uint8Array(this.#bytes);
+    let at = 0;
+    for (const p of this.#parts) {
+      out.set(p, at);
+      at += p.byteLength;
+    }
+    this.#parts = [];
+    this.#bytes = 0;
+    return out.subarray(Math.max(0, out.byteLength - TAIL_BYTES));
+  }
+}
+
 /** Counts one response's tokens from its (decoded) body bytes. */
 export class UsageMeter {
   readonly #dialect: UsageDialect;
@@ -111,7 +184,11 @@ export class UsageMeter {
   /** Event stream: the unfinished line; other bodies: every chunk. */
   #held: Uint8Array[] = [];
   #heldBytes = 0;
+  /** A body or line past its limit: only its tail is kept, and read when it ends. */
   #overflow = false;
+  #tail = new Tail();
+  /** A body that carries no usage (not JSON, not an event stream). */
+  #off = false;
 
   /**
    * Creates a meter for one response.
@@ -124,7 +201,7 @@ export class UsageMeter {
     const type = (contentType ?? "").toLowerCase();
     this.#stream = type.includes("text/event-stream");
     // Only JSON carries usage: any other body (a file, an image) is not kept.
-    if (!this.#stream && !type.includes("json")) this.#overflow = true;
+    if (!this.#stream && !type.includes("json")) this.#off = true;
   }
 
   /**
@@ -133,13 +210,14 @@ export class UsageMeter {
    * @param chunk The bytes, as the upstream sent them (decompressed).
    */
   push(chunk: Uint8Array): void {
+    if (this.#off) return;
     if (!this.#stream) {
-      if (this.#overflow) return;
-      this.#heldBytes += chunk.byteLength;
-      if (this.#heldBytes > MAX_JSON_BYTES) {
-        this.#overflow = true;
-        this.#held = [];
-      } else this.#held.push(chunk);
+      if (this.#overflow) this.#tail.push(chunk);
+      else {
+        this.#heldBytes += chunk.byteLength;
+        this.#held.push(chunk);
+        if (this.#heldBytes > MAX_JSON_BYTES) this.#overflowHeld();
+      }
       return;
     }
     const first = chunk.indexOf(10);
@@ -148,8 +226,12 @@ export class UsageMeter {
       return;
     }
     // The line held bytes began ends here.
-    if (this.#overflow) this.#overflow = false; // the end of a line too long to keep
-    else if (this.#held.length > 0) {
+    if (this.#overflow) {
+      // The end of a line too long to keep: read what its tail holds.
+      this.#tail.push(chunk.slice(0, first));
+      this.#overflow = false;
+      if (usageFromTail(this.#dialect, this.#tail.take(), this.#usage)) this.#seen = true;
+    } else if (this.#held.length > 0) {
       this.#held.push(chunk.subarray(0, first));
       this.#line(this.#join());
     } else this.#line(chunk.subarray(0, first));
@@ -170,15 +252,23 @@ export class UsageMeter {
     if (last + 1 < chunk.byteLength) this.#hold(chunk.subarray(last + 1));
   }
 
-  /** Keeps the start of an unfinished line (a line past the limit is dropped up to its end). */
+  /** Keeps the start of an unfinished line (of a line past the limit, only its tail). */
   #hold(part: Uint8Array): void {
-    if (this.#overflow) return;
+    if (this.#overflow) {
+      this.#tail.push(part.slice());
+      return;
+    }
     this.#heldBytes += part.byteLength;
-    if (this.#heldBytes > MAX_LINE_BYTES) {
-      this.#held = [];
-      this.#heldBytes = 0;
-      this.#overflow = true;
-    } else this.#held.push(part.slice());
+    this.#held.push(part.slice());
+    if (this.#heldBytes > MAX_LINE_BYTES) this.#overflowHeld();
+  }
+
+  /** Past the limit: from now on keep only the tail. */
+  #overflowHeld(): void {
+    for (const p of this.#held) this.#tail.push(p);
+    this.#held = [];
+    this.#heldBytes = 0;
+    this.#overflow = true;
   }
 
   #join(): Uint8Array {
@@ -217,12 +307,14 @@ export class UsageMeter {
    * ```
    */
   end(): TokenUsage | undefined {
-    if (this.#stream) {
+    if (this.#overflow) {
+      if (usageFromTail(this.#dialect, this.#tail.take(), this.#usage)) this.#seen = true;
+    } else if (this.#stream) {
       if (this.#held.length > 0 && !this.#overflow) {
         this.#held.push(new Uint8Array(0));
         this.#line(this.#join());
       }
-    } else if (!this.#overflow && this.#held.length > 0) {
+    } else if (this.#held.length > 0) {
       this.#held.push(new Uint8Array(0));
       const body = this.#join();
       if (holdsUsage(body, 0, body.byteLength)) {
