@@ -7,6 +7,8 @@
  * @module
  */
 
+import { V8_FLAGS } from "../scripts/build.ts";
+
 const ROOT = new URL("..", import.meta.url).pathname;
 
 /** A way to reach the fake upstream (directly, through airlock, through nginx). */
@@ -39,22 +41,13 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>)
 }
 
 /**
- * The `--v8-flags=…` value the `compile:*` tasks of `deno.json` give the binaries, or
- * undefined when they give none (or disagree, which the report would have to explain).
+ * The `--v8-flags=…` value the compiled binaries start with (`V8_FLAGS` of
+ * `scripts/build.ts`, the one place that builds them).
+ *
+ * @returns The flags.
  */
-export function compiledV8Flags(): string | undefined {
-  const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`)) as {
-    tasks?: Record<string, string>;
-  };
-  const found = new Set<string>();
-  for (const [name, command] of Object.entries(config.tasks ?? {})) {
-    if (!name.startsWith("compile:")) continue;
-    found.add(/--v8-flags=(\S+)/.exec(command)?.[1] ?? "");
-  }
-  if (found.size > 1) {
-    throw new Error("Cannot emulate the compiled binary: the compile tasks differ in --v8-flags");
-  }
-  return [...found][0] || undefined;
+export function compiledV8Flags(): string {
+  return V8_FLAGS;
 }
 
 /**
