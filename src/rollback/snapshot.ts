@@ -158,7 +158,7 @@ export function takeSnapshot(options: SnapshotOptions): Manifest {
   try {
     let done = 0;
     let doneBytes = 0;
-    let lastReport = 0;
+    let lastReport = -Infinity; // the first report is never throttled away
     for (const e of toRead) {
       const { hash, size, stored } = pack.addFile(`${workdir}/${e.path}`, e);
       if (!stored) unstored.push(e.path);
