@@ -280,16 +280,25 @@ Deno.test({
       "0",
       "--index-url",
       `${tlsTarget(h)}/simple/`,
-      "--cert",
-      h.ca.caFile,
       "-d",
       await Deno.makeTempDir(),
       "nothing-here",
-    ], { ...h.proxy.env, HOME: await Deno.makeTempDir() });
-    // pip exits non-zero (the index has no such project); what matters is that it went
-    // through the proxy. Its output says why when it did not.
+      // Not --cert: pip's requests lets REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE, which an
+      // airlock session sets to its own bundle, override it; so a user points them instead.
+    ], {
+      ...h.proxy.env,
+      HOME: await Deno.makeTempDir(),
+      REQUESTS_CA_BUNDLE: h.ca.caFile,
+      CURL_CA_BUNDLE: h.ca.caFile,
+    });
+    // pip exits non-zero (the index has no such project) after a verified TLS exchange.
+    assert(!/ssl|certificate/i.test(r.stdout + r.stderr), r.stdout + r.stderr);
+    assert(/nothing-here/.test(r.stdout + r.stderr), r.stdout + r.stderr);
     await waitForRecord(h, (x) => x.decision === "allowed", before).catch((err) => {
-      throw new Error(`${err.message}; pip exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
+      const records = JSON.stringify(auditRecords(h).slice(before));
+      throw new Error(
+        `${err.message} (${records}); pip exited ${r.code}:\n${r.stdout}\n${r.stderr}`,
+      );
     });
   },
 });
