@@ -14,7 +14,7 @@ APT_PACKAGES=(
   tmux bsdutils                                    # terminal tests (tmux, script)
   git curl openssl ca-certificates                 # real clients in proxy tests
   gh                                               # gh api through TLS interception
-  python3-pip                                      # pip as a proxy client in tests
+  python3-pip python3-requests                     # pip and requests as proxy clients in tests
   procps iproute2                                  # ps/pgrep in tests
   util-linux                                       # setpriv and unshare: the namespace layer
   zsh fish                                         # completion scripts (zsh -n, fish complete -C)

@@ -34,6 +34,7 @@ export const BUNDLE_VARIABLES = [
   "CODEX_CA_CERTIFICATE",
   "DENO_CERT",
   "PIP_CERT",
+  "NPM_CONFIG_CAFILE", // npm does not read NODE_EXTRA_CA_CERTS for its registry requests
 ] as const;
 
 /**

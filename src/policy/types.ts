@@ -83,14 +83,20 @@ export interface EnvPolicy {
   unchecked?: string[];
 }
 
+/** Where a custom route reads its token or injects its credential. */
+export type RouteSlot =
+  | { header: string; format?: string }
+  | { query: string }
+  | { basic: "password"; user?: string };
+
 /** A custom proxy route declared in a profile (`routes.NAME`). */
 export interface RouteConfig {
   /** Upstream base URL, `https://host[:port][/base]`. */
   upstream: string;
-  /** Where the phantom token is read: a header (`authorization`, with optional `format` such as `Bearer {}`) or a query parameter. */
-  token: { header: string; format?: string } | { query: string };
-  /** How the real credential is injected: a header with a format such as `token {}`, or a query parameter. */
-  inject: { header: string; format?: string } | { query: string };
+  /** Where the phantom token is read: a header (`authorization`, with optional `format` such as `Bearer {}`), a query parameter, or the password of `Authorization: Basic`. */
+  token: RouteSlot;
+  /** How the real credential is injected: a header with a format such as `token {}`, a query parameter, or as a Basic password (`user` default the request's). */
+  inject: RouteSlot;
   /** Variables to set for the command; values may use `{base_url}` and `{token}`. */
   env: Record<string, string>;
   /** Token prefix, so tools that check a key's shape keep working. */

@@ -10,14 +10,29 @@ import type { RouteConfig, RouteTimeouts } from "./types.ts";
 import { ENV_NAME } from "./syntax.ts";
 
 const HEADER = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+/** A Basic user: printable ASCII without the colon that ends it. */
+const BASIC_USER = /^[ -9;-~]*$/;
 
-/** Validates `{ "header": "...", "format": "Bearer {}" }` or `{ "query": "key" }`. */
-function placement(
-  p: ProfileProblem,
-  key: string,
-  value: unknown,
-): { header: string; format?: string } | { query: string } {
-  const obj = p.object(key, value, ["header", "format", "query"]);
+/**
+ * Validates `{ "header": "...", "format": "Bearer {}" }`, `{ "query": "key" }` or
+ * `{ "basic": "password", "user": "..." }`.
+ */
+function placement(p: ProfileProblem, key: string, value: unknown): RouteConfig["token"] {
+  const obj = p.object(key, value, ["header", "format", "query", "basic", "user"]);
+  if (obj.basic !== undefined) {
+    if (obj.header !== undefined || obj.format !== undefined || obj.query !== undefined) {
+      throw p.at(key, 'must have one of "header", "query" or "basic"', value);
+    }
+    if (obj.basic !== "password") {
+      throw p.at(`${key}.basic`, 'must be "password" (the token is the Basic password)', obj.basic);
+    }
+    if (obj.user === undefined) return { basic: "password" };
+    if (typeof obj.user !== "string" || !BASIC_USER.test(obj.user)) {
+      throw p.at(`${key}.user`, "must be a string without a colon or control characters", obj.user);
+    }
+    return { basic: "password", user: obj.user };
+  }
+  if (obj.user !== undefined) throw p.at(`${key}.user`, 'is only allowed with "basic"', obj.user);
   if (obj.query !== undefined) {
     if (obj.header !== undefined || obj.format !== undefined) {
       throw p.at(key, 'must have either "header" (with optional "format") or "query"', value);

@@ -6,8 +6,16 @@
  * @module
  */
 
-/** A place a token is read from or a credential is written to. */
-export type Slot = { header: string; format?: string } | { query: string };
+/**
+ * A place a token is read from or a credential is written to: a header (with a format
+ * such as `Bearer {}`), a query parameter, or the password of `Authorization: Basic`
+ * (private package indexes: pip, twine, Poetry send a token so; `user` is the user sent
+ * with the real credential, default the request's own, else `token`).
+ */
+export type Slot =
+  | { header: string; format?: string }
+  | { query: string }
+  | { basic: "password"; user?: string };
 
 /** Reads the phantom token, removes it, injects the real credential. */
 export interface Injector {
@@ -35,6 +43,7 @@ function splitFormat(format: string | undefined): [string, string] {
 
 function readSlot(slot: Slot, headers: Headers, url: URL): string | null {
   if ("query" in slot) return url.searchParams.get(slot.query);
+  if ("basic" in slot) return decodeBasic(headers.get("authorization"))?.password ?? null;
   const value = headers.get(slot.header);
   if (value === null) return null;
   const [pre, post] = splitFormat(slot.format);
@@ -66,7 +75,9 @@ function readSlot(slot: Slot, headers: Headers, url: URL): string | null {
  * ```
  */
 export function slotInjector(tokenSlots: readonly Slot[], injectSlot: Slot): Injector {
+  const basicToken = tokenSlots.some((slot) => "basic" in slot);
   return {
+    ...(basicToken ? { challenge: 'Basic realm="airlock"' } : {}),
     readToken(headers, url) {
       for (const slot of tokenSlots) {
         const t = readSlot(slot, headers, url);
@@ -77,12 +88,19 @@ export function slotInjector(tokenSlots: readonly Slot[], injectSlot: Slot): Inj
     strip(headers, url) {
       for (const slot of tokenSlots) {
         if ("query" in slot) url.searchParams.delete(slot.query);
+        else if ("basic" in slot) stripBasic(headers);
         else headers.delete(slot.header);
       }
     },
     inject(headers, url, secret) {
       if ("query" in injectSlot) {
         url.searchParams.set(injectSlot.query, secret);
+        return;
+      }
+      if ("basic" in injectSlot) {
+        const user = injectSlot.user ?? basicUsers.get(headers) ?? "token";
+        headers.set("authorization", encodeBasic(user, secret));
+        basicUsers.delete(headers);
         return;
       }
       const [pre, post] = splitFormat(injectSlot.format);
@@ -106,6 +124,13 @@ function decodeBasic(value: string | null): { user: string; password: string } |
   }
   const colon = text.indexOf(":");
   return colon < 0 ? null : { user: text.slice(0, colon), password: text.slice(colon + 1) };
+}
+
+/** Removes `Authorization`, keeping the user of a Basic one for `inject`. */
+function stripBasic(headers: Headers): void {
+  const basic = decodeBasic(headers.get("authorization"));
+  if (basic) basicUsers.set(headers, basic.user);
+  headers.delete("authorization");
 }
 
 function encodeBasic(user: string, password: string): string {
@@ -138,9 +163,7 @@ export function basicPasswordInjector(): Injector {
       return decodeBasic(headers.get("authorization"))?.password ?? null;
     },
     strip(headers) {
-      const basic = decodeBasic(headers.get("authorization"));
-      if (basic) basicUsers.set(headers, basic.user);
-      headers.delete("authorization");
+      stripBasic(headers);
     },
     inject(headers, _url, secret) {
       headers.set(

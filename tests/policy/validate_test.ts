@@ -177,6 +177,18 @@ Deno.test("validateProfile() rejects bad keys and values with one-line messages"
     ["route both", {
       routes: { x: { upstream: "https://x", inject: { header: "a", query: "k" } } },
     }, 'routes.x.inject must have either "header"'],
+    ["route basic kind", {
+      routes: { x: { upstream: "https://x", inject: { basic: "user" } } },
+    }, 'routes.x.inject.basic must be "password"'],
+    ["route basic mixed", {
+      routes: { x: { upstream: "https://x", inject: { basic: "password", header: "a" } } },
+    }, 'routes.x.inject must have one of "header", "query" or "basic"'],
+    ["route basic user", {
+      routes: { x: { upstream: "https://x", inject: { basic: "password", user: "a:b" } } },
+    }, "routes.x.inject.user must be a string without a colon"],
+    ["route user alone", {
+      routes: { x: { upstream: "https://x", inject: { header: "a", user: "u" } } },
+    }, 'routes.x.inject.user is only allowed with "basic"'],
     ["extends type", { extends: 3 }, "extends must be an array: current value is 3"],
     ["description type", { description: ["x"] }, "description must be a string"],
     ["not an object", [1], "the profile must be an object: current value is [1]"],

@@ -38,6 +38,8 @@ export const TEST_NAMES = [
   "localhost",
   "api.github.com",
   "github.com",
+  "registry.corp.test",
+  "pypi.corp.test",
 ];
 
 /**
