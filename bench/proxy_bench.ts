@@ -378,8 +378,8 @@ async function main(): Promise<void> {
     console.log(`proxy benchmark (${QUICK ? "quick" : "full"}; loopback, TLS upstream)`);
     console.log(
       binaryFlags
-        ? `airlock runs with the compiled binary's V8 flags (deno.json compile tasks): ${binaryFlags}`
-        : "airlock runs without V8 flags, like the compiled binary (deno.json compile tasks set none)",
+        ? `airlock runs with the compiled binary's V8 flags (scripts/build.ts V8_FLAGS): ${binaryFlags}`
+        : "airlock runs without V8 flags, like the compiled binary (scripts/build.ts V8_FLAGS is empty)",
     );
     if (COMPARE_FLAGS !== undefined) {
       console.log(
