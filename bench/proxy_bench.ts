@@ -339,17 +339,9 @@ async function main(): Promise<void> {
 
   const results: Record<string, { p50: number; p99: number; rps: number; chunk: number }> = {};
   try {
-    for (const t of targets) {
-      const lat = await latency(t);
-      const rps = await throughput(t);
-      const chunk = await sseChunkLatency(t);
-      results[t.name] = { ...lat, rps, chunk };
-    }
-    const rss: number[] = [];
-    for (const a of airlocks) rss.push(await peakRss(a));
     // The hardening's cost: the proxy before it and now, two fresh processes started
-    // together and measured alternately (the processes above carry the earlier phases'
-    // heap), medians of rounds.
+    // together and measured alternately, first (the 200-stream phase below leaves
+    // the machine's loopback and the processes' heaps loaded), medians of rounds.
     const rounds: Record<string, { p50: number[]; rps: number[]; cpu: number[] }> = {
       baseline: { p50: [], rps: [], cpu: [] },
       now: { p50: [], rps: [], cpu: [] },
@@ -375,6 +367,14 @@ async function main(): Promise<void> {
       for (const t of pair) await t.close();
     }
 
+    for (const t of targets) {
+      const lat = await latency(t);
+      const rps = await throughput(t);
+      const chunk = await sseChunkLatency(t);
+      results[t.name] = { ...lat, rps, chunk };
+    }
+    const rss: number[] = [];
+    for (const a of airlocks) rss.push(await peakRss(a));
     console.log(`proxy benchmark (${QUICK ? "quick" : "full"}; loopback, TLS upstream)`);
     console.log(
       binaryFlags
