@@ -83,7 +83,12 @@ export interface EnvPolicy {
   unchecked?: string[];
 }
 
-/** Where a custom route reads its token or injects its credential. */
+/**
+ * Where a route reads its phantom token or injects its credential: a header (with a
+ * format such as `Bearer {}`), a query parameter, or the password of `Authorization:
+ * Basic` (git, and private package indexes: pip, twine, Poetry send a token so; `user` is
+ * the user sent with the real credential, default the request's own, else `token`).
+ */
 export type RouteSlot =
   | { header: string; format?: string }
   | { query: string }

@@ -6,16 +6,10 @@
  * @module
  */
 
-/**
- * A place a token is read from or a credential is written to: a header (with a format
- * such as `Bearer {}`), a query parameter, or the password of `Authorization: Basic`
- * (private package indexes: pip, twine, Poetry send a token so; `user` is the user sent
- * with the real credential, default the request's own, else `token`).
- */
-export type Slot =
-  | { header: string; format?: string }
-  | { query: string }
-  | { basic: "password"; user?: string };
+import type { RouteSlot } from "../policy/types.ts";
+
+/** A place a token is read from or a credential is written to (a profile's route slot). */
+export type Slot = RouteSlot;
 
 /** Reads the phantom token, removes it, injects the real credential. */
 export interface Injector {
@@ -88,8 +82,12 @@ export function slotInjector(tokenSlots: readonly Slot[], injectSlot: Slot): Inj
     strip(headers, url) {
       for (const slot of tokenSlots) {
         if ("query" in slot) url.searchParams.delete(slot.query);
-        else if ("basic" in slot) stripBasic(headers);
-        else headers.delete(slot.header);
+        else if ("basic" in slot) {
+          // The user of a Basic header is kept for `inject`.
+          const basic = decodeBasic(headers.get("authorization"));
+          if (basic) basicUsers.set(headers, basic.user);
+          headers.delete("authorization");
+        } else headers.delete(slot.header);
       }
     },
     inject(headers, url, secret) {
@@ -126,13 +124,6 @@ function decodeBasic(value: string | null): { user: string; password: string } |
   return colon < 0 ? null : { user: text.slice(0, colon), password: text.slice(colon + 1) };
 }
 
-/** Removes `Authorization`, keeping the user of a Basic one for `inject`. */
-function stripBasic(headers: Headers): void {
-  const basic = decodeBasic(headers.get("authorization"));
-  if (basic) basicUsers.set(headers, basic.user);
-  headers.delete("authorization");
-}
-
 function encodeBasic(user: string, password: string): string {
   const bytes = new TextEncoder().encode(`${user}:${password}`);
   return `Basic ${btoa(String.fromCharCode(...bytes))}`;
@@ -157,22 +148,7 @@ function encodeBasic(user: string, password: string): string {
  * ```
  */
 export function basicPasswordInjector(): Injector {
-  return {
-    challenge: 'Basic realm="airlock"',
-    readToken(headers) {
-      return decodeBasic(headers.get("authorization"))?.password ?? null;
-    },
-    strip(headers) {
-      stripBasic(headers);
-    },
-    inject(headers, _url, secret) {
-      headers.set(
-        "authorization",
-        encodeBasic(basicUsers.get(headers) ?? "x-access-token", secret),
-      );
-      basicUsers.delete(headers);
-    },
-  };
+  return slotInjector([{ basic: "password" }], { basic: "password" });
 }
 
 const BUILTIN: Record<string, Injector> = {
