@@ -7,7 +7,7 @@
  */
 
 import { createTestCa, type TestCa } from "../proxy/_support/test_ca.ts";
-import { relay443 } from "../proxy/_support/port443_upstream.ts";
+import { serveTls443 } from "../proxy/_support/port443_upstream.ts";
 
 /** A request the fake GitHub saw. */
 export interface GithubRequest {
@@ -56,13 +56,7 @@ export async function startFakeGithub(token: string): Promise<FakeGithub> {
   await git(["push", "-q", repoDir, "main"], seed);
   await git(["config", "http.receivepack", "true"], repoDir);
   const seen: GithubRequest[] = [];
-  const server = Deno.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    cert: ca.certPem,
-    key: ca.keyPem,
-    onListen: () => {},
-  }, async (req) => {
+  const fake = serveTls443(ca, async (req) => {
     const url = new URL(req.url);
     const host = url.hostname;
     const authorization = req.headers.get("authorization");
@@ -127,17 +121,14 @@ export async function startFakeGithub(token: string): Promise<FakeGithub> {
     }
     return new Response(bytes.slice(split + 4), { status, headers });
   });
-  const relay = relay443(server.addr.port);
   return {
     ca,
-    addr: relay.addr,
+    addr: fake.addr,
     repoDir,
     seen,
     async close() {
-      await server.shutdown();
-      await relay.close();
+      await fake.close();
       await Deno.remove(root, { recursive: true }).catch(() => {});
-      await Deno.remove(ca.dir, { recursive: true }).catch(() => {});
     },
   };
 }

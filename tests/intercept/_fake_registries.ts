@@ -8,7 +8,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { relay443 } from "../proxy/_support/port443_upstream.ts";
+import { serveTls443 } from "../proxy/_support/port443_upstream.ts";
 import { createTestCa, type TestCa } from "../proxy/_support/test_ca.ts";
 
 /** One request the fake saw. */
@@ -68,13 +68,7 @@ export async function startFakeRegistries(
   const wheel = await buildWheel(ca.dir);
   const wheelSha = createHash("sha256").update(wheel).digest("hex");
   const seen: RegistryRequest[] = [];
-  const server = Deno.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    cert: ca.certPem,
-    key: ca.keyPem,
-    onListen: () => {},
-  }, (req) => {
+  const fake = serveTls443(ca, (req) => {
     const url = new URL(req.url);
     const authorization = req.headers.get("authorization");
     seen.push({ host: url.hostname, path: url.pathname + url.search, authorization });
@@ -113,15 +107,10 @@ export async function startFakeRegistries(
     }
     return new Response("unknown host", { status: 421 });
   });
-  const relay = relay443(server.addr.port);
   return {
     ca,
-    addr: relay.addr,
+    addr: fake.addr,
     seen,
-    async close() {
-      await server.shutdown();
-      await relay.close();
-      await Deno.remove(ca.dir, { recursive: true }).catch(() => {});
-    },
+    close: fake.close,
   };
 }

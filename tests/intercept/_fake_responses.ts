@@ -8,7 +8,7 @@
  */
 
 import { createTestCa, type TestCa } from "../proxy/_support/test_ca.ts";
-import { relay443 } from "../proxy/_support/port443_upstream.ts";
+import { serveTls443 } from "../proxy/_support/port443_upstream.ts";
 
 /** A request the fake saw. */
 export interface SeenCall {
@@ -39,13 +39,7 @@ function event(type: string, fields: Record<string, unknown>): string {
 export async function startFakeResponses(reply: string): Promise<FakeResponses> {
   const ca = await createTestCa();
   const seen: SeenCall[] = [];
-  const server = Deno.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    cert: ca.certPem,
-    key: ca.keyPem,
-    onListen: () => {},
-  }, async (req) => {
+  const fake = serveTls443(ca, async (req) => {
     const url = new URL(req.url);
     const body = req.body ? await req.text() : "";
     seen.push({
@@ -86,15 +80,10 @@ export async function startFakeResponses(reply: string): Promise<FakeResponses> 
     ].join("");
     return new Response(text, { headers: { "content-type": "text/event-stream" } });
   });
-  const relay = relay443(server.addr.port);
   return {
     ca,
-    addr: relay.addr,
+    addr: fake.addr,
     seen,
-    async close() {
-      await server.shutdown();
-      await relay.close();
-      await Deno.remove(ca.dir, { recursive: true }).catch(() => {});
-    },
+    close: fake.close,
   };
 }

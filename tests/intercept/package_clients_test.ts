@@ -68,6 +68,16 @@ async function confined(f: FakeRegistries, script: string, extra: string[] = [])
   }
 }
 
+/** Runs `fn` with fresh fake registries, closed afterwards. */
+async function withRegistries(fn: (f: FakeRegistries) => Promise<void>): Promise<void> {
+  const f = await startFakeRegistries(NPM_SECRET, PYPI_SECRET);
+  try {
+    await fn(f);
+  } finally {
+    await f.close();
+  }
+}
+
 function noSecrets(r: { stdout: string; stderr: string }): void {
   for (const secret of [NPM_SECRET, PYPI_SECRET]) {
     ok(
@@ -84,8 +94,7 @@ function interceptedOn(audit: Record<string, unknown>[], route: string): boolean
 Deno.test("confined npm reads a private registry through interception with a phantom token", {
   ...linuxOnly,
 }, async () => {
-  const f = await startFakeRegistries(NPM_SECRET, PYPI_SECRET);
-  try {
+  await withRegistries(async (f) => {
     const r = await confined(
       f,
       'echo "token=$NPM_TOKEN"; ' +
@@ -107,16 +116,13 @@ Deno.test("confined npm reads a private registry through interception with a pha
     ok(npm.length > 0, "npm reached the registry");
     ok(npm.every((s) => s.authorization === `Bearer ${NPM_SECRET}`), JSON.stringify(npm));
     ok(interceptedOn(r.audit, "registry"), JSON.stringify(r.audit));
-  } finally {
-    await f.close();
-  }
+  });
 });
 
 Deno.test("confined pip downloads from a private index with the phantom token as Basic password", {
   ...linuxOnly,
 }, async () => {
-  const f = await startFakeRegistries(NPM_SECRET, PYPI_SECRET);
-  try {
+  await withRegistries(async (f) => {
     const r = await confined(
       f,
       'case "$PIP_INDEX_URL" in *"__token__:pypi-"*) echo phantom-in-url;; esac; ' +
@@ -141,16 +147,13 @@ Deno.test("confined pip downloads from a private index with the phantom token as
       );
     }
     ok(interceptedOn(r.audit, "pypi"), JSON.stringify(r.audit));
-  } finally {
-    await f.close();
-  }
+  });
 });
 
 Deno.test("confined Python requests reaches the private registry with a phantom Bearer token", {
   ...linuxOnly,
 }, async () => {
-  const f = await startFakeRegistries(NPM_SECRET, PYPI_SECRET);
-  try {
+  await withRegistries(async (f) => {
     const program = [
       "import os, requests",
       'r = requests.get("https://registry.corp.test/api/whoami",',
@@ -163,16 +166,13 @@ Deno.test("confined Python requests reaches the private registry with a phantom 
     noSecrets(r);
     equal(f.seen.at(-1)?.authorization, `Bearer ${NPM_SECRET}`);
     ok(interceptedOn(r.audit, "registry"), JSON.stringify(r.audit));
-  } finally {
-    await f.close();
-  }
+  });
 });
 
 Deno.test("Python requests pinned to its own CA bundle fails closed: tls-client-rejected", {
   ...linuxOnly,
 }, async () => {
-  const f = await startFakeRegistries(NPM_SECRET, PYPI_SECRET);
-  try {
+  await withRegistries(async (f) => {
     // The tool ships the registry's real CA and trusts nothing else (as certifi-pinned tools
     // do): the session leaf does not verify, nothing is sent.
     const program = [
@@ -197,7 +197,5 @@ Deno.test("Python requests pinned to its own CA bundle fails closed: tls-client-
       r.audit.some((x) => x.kind === "connect" && x.decision === "tls-client-rejected"),
       JSON.stringify(r.audit),
     );
-  } finally {
-    await f.close();
-  }
+  });
 });

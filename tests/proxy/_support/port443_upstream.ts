@@ -77,3 +77,38 @@ export async function startUpstream(
     },
   };
 }
+
+/** A TLS fake server reached at ADDR:443. */
+export interface Fake443 {
+  /** The relay address (port 443) to pin its host names to. */
+  addr: string;
+  /** Stops the server and the relay and removes the CA's directory. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `handler` over TLS with the test CA's leaf (every host of `TEST_NAMES`) on
+ * 127.0.0.1, relayed from ADDR:443 as a provider's host is reached.
+ *
+ * @param ca The test CA; its directory is removed on close.
+ * @param handler The fake's handler.
+ * @returns The relay address and a close.
+ */
+export function serveTls443(ca: TestCa, handler: Deno.ServeHandler<Deno.NetAddr>): Fake443 {
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    cert: ca.certPem,
+    key: ca.keyPem,
+    onListen: () => {},
+  }, handler);
+  const relay = relay443(server.addr.port);
+  return {
+    addr: relay.addr,
+    async close() {
+      await server.shutdown();
+      await relay.close();
+      await Deno.remove(ca.dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
