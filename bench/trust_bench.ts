@@ -136,7 +136,7 @@ try {
   results.scan_found = foundCount;
 
   // Keyed verification per file.
-  const policyFile = await validateTrustPolicy(
+  const policyFile = validateTrustPolicy(
     { publishers: [publisher] },
     "/bench",
     "00".repeat(32),
@@ -256,6 +256,7 @@ try {
     `const t = performance.now();
 const { trustGate } = await import(${JSON.stringify(`${repo}src/trust/run_gate.ts`)});
 const trust = await trustGate({ root: Deno.args[0], argv: ["/bin/true"] });
+await trust?.settle();
 await trust?.afterExit(0);
 console.log(performance.now() - t);`,
   );
@@ -329,7 +330,7 @@ if (values.json) {
     );
   }
   console.log(
-    `  trust step alone                ${
+    `  trust step alone, in sequence    ${
       results.step_plain_ms!.toFixed(1)
     } ms (nothing to verify)   ${results.step_trust_ms!.toFixed(1)} ms (deny, 5 signed) = ${
       (100 * results.step_trust_ms! / results.launch_plain_ms!).toFixed(1)

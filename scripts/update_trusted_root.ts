@@ -79,7 +79,7 @@ if (import.meta.main) {
   const root = JSON.parse(new TextDecoder().decode(bytes));
   const material = toTrustMaterial(TrustedRoot.fromJSON(root)); // throws when malformed
   writeFileAtomic(TARGET.pathname, bytes, 0o644);
-  console.log(`wrote ${TARGET.pathname} (sha256 ${await sha256Hex(bytes)})`);
+  console.log(`wrote ${TARGET.pathname} (sha256 ${sha256Hex(bytes)})`);
   console.log(
     `  ${material.tlogs.length} transparency logs, ${material.certificateAuthorities.length} CAs, ${material.ctlogs.length} CT logs, ${material.timestampAuthorities.length} TSAs`,
   );

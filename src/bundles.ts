@@ -1,7 +1,7 @@
 /**
  * Whether a pre-built bundle may be loaded in place of the modules it was built from.
  *
- * The three bundles under `src/` (`scripts/build_bundles.ts`) are build output, not
+ * The bundles under `src/` (`scripts/build_bundles.ts`) are build output, not
  * sources: `scripts/setup.sh` and the release build make them, git ignores them. A checkout
  * may therefore hold none, or bundles older than the code beside them. Loading a stale
  * bundle would run yesterday's code — a wrong result — so each bundle's header lists its

@@ -138,6 +138,9 @@ export async function runConfined(argv: string[], values: RunFlagValues): Promis
     } else {
       launch.start(policy, { argv, readOnlyPaths });
     }
+    // Under `deny` the signatures were checked while the helper built the mounts: the
+    // command starts only once every file has verified.
+    await trust?.settle();
     // Rollback: a snapshot of the workdir now, before the command runs (it starts only when
     // `run()` hands over the last message); the summary and the guard once the command and
     // everything it started have ended.

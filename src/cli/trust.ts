@@ -112,7 +112,7 @@ export function register(program: Command): void {
       const paths = trustPolicyPaths(Deno.cwd(), Deno.env.toObject());
       requireUserPolicy(paths.user);
       let digest: string;
-      if (exists(target)) digest = await sha256Hex(await Deno.readFile(target));
+      if (exists(target)) digest = sha256Hex(await Deno.readFile(target));
       else if (isSha256Hex(target.toLowerCase())) digest = target.toLowerCase();
       else {
         throw new UsageError(

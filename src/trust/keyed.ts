@@ -40,7 +40,7 @@ export async function generateKey(): Promise<GeneratedKey> {
   const pair = await crypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]);
   const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", pair.privateKey));
   const spki = new Uint8Array(await crypto.subtle.exportKey("spki", pair.publicKey));
-  return { pkcs8, spki, fingerprint: await sha256Hex(spki) };
+  return { pkcs8, spki, fingerprint: sha256Hex(spki) };
 }
 
 /**
@@ -49,7 +49,7 @@ export async function generateKey(): Promise<GeneratedKey> {
  * @param spki DER SubjectPublicKeyInfo.
  * @returns Hex SHA-256 of the bytes.
  */
-export function fingerprintOf(spki: Uint8Array<ArrayBuffer>): Promise<string> {
+export function fingerprintOf(spki: Uint8Array): string {
   return sha256Hex(spki);
 }
 
@@ -91,7 +91,7 @@ export async function importSigningKey(pkcs8: Uint8Array<ArrayBuffer>): Promise<
   ]);
   const spki = new Uint8Array(await crypto.subtle.exportKey("spki", publicKey));
   const privateKey = await crypto.subtle.importKey("pkcs8", pkcs8, ALGORITHM, false, ["sign"]);
-  return { privateKey, spki, fingerprint: await sha256Hex(spki) };
+  return { privateKey, spki, fingerprint: sha256Hex(spki) };
 }
 
 /**

@@ -80,11 +80,11 @@ ${publishers.join(",\n")}
  * @returns Whether the file changed (false when an equal value was present).
  * @throws {TrustError} When the file is missing or the result would be invalid.
  */
-export async function appendToPolicy(
+export function appendToPolicy(
   path: string,
   key: (string | number)[],
   value: unknown,
-): Promise<boolean> {
+): boolean {
   let text: string;
   try {
     text = Deno.readTextFileSync(path);
@@ -104,7 +104,7 @@ export async function appendToPolicy(
   });
   const next = applyEdits(text, edits);
   const bytes = new TextEncoder().encode(next);
-  await validateTrustPolicy(parseJsonc(next), path, "0".repeat(64));
+  validateTrustPolicy(parseJsonc(next), path, "0".repeat(64));
   writeFileAtomic(path, bytes, 0o600);
   return true;
 }

@@ -39,7 +39,7 @@ import { trustPolicyPaths } from "./policy_paths.ts";
  * @returns The policy, or null when the file does not exist.
  * @throws {TrustError} When it cannot be read, is not JSONC or is invalid.
  */
-export async function readTrustPolicy(path: string): Promise<TrustPolicyFile | null> {
+export function readTrustPolicy(path: string): TrustPolicyFile | null {
   let bytes: Uint8Array<ArrayBuffer>;
   try {
     bytes = Deno.readFileSync(path);
@@ -60,7 +60,7 @@ export async function readTrustPolicy(path: string): Promise<TrustPolicyFile | n
       hint: "fix the syntax at that line and column",
     });
   }
-  return await validateTrustPolicy(value, path, await sha256Hex(bytes));
+  return validateTrustPolicy(value, path, sha256Hex(bytes));
 }
 
 /**
@@ -142,14 +142,14 @@ export function mergeTrustPolicies(
  * @returns The effective policy.
  * @throws {TrustError} When a policy file is unreadable or invalid.
  */
-export async function loadTrustPolicy(
+export function loadTrustPolicy(
   workdir: string,
   env: Record<string, string | undefined>,
-): Promise<EffectiveTrustPolicy> {
+): EffectiveTrustPolicy {
   const paths = trustPolicyPaths(workdir, env);
-  const [user, project] = await Promise.all([
+  return mergeTrustPolicies(
     readTrustPolicy(paths.user),
     readTrustPolicy(paths.project),
-  ]);
-  return mergeTrustPolicies(user, project, paths.home);
+    paths.home,
+  );
 }

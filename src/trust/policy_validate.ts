@@ -95,15 +95,15 @@ class Problem {
  * @example
  * ```ts
  * import { validateTrustPolicy } from "./policy_validate.ts";
- * const policy = await validateTrustPolicy({ enforcement: "warn", includes: ["PROMPT.md"] }, "/p.json", "00".repeat(32));
+ * const policy = validateTrustPolicy({ enforcement: "warn", includes: ["PROMPT.md"] }, "/p.json", "00".repeat(32));
  * console.assert(policy.enforcement === "warn" && policy.includes[0] === "PROMPT.md");
  * ```
  */
-export async function validateTrustPolicy(
+export function validateTrustPolicy(
   value: unknown,
   file: string,
   sha256: string,
-): Promise<TrustPolicyFile> {
+): TrustPolicyFile {
   const p = new Problem(file);
   const top = p.object("", value, TRUST_POLICY_KEYS[""]);
   if (top.$schema !== undefined && typeof top.$schema !== "string") {
@@ -137,7 +137,7 @@ export async function validateTrustPolicy(
   const publishers: Publisher[] = [];
   const names = new Set<string>();
   for (const [i, raw] of p.array("publishers", top.publishers).entries()) {
-    const publisher = await validatePublisher(p, `publishers[${i}]`, raw);
+    const publisher = validatePublisher(p, `publishers[${i}]`, raw);
     if (names.has(publisher.name)) {
       throw p.at(`publishers[${i}].name`, "repeats another publisher's name", publisher.name);
     }
@@ -181,7 +181,7 @@ export async function validateTrustPolicy(
   };
 }
 
-async function validatePublisher(p: Problem, key: string, raw: unknown): Promise<Publisher> {
+function validatePublisher(p: Problem, key: string, raw: unknown): Publisher {
   const type = (raw as { type?: unknown } | null)?.type;
   if (type === "key") {
     const entry = p.object(key, raw, TRUST_POLICY_KEYS.keyPublisher);
@@ -200,7 +200,7 @@ async function validatePublisher(p: Problem, key: string, raw: unknown): Promise
         "paste the output of `airlock trust export-key --pem`",
       );
     }
-    const actual = await fingerprintOf(spki);
+    const actual = fingerprintOf(spki);
     if (actual !== entry.fingerprint) {
       throw p.at(
         `${key}.fingerprint`,

@@ -2,13 +2,15 @@
  * The entry of the trust step into `airlock run`, kept small because the fast launch path
  * bundles it: when no trust policy exists and the tree holds no instruction file, it
  * costs two `stat`s and one directory walk, and returns null. Otherwise it loads
- * `session.ts` (policies, verification, audit) on demand.
+ * `session.ts` (policies, verification, audit) on demand: its pre-built bundle
+ * (`session.bundle.js`) while that is fresh, else the modules (`src/bundles.ts`).
  *
  * `--trust-override` skips the scan, loudly, and is recorded.
  *
  * @module
  */
 
+import { useBundle } from "../bundles.ts";
 import { lazyImport } from "../lazy_import.ts";
 import { DEFAULT_INCLUDES } from "./default_includes.ts";
 import { trustPolicyPaths } from "./policy_paths.ts";
@@ -36,21 +38,23 @@ export interface TrustGateOptions {
  * there is something to record.
  *
  * @param options The root, the command and the override flag.
- * @returns What the launch needs when files were verified (read-only paths, re-verification
- *   at exit), or null when nothing was verified.
- * @throws {TrustError} When the trust policy denies the run (exit 125).
+ * @returns What the launch needs when there are files to protect (read-only paths, the
+ *   verification to settle before the command starts, re-verification at exit), or null.
+ * @throws {TrustError} When the trust policy denies the run (exit 125); under `deny`,
+ *   from `settle()`.
  * @example
  * ```ts ignore
  * const trust = await trustGate({ root: policy.workdir ?? policy.cwd, argv });
- * const status = await sandbox.run(policy, { argv, readOnlyPaths: trust?.readOnlyPaths });
+ * launch.start(policy, { argv, readOnlyPaths: trust?.readOnlyPaths });
+ * await trust?.settle(); // throws TrustError when the policy denies the run
+ * const status = await launch.run();
  * return trust ? await trust.afterExit(status) : status;
  * ```
  */
 export async function trustGate(options: TrustGateOptions): Promise<TrustLaunch | null> {
   const env = options.env ?? Deno.env.toObject();
   const run = { root: options.root, argv: options.argv, env };
-  const session = () =>
-    lazyImport<typeof import("./session.ts")>("../trust/session.ts", import.meta.url);
+  const session = () => loadSession();
   if (options.override) {
     (await session()).recordOverride(run);
     return null;
@@ -62,6 +66,17 @@ export async function trustGate(options: TrustGateOptions): Promise<TrustLaunch 
     if (found.length === 0 && !stats.truncated) return null;
   }
   return await (await session()).trustBeforeLaunch(run);
+}
+
+type SessionModule = typeof import("./session.ts");
+
+function loadSession(): Promise<SessionModule> {
+  // Specifiers of the `../trust/` form: this module also runs from the fast path's bundle.
+  const bundle = new URL("../trust/session.bundle.js", import.meta.url);
+  return lazyImport<SessionModule>(
+    useBundle(bundle, "src/trust/session.bundle.js") ? bundle.href : "../trust/session.ts",
+    import.meta.url,
+  );
 }
 
 function exists(path: string): boolean {

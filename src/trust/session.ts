@@ -18,14 +18,28 @@ import { TrustError } from "../errors.ts";
 import { type AuditedFile, recordTrust, type TrustAuditRecord } from "./audit_log.ts";
 import { sha256Hex } from "./digest.ts";
 import { loadTrustPolicy } from "./policy_load.ts";
-import { scanTree } from "./scanner.ts";
+import { type FoundFile, scanTree } from "./scanner.ts";
 import { type FileVerdict, TrustVerifier } from "./verifier.ts";
+import { SignatureMemo } from "./signature_memo.ts";
 import type { EffectiveTrustPolicy } from "./policy_types.ts";
 
-/** What the launch needs from a trust step that verified files. */
+/**
+ * What the launch needs from a trust step that found files to protect.
+ *
+ * Under `deny` the files' verification may still be running when the sandbox is built:
+ * the run goes ahead only if every file verifies, so the files to bind read-only are
+ * known from the scan, and the signature checks overlap the helper's mounts. The
+ * command must not start before {@linkcode TrustLaunch.settle} resolves.
+ */
 export interface TrustLaunch {
-  /** Absolute paths of the verified files, to bind read-only for the session. */
+  /** Absolute paths of the files to bind read-only for the session. */
   readOnlyPaths: string[];
+  /**
+   * Finishes the verification (prints, records and decides); a no-op when it is done.
+   *
+   * @throws {TrustError} When the policy denies the run (exit 125).
+   */
+  settle(): Promise<void>;
   /**
    * Re-verifies at exit; reports and records every change. Never throws.
    *
@@ -61,11 +75,13 @@ export function verdictLine(verdict: FileVerdict): string {
  * Requires `--allow-read` (policies, the tree) and `--allow-write` (the audit file).
  *
  * @param run The run.
- * @returns What the launch needs when files were verified; null when none were.
- * @throws {TrustError} When the policy denies the run, or a policy is invalid.
+ * @returns What the launch needs when there are files to protect (under `deny`, every file
+ *   found, verified by `settle()`; otherwise the files that verified); null when none.
+ * @throws {TrustError} When the policy denies the run (under `deny`, from `settle()`), or
+ *   a policy is invalid.
  */
 export async function trustBeforeLaunch(run: TrustRun): Promise<TrustLaunch | null> {
-  const policy = await loadTrustPolicy(run.root, run.env);
+  const policy = loadTrustPolicy(run.root, run.env);
   const stats = { entries: 0, truncated: false };
   const found = scanTree(run.root, {
     includes: policy.includes,
@@ -82,9 +98,50 @@ export async function trustBeforeLaunch(run: TrustRun): Promise<TrustLaunch | nu
     }
     console.error(`airlock: trust: ${what}: instruction files beyond it are not checked`);
   }
-  const verifier = new TrustVerifier(policy);
+  const verify = () => verifyAndDecide(run, policy, found);
+  if (policy.enforcement === "deny" && found.length > 0) {
+    // Every file must verify for the run to go ahead: protect them all, verify meanwhile.
+    let verdicts: FileVerdict[] | null = null;
+    return {
+      readOnlyPaths: found.map((f) => f.path),
+      settle: async () => {
+        verdicts ??= await verify();
+      },
+      afterExit: (status) =>
+        Promise.resolve(verdicts ? reverifyAtExit(run, policy, verdicts, status) : status),
+    };
+  }
+  const verdicts = await verify();
+  const verified = verdicts.filter((v) => v.status === "verified");
+  if (verified.length === 0) return null;
+  return {
+    readOnlyPaths: verified.map((v) => v.path),
+    settle: () => Promise.resolve(),
+    afterExit: (status) => Promise.resolve(reverifyAtExit(run, policy, verdicts, status)),
+  };
+}
+
+/**
+ * Verifies every file found, prints and records the outcome, and decides.
+ *
+ * @param run The run.
+ * @param policy The effective policy.
+ * @param found The files the scan found.
+ * @returns The verdicts, when the run may go ahead.
+ * @throws {TrustError} When the policy denies the run.
+ */
+async function verifyAndDecide(
+  run: TrustRun,
+  policy: EffectiveTrustPolicy,
+  found: FoundFile[],
+): Promise<FileVerdict[]> {
+  // Keyed signatures this user's launches verified before are not verified again (the
+  // memo is in airlock's state directory, out of every sandbox's reach).
+  const memo = new SignatureMemo();
+  const verifier = new TrustVerifier(policy, { memo });
   // Concurrently: the digests and signature checks run on Deno's worker threads.
   const verdicts = await Promise.all(found.map((file) => verifier.verify(file)));
+  memo.save();
   const failed = verdicts.filter((v) => v.status !== "verified");
   const blocked = failed.some((v) => v.status === "blocklisted");
   const decision = blocked || (policy.enforcement === "deny" && failed.length > 0)
@@ -122,12 +179,7 @@ export async function trustBeforeLaunch(run: TrustRun): Promise<TrustLaunch | nu
       },
     );
   }
-  const verified = verdicts.filter((v) => v.status === "verified");
-  if (verified.length === 0) return null;
-  return {
-    readOnlyPaths: verified.map((v) => v.path),
-    afterExit: (status) => reverifyAtExit(run, policy, verdicts, status),
-  };
+  return verdicts;
 }
 
 /**
@@ -150,16 +202,16 @@ export function recordOverride(run: TrustRun): void {
   });
 }
 
-async function reverifyAtExit(
+function reverifyAtExit(
   run: TrustRun,
   policy: EffectiveTrustPolicy,
   before: FileVerdict[],
   status: number,
-): Promise<number> {
+): number {
   try {
     const changes: AuditedFile[] = [];
     for (const v of before) {
-      const now = await digestOrNull(v.path);
+      const now = digestOrNull(v.path);
       if (now === v.sha256) continue;
       const what = v.status === "verified" ? "the verified file" : "the file scanned at launch";
       changes.push(
@@ -186,7 +238,7 @@ async function reverifyAtExit(
     });
     for (const file of after) {
       if (known.has(file.path)) continue;
-      const sha256 = await digestOrNull(file.path);
+      const sha256 = digestOrNull(file.path);
       changes.push({
         name: file.name,
         sha256,
@@ -204,9 +256,10 @@ async function reverifyAtExit(
   return status;
 }
 
-async function digestOrNull(path: string): Promise<string | null> {
+/** Synchronous: instruction files are small, and a thread hop per file costs more. */
+function digestOrNull(path: string): string | null {
   try {
-    return await sha256Hex(await Deno.readFile(path));
+    return sha256Hex(Deno.readFileSync(path));
   } catch {
     return null;
   }

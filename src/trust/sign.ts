@@ -38,7 +38,7 @@ export async function signFile(
   file: FoundFile,
   key: SigningKey,
 ): Promise<{ bundle: string; sha256: string }> {
-  const sha256 = await sha256Hex(await Deno.readFile(file.path));
+  const sha256 = sha256Hex(await Deno.readFile(file.path));
   const statement = buildStatement({ name: file.name, sha256, kind: file.kind });
   const payload = new TextEncoder().encode(JSON.stringify(statement));
   const signature = await signDsse(key.privateKey, IN_TOTO_PAYLOAD_TYPE, payload);

@@ -19,6 +19,7 @@ import { sha256Hex } from "./digest.ts";
 import { importPublicKey, verifyDsse } from "./keyed.ts";
 import { describeIdentity, identityMatches, type KeylessIdentity } from "./identity.ts";
 import { checkStatement } from "./statement.ts";
+import { SignatureMemo } from "./signature_memo.ts";
 import type { EffectiveTrustPolicy, KeyPublisher } from "./policy_types.ts";
 import type { FoundFile } from "./scanner.ts";
 
@@ -52,18 +53,31 @@ export interface FileVerdict {
   signer?: string;
 }
 
+/** Options of a {@linkcode TrustVerifier}. */
+export interface TrustVerifierOptions {
+  /**
+   * Keyed signatures already verified (`signature_memo.ts`): one found there is not
+   * verified again, one that verifies is added. Everything else is checked regardless.
+   * @default none: every signature is verified
+   */
+  memo?: SignatureMemo;
+}
+
 /** Verifies files under one effective policy (caches imported keys). */
 export class TrustVerifier {
   readonly #policy: EffectiveTrustPolicy;
   readonly #keys = new Map<string, Promise<CryptoKey>>();
+  readonly #memo: SignatureMemo | null;
 
   /**
    * Creates a verifier.
    *
    * @param policy The effective trust policy.
+   * @param options A memo of verified keyed signatures.
    */
-  constructor(policy: EffectiveTrustPolicy) {
+  constructor(policy: EffectiveTrustPolicy, options: TrustVerifierOptions = {}) {
     this.#policy = policy;
+    this.#memo = options.memo ?? null;
   }
 
   /**
@@ -90,7 +104,7 @@ export class TrustVerifier {
         reason: `cannot be read (${name(err)})`,
       };
     }
-    const sha256 = await sha256Hex(bytes);
+    const sha256 = sha256Hex(bytes);
     const verdict = (status: FileStatus, reason: string, extra: Partial<FileVerdict> = {}) => ({
       ...base,
       sha256,
@@ -103,9 +117,11 @@ export class TrustVerifier {
     }
     const bundleFile = bundlePathFor(file.path);
     const sidecar = `${file.name}.bundle`;
+    let raw: Uint8Array;
     let text: string;
     try {
-      text = Deno.readTextFileSync(bundleFile);
+      raw = Deno.readFileSync(bundleFile);
+      text = new TextDecoder().decode(raw);
     } catch (err) {
       if (err instanceof Deno.errors.NotFound) {
         return verdict("unsigned", `has no ${sidecar} (sign it with \`airlock trust sign\`)`);
@@ -142,22 +158,27 @@ export class TrustVerifier {
           { signer },
         );
       }
-      let key: CryptoKey;
-      try {
-        key = await this.#key(known);
-      } catch {
-        return verdict(
-          "bad-signature",
-          `${known.name}'s public key in the trust policy is not a valid P-256 point`,
-          { signer },
-        );
-      }
-      if (!(await verifyDsse(key, bundle.payloadType, bundle.payload, bundle.signature))) {
-        return verdict(
-          "bad-signature",
-          `${sidecar} has a signature that does not verify with ${known.name}'s key`,
-          { signer },
-        );
+      const memo = this.#memo;
+      const entry = memo ? SignatureMemo.entry(known.spki, raw) : null;
+      if (entry === null || !memo!.has(entry)) {
+        let key: CryptoKey;
+        try {
+          key = await this.#key(known);
+        } catch {
+          return verdict(
+            "bad-signature",
+            `${known.name}'s public key in the trust policy is not a valid P-256 point`,
+            { signer },
+          );
+        }
+        if (!(await verifyDsse(key, bundle.payloadType, bundle.payload, bundle.signature))) {
+          return verdict(
+            "bad-signature",
+            `${sidecar} has a signature that does not verify with ${known.name}'s key`,
+            { signer },
+          );
+        }
+        if (entry !== null) memo!.add(entry);
       }
       publisher = known.name;
     } else {

@@ -32,8 +32,8 @@ export async function newKey(
 }
 
 /** An effective policy from a user policy document (validated as a file would be). */
-export async function userPolicy(doc: Record<string, unknown>): Promise<EffectiveTrustPolicy> {
-  const file = await validateTrustPolicy(doc, "/test/trust-policy.json", "11".repeat(32));
+export function userPolicy(doc: Record<string, unknown>): EffectiveTrustPolicy {
+  const file = validateTrustPolicy(doc, "/test/trust-policy.json", "11".repeat(32));
   return mergeTrustPolicies(file, null, "/home/test");
 }
 

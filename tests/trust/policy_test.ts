@@ -1,4 +1,4 @@
-import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
+import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
 import { TrustError } from "../../src/errors.ts";
 import {
   loadTrustPolicy,
@@ -84,7 +84,7 @@ Deno.test("validateTrustPolicy() refuses bad keys and values with one line namin
     ["not an object", [], /the policy must be a JSON object/],
   ];
   for (const [label, doc, want] of cases) {
-    await rejects(validateTrustPolicy(doc, "/p/trust-policy.json", FP), (err: unknown) => {
+    throws(() => validateTrustPolicy(doc, "/p/trust-policy.json", FP), (err: unknown) => {
       ok(err instanceof TrustError, label);
       match(err.message, /^Cannot load trust policy \/p\/trust-policy\.json: /, label);
       match(err.message, want, label);
@@ -102,10 +102,10 @@ Deno.test("readTrustPolicy() names the line and column of a syntax error and ref
       "b.json": '{\n  "includes": [\n    "x.md"\n    "y.md"]\n}',
       "c.json": '// comment\n{ "enforcement": "warn", /* c */ "includes": ["x.md",], }',
     });
-    await rejects(readTrustPolicy(`${dir}/a.json`), /a\.json:3:3: repeats the key "enforcement"/);
-    await rejects(readTrustPolicy(`${dir}/b.json`), /b\.json:4:5: expected "," or "\]"/);
-    equal((await readTrustPolicy(`${dir}/c.json`))?.enforcement, "warn");
-    equal(await readTrustPolicy(`${dir}/missing.json`), null);
+    throws(() => readTrustPolicy(`${dir}/a.json`), /a\.json:3:3: repeats the key "enforcement"/);
+    throws(() => readTrustPolicy(`${dir}/b.json`), /b\.json:4:5: expected "," or "\]"/);
+    equal((readTrustPolicy(`${dir}/c.json`))?.enforcement, "warn");
+    equal(readTrustPolicy(`${dir}/missing.json`), null);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -119,8 +119,8 @@ Deno.test("strictest() lets the strictest enforcement win", () => {
 
 Deno.test("mergeTrustPolicies(): defaults, union, strictest enforcement, and a project that cannot widen", async () => {
   const key = await newKey("mallory");
-  const user = await validateTrustPolicy({ enforcement: "warn" }, "/u.json", "00".repeat(32));
-  const project = await validateTrustPolicy(
+  const user = validateTrustPolicy({ enforcement: "warn" }, "/u.json", "00".repeat(32));
+  const project = validateTrustPolicy(
     {
       enforcement: "audit",
       includes: ["PROMPT.md"],
@@ -143,15 +143,15 @@ Deno.test("mergeTrustPolicies(): defaults, union, strictest enforcement, and a p
     /publishers and files ignored: the project policy is not accepted/,
   );
 
-  const stricter = await validateTrustPolicy({ enforcement: "deny" }, "/w/p.json", "ef".repeat(32));
+  const stricter = validateTrustPolicy({ enforcement: "deny" }, "/w/p.json", "ef".repeat(32));
   equal(mergeTrustPolicies(user, stricter, "/h").enforcement, "deny");
   equal(mergeTrustPolicies(null, null, "/h").enforcement, "audit");
   equal(
-    mergeTrustPolicies(await validateTrustPolicy({}, "/u", FP), null, "/h").enforcement,
+    mergeTrustPolicies(validateTrustPolicy({}, "/u", FP), null, "/h").enforcement,
     "deny",
   );
 
-  const accepting = await validateTrustPolicy(
+  const accepting = validateTrustPolicy(
     { accepted_projects: [{ sha256: "cd".repeat(32) }], files: ["~/.claude/CLAUDE.md"] },
     "/u.json",
     "00".repeat(32),
@@ -182,7 +182,7 @@ Deno.test("a hostile project policy that lists its own publisher and signs its o
       "unknown-publisher",
     );
 
-    const project = (await readTrustPolicy(`${dir}/.airlock/trust-policy.json`))!;
+    const project = (readTrustPolicy(`${dir}/.airlock/trust-policy.json`))!;
     await appendToPolicy(`${home}/.config/airlock/trust-policy.json`, ["accepted_projects"], {
       sha256: project.sha256,
     });
@@ -212,13 +212,13 @@ Deno.test("appendToPolicy() keeps comments, creates missing arrays and skips dup
   try {
     const path = `${dir}/trust-policy.json`;
     Deno.writeTextFileSync(path, '// keep me\n{ "enforcement": "deny" }\n');
-    equal(await appendToPolicy(path, ["blocklist", "digests"], FP), true);
-    equal(await appendToPolicy(path, ["blocklist", "digests"], FP), false);
+    equal(appendToPolicy(path, ["blocklist", "digests"], FP), true);
+    equal(appendToPolicy(path, ["blocklist", "digests"], FP), false);
     const text = Deno.readTextFileSync(path);
     ok(text.startsWith("// keep me"));
     deepEqual((parseJsonc(text) as { blocklist: unknown }).blocklist, { digests: [FP] });
     equal(Deno.statSync(path).mode! & 0o777, 0o600);
-    await rejects(appendToPolicy(path, ["blocklist", "digests"], "nope"), /must be a SHA-256/);
+    throws(() => appendToPolicy(path, ["blocklist", "digests"], "nope"), /must be a SHA-256/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -233,7 +233,7 @@ Deno.test("policyTemplate() is a valid policy listing local keys", async () => {
     public_key: key.entry.public_key!,
     created: "",
   }]);
-  const policy = await validateTrustPolicy(parseJsonc(text), "/t", FP);
+  const policy = validateTrustPolicy(parseJsonc(text), "/t", FP);
   equal(policy.enforcement, "deny");
   equal(policy.publishers[0]?.name, "default");
 });

@@ -5,8 +5,17 @@
 
 import { equal, match, ok } from "node:assert/strict";
 import { runCli } from "../_cli.ts";
-import { writeTree } from "./_fixtures.ts";
+import { flipBase64, writeTree } from "./_fixtures.ts";
 import { HAS_KEYRING } from "../keystore/_helpers.ts";
+
+function existsSync(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const linuxOnly = { ignore: Deno.build.os !== "linux" };
 
@@ -102,6 +111,47 @@ Deno.test(
     const last = d.audit().at(-1)!;
     equal(last.event, "launch");
     equal(last.decision, "denied");
+  },
+);
+
+Deno.test(
+  "airlock run in deny: an altered bundle is verified again (the signature memo misses) and the command cannot reach the memo",
+  linuxOnly,
+  async () => {
+    await using d = await project();
+    await signedProject(d, { "AGENTS.md": "use tabs\n" });
+    const memoPath = `${d.env.XDG_STATE_HOME}/airlock/trust-signatures`;
+    // The confined command tries to read, append to and replace the memo.
+    const attack = [
+      "run",
+      "--",
+      "/bin/sh",
+      "-c",
+      'cat "$1" && echo read; echo 0000 >> "$1" && echo appended; true > "$1" && echo truncated; true',
+      "sh",
+      memoPath,
+    ];
+    const first = await cli(d, attack);
+    equal(first.code, 0, first.stderr);
+    equal(first.stdout, "", "the memo is out of the sandbox's reach");
+    const memo = Deno.readTextFileSync(memoPath);
+    equal(memo.trim().split("\n").length, 1, "the launch memoised the signature it verified");
+    equal(Deno.statSync(memoPath).mode! & 0o777, 0o600);
+
+    // Flip one bit of the signature: a different bundle, so the memo does not apply.
+    const path = `${d.work}/AGENTS.md.bundle`;
+    const bundle = JSON.parse(Deno.readTextFileSync(path));
+    const signature = bundle.dsseEnvelope.signatures[0];
+    signature.sig = flipBase64(signature.sig, -1);
+    Deno.writeTextFileSync(path, JSON.stringify(bundle));
+    const r = await cli(d, ["run", "--", "/bin/sh", "-c", "touch marker"]);
+    equal(r.code, 125);
+    match(
+      r.stderr,
+      /AGENTS\.md: bad-signature: AGENTS\.md\.bundle has a signature that does not verify/,
+    );
+    ok(!existsSync(`${d.work}/marker`), "the command must never start");
+    equal(Deno.readTextFileSync(memoPath), memo, "a signature that failed is not memoised");
   },
 );
 
