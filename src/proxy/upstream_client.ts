@@ -72,24 +72,54 @@ export function readCaFiles(files: readonly string[], includeSystem = true): str
 }
 
 /**
- * Pipes two sockets into each other and destroys both when either ends badly.
+ * How long a tunnel stays open after one side ended (sent FIN) while nothing flows the
+ * other way, in ms. A client that half-closes and waits for an answer gets it as long as
+ * bytes keep coming; a tunnel whose client went away (a process that exited during its
+ * TLS handshake) ends instead of waiting for the upstream's own timeout, often a minute.
+ */
+export const HALF_CLOSED_IDLE_MS = 5_000;
+
+/**
+ * Pipes two sockets into each other and destroys both when either ends badly, or when
+ * one has ended and the other sends nothing for {@linkcode HALF_CLOSED_IDLE_MS}.
  *
  * @param a One socket.
  * @param b The other.
  * @param onClose Called once when both are closed, with bytes a→b and b→a.
+ * @param idleMs The half-closed idle limit (tests shorten it).
  */
 export function splice(
   a: Socket,
   b: Socket,
   onClose?: (aToB: number, bToA: number) => void,
+  idleMs: number = HALF_CLOSED_IDLE_MS,
 ): void {
   let up = 0;
   let down = 0;
   let closed = 0;
+  let idle: ReturnType<typeof setTimeout> | undefined;
+  const end = () => {
+    a.destroy();
+    b.destroy();
+  };
+  // After one side's FIN, each chunk from the other side restarts the idle clock.
+  const watch = (other: Socket) => () => {
+    const restart = () => {
+      clearTimeout(idle);
+      idle = setTimeout(end, idleMs);
+    };
+    restart();
+    other.on("data", restart);
+  };
   a.on("data", (c: Uint8Array) => up += c.length);
   b.on("data", (c: Uint8Array) => down += c.length);
+  a.once("end", watch(b));
+  b.once("end", watch(a));
   const done = () => {
-    if (++closed === 2) onClose?.(up, down);
+    if (++closed === 2) {
+      clearTimeout(idle);
+      onClose?.(up, down);
+    }
   };
   a.once("close", done);
   b.once("close", done);
