@@ -56,11 +56,15 @@ export function createSessionDir(): SessionDir {
   removeStale(root);
   const id = newSessionId();
   const path = `${root}/${id}`;
-  Deno.mkdirSync(path, { mode: 0o700 });
-  Deno.chmodSync(path, 0o700);
-  Deno.writeTextFileSync(`${path}/owner`, `${Deno.pid} ${processStart(Deno.pid)}\n`, {
-    mode: 0o600,
-  });
+  // Built under a staging name that names its owner, then renamed: a SIGKILL at any point
+  // leaves either a staging directory whose name says whose it was, or a complete one with
+  // its `owner` file — never a directory the sweeper cannot judge.
+  const owner = `${Deno.pid} ${processStart(Deno.pid)}`;
+  const staging = `${root}/${STAGING_PREFIX}${owner.replace(" ", "-")}-${id}`;
+  Deno.mkdirSync(staging, { mode: 0o700 });
+  Deno.chmodSync(staging, 0o700);
+  Deno.writeTextFileSync(`${staging}/owner`, `${owner}\n`, { mode: 0o600 });
+  Deno.renameSync(staging, path);
   const dir: SessionDir = {
     id,
     path,
@@ -131,6 +135,9 @@ function processStart(pid: number): string {
   }
 }
 
+/** The name prefix of a session directory being created: `.new-PID-START-ID`. */
+const STAGING_PREFIX = ".new-";
+
 /** Removes the directories of sessions whose airlock no longer runs (killed with SIGKILL). */
 function removeStale(root: string): void {
   try {
@@ -138,10 +145,15 @@ function removeStale(root: string): void {
       if (!entry.isDirectory) continue;
       const path = `${root}/${entry.name}`;
       let owner: string;
-      try {
-        owner = Deno.readTextFileSync(`${path}/owner`);
-      } catch {
-        continue; // being created, or not ours
+      if (entry.name.startsWith(STAGING_PREFIX)) {
+        // `.new-PID-START-ID`: being created by PID, or left by it when it was killed.
+        owner = entry.name.slice(STAGING_PREFIX.length).split("-", 2).join(" ");
+      } else {
+        try {
+          owner = Deno.readTextFileSync(`${path}/owner`);
+        } catch {
+          continue; // not one of ours (ours get `owner` before their name)
+        }
       }
       const [pid, start] = owner.trim().split(" ");
       if (pid !== undefined && start !== undefined && processStart(Number(pid)) === start) continue;

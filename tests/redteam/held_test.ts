@@ -215,6 +215,29 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "redteam held: a session directory killed while being created is swept; one being created is not",
+  linuxOnly,
+  async () => {
+    await using t = await tree("staging");
+    const run = `${t.state}/airlock/run`;
+    await Deno.mkdir(run, { recursive: true, mode: 0o700 });
+    // Killed between its mkdir and its owner file: only the staging name says whose it was.
+    const dead = `${run}/.new-1-0-20261206T000000Z-000000`;
+    await Deno.mkdir(dead, { mode: 0o700 });
+    // Being created right now by a live process (this one).
+    const stat = Deno.readTextFileSync(`/proc/${Deno.pid}/stat`);
+    const start = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    const live = `${run}/.new-${Deno.pid}-${start}-20261206T000000Z-111111`;
+    await Deno.mkdir(live, { mode: 0o700 });
+    const out = await airlock(t, "true");
+    equal(out.code, 0, out.stderr);
+    ok(!exists(dead), "a staging directory of a dead airlock was not removed");
+    ok(exists(live), "a staging directory of a live airlock was removed");
+    await Deno.remove(live);
+  },
+);
+
 function exists(path: string): boolean {
   try {
     Deno.lstatSync(path);
